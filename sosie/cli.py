@@ -1,0 +1,290 @@
+"""The ``sosie`` command: a thin typer + rich layer over :class:`sosie.Persona`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sosie.engines.base import Answer
+from sosie.errors import SosieError
+from sosie.persona import Persona
+
+app = typer.Typer(
+    help="Sosie: interview a cited, clearly labelled double of a person, built from their words.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Home = Annotated[
+    Path | None,  # noqa: UP007 - typer needs Optional here
+    typer.Option("--home", envvar="SOSIE_HOME", help="Folder of persona workspaces."),
+]
+Slug = Annotated[str, typer.Argument(help="Persona name, e.g. ada.")]
+EngineOpt = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option("--engine", "-e", help="Engine name (default: the persona's, 'quote')."),
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def user_errors(command):
+    """Every SosieError becomes one line on stderr and exit status 1; nothing else is printed."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SosieError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; everything completed so far is saved", 130)
+
+    return wrapper
+
+
+def shown_path(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def print_answer(answer: Answer, as_json: bool = False) -> None:
+    if as_json:
+        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    out.print(f"[italic yellow]{answer.disclosure}[/]")
+    out.print(answer.text, markup=False)
+    for c in answer.citations:
+        out.print(
+            f"  [dim][{c.n}][/] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'}"
+            f" · {c.position}",
+            markup=True,
+            highlight=False,
+        )
+
+
+def warn_if_stale(persona: Persona) -> None:
+    status = persona.index_status()
+    if status["built"] and status["stale"]:
+        err.print(
+            f"warning: files changed since the last build; run: sosie build {persona.slug}",
+            markup=False,
+        )
+
+
+@app.command()
+@user_errors
+def new(
+    slug: Slug,
+    name: Annotated[str, typer.Option("--name", help="The person's full name.")],
+    alias: Annotated[list[str], typer.Option("--alias", help="Another name used in transcripts (repeatable).")] = [],  # noqa: B006,E501
+    description: Annotated[str, typer.Option(help="Who the person is, one or two sentences.")] = "",
+    pronoun: Annotated[str, typer.Option(help="her, his or their (used in the disclosure).")] = "their",
+    consent: Annotated[str, typer.Option(help="self, granted, public-record or none.")] = "none",
+    consent_note: Annotated[str, typer.Option(help="Who consented, how, when.")] = "",
+    home: Home = None,
+) -> None:
+    """Create a persona workspace (persona.toml + sosie.db)."""
+    persona = Persona.create(
+        slug, name, alias, home=home, description=description, pronoun=pronoun,
+        consent=consent, consent_note=consent_note,
+    )
+    out.print(f"Created persona [bold]{slug}[/] ({name}) at {persona.workspace}")
+    out.print(f"Next: sosie add {slug} PATH...", markup=False)
+
+
+@app.command()
+@user_errors
+def add(
+    slug: Slug,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (text, Markdown, transcripts).")],
+    home: Home = None,
+) -> None:
+    """Ingest files and folders: the subject's words become passages, the others' become questions."""
+    persona = Persona.open(slug, home)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("reading", total=None)
+        report = persona.add(*paths, on_file=lambda p: progress.update(task, description=f"reading {p.name}"))
+    for path, why in report.skipped:
+        err.print(f"skipped: {shown_path(path)}: {why}", markup=False)
+    for _, message in report.failed:
+        err.print(f"error: {message}", markup=False)
+    out.print(report.summary(), markup=False)
+    if report.added or report.replaced:
+        out.print(f"Next: sosie build {slug}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def build(slug: Slug, home: Home = None) -> None:
+    """Build the hybrid BM25 + embedding index (atomic: a killed build keeps the old index)."""
+    persona = Persona.open(slug, home)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("loading embedding model", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        manifest = persona.build(progress=report)
+    out.print(
+        f"Indexed {manifest['passages']} passages and {manifest['questions']} past questions "
+        f"of {persona.config.name} in {manifest['seconds']:.1f}s.",
+        markup=False,
+    )
+
+
+@app.command()
+@user_errors
+def ask(
+    slug: Slug,
+    question: Annotated[str, typer.Argument(help="The question to put to the double.")],
+    engine: EngineOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    home: Home = None,
+) -> None:
+    """Ask one question; the answer is saved as a one-question interview."""
+    persona = Persona.open(slug, home)
+    warn_if_stale(persona)
+    print_answer(persona.interview(engine, title="ask").ask(question), as_json)
+
+
+@app.command()
+@user_errors
+def interview(
+    slug: Slug,
+    questions: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option("--questions", help="Run a scripted interview: one question a line."),
+    ] = None,
+    engine: EngineOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each answer as JSON.")] = False,
+    home: Home = None,
+) -> None:
+    """Interview the double, interactively or from a file of questions; every turn is saved."""
+    persona = Persona.open(slug, home)
+    warn_if_stale(persona)
+    if questions is not None:
+        try:
+            lines = questions.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SosieError(f"{questions}: cannot read the questions file ({exc})") from exc
+        script = [q.strip() for q in lines if q.strip() and not q.lstrip().startswith("#")]
+        if not script:
+            raise SosieError(f"{questions}: no questions in it (one question a line)")
+    else:
+        script = None
+    session = persona.interview(engine, title=str(questions) if questions else "interactive")
+    interactive = script is None
+    if interactive and sys.stdin.isatty():
+        out.print(f"[italic yellow]{persona.config.disclosure}[/]\nAsk a question; empty line or Ctrl-D ends.")
+    source = script if script is not None else _stdin_questions(interactive and sys.stdin.isatty())
+    for n, question in enumerate(source, start=1):
+        if not as_json:
+            out.print(f"\n[bold cyan]Q{n}. {question}[/]" if not interactive else "")
+        print_answer(session.ask(question), as_json)
+    out.print(
+        f"\nSaved as interview {session.id}: sosie transcript {slug} --interview {session.id}",
+        markup=False,
+    )
+
+
+def _stdin_questions(prompt: bool):
+    while True:
+        try:
+            line = input("> " if prompt else "")
+        except EOFError:
+            return
+        if not line.strip():
+            return
+        yield line.strip()
+
+
+@app.command()
+@user_errors
+def transcript(
+    slug: Slug,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    interview_id: Annotated[
+        int | None, typer.Option("--interview", help="Interview id (default: the latest).")  # noqa: UP007
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Print a saved interview as Markdown or JSON, disclosure and sources included."""
+    persona = Persona.open(slug, home)
+    typer.echo(persona.transcript(interview_id, fmt), nl=False)
+
+
+@app.command("list")
+@user_errors
+def list_personas(home: Home = None) -> None:
+    """List persona workspaces with their corpus and index state."""
+    table = Table("persona", "name", "sources", "passages", "Q/A pairs", "words", "index")
+    for slug in Persona.names(home):
+        with Persona.open(slug, home) as persona:
+            stats = persona.store.stats()
+            status = persona.index_status()
+            state = "stale" if status.get("stale") else ("built" if status["built"] else "not built")
+            table.add_row(slug, persona.config.name, str(stats["sources"]), str(stats["passages"]),
+                          str(stats["qa_pairs"]), str(stats["subject_words"]), state)
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def demo(
+    home: Home = None,
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="Questions file (default: the bundled script).")  # noqa: UP007
+    ] = None,
+) -> None:
+    """Build the bundled FICTIONAL demo personas and run a scripted interview of Rowan Adler."""
+    from sosie.demo import DEMO_PERSONAS, create_demo_persona
+
+    out.print(
+        "[bold]Sosie demo.[/] Rowan Adler and Wren Halloway are [bold]fictional[/] people, "
+        "written for this demo; every answer below is a simulation built from that text."
+    )
+    for slug in DEMO_PERSONAS:
+        persona = create_demo_persona(slug, home)
+        if not persona.index_status()["built"] or persona.index_status()["stale"]:
+            build(slug, home=home)
+        stats = persona.store.stats()
+        out.print(
+            f"  {slug}: {stats['sources']} sources, {stats['subject_words']} words of "
+            f"{persona.config.name}, {stats['qa_pairs']} real Q/A pairs",
+            markup=False,
+        )
+    script = questions or (Path(__file__).parent / "demo" / "questions" / "rowan.txt")
+    interview("rowan", questions=script, engine=None, as_json=False, home=home)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The persona card: ``persona.toml``, a small readable file beside ``sosie.db``.
+
+>>> PersonaConfig(slug="ada", name="Ada Example").disclosure
+'Simulated Ada Example — built from their recorded words; not the real person.'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from sosie.errors import SosieError, UnknownPersona
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CONSENT_VALUES = ("self", "granted", "public-record", "none")
+PRONOUNS = {"her": "her", "his": "his", "their": "their", "she": "her", "he": "his", "they": "their"}
+
+
+def home_dir(home: str | Path | None = None) -> Path:
+    """Where persona workspaces live: ``home`` > ``$SOSIE_HOME`` > the platform's user data dir."""
+    if home:
+        return Path(home).expanduser()
+    if os.environ.get("SOSIE_HOME"):
+        return Path(os.environ["SOSIE_HOME"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sosie", appauthor=False))
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG.match(slug or ""):
+        raise SosieError(
+            f"invalid persona name {slug!r}: use 1-64 lowercase letters, digits, '-' or '_' "
+            "(e.g. 'ada')"
+        )
+    return slug
+
+
+@dataclass
+class QuoteSettings:
+    """Knobs of the quote engine; every field is documented in the README's settings table."""
+
+    min_similarity: float = 0.25  # cosine below which a passage is "not about this question"
+    question_match: float = 0.62  # cosine at which a past question counts as the same question
+    max_passages: int = 3  # passages quoted in one answer
+    max_words: int = 90  # soft cap on the composed answer
+    mmr_lambda: float = 0.7  # relevance vs novelty when picking passages
+
+
+@dataclass
+class PersonaConfig:
+    slug: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    description: str = ""
+    pronoun: str = "their"
+    disclosure: str = ""
+    default_engine: str = "quote"
+    consent: str = "none"
+    consent_note: str = ""
+    provenance_note: str = ""
+    fictional: bool = False
+    quote: QuoteSettings = field(default_factory=QuoteSettings)
+
+    def __post_init__(self) -> None:
+        check_slug(self.slug)
+        if not self.name.strip():
+            raise SosieError("a persona needs a --name, e.g. --name \"Ada Example\"")
+        self.pronoun = PRONOUNS.get(self.pronoun.lower(), "their")
+        if self.consent not in CONSENT_VALUES:
+            raise SosieError(
+                f"consent must be one of {', '.join(CONSENT_VALUES)}, not {self.consent!r}"
+            )
+        if not self.disclosure.strip():
+            self.disclosure = (
+                f"Simulated {self.name} — built from {self.pronoun} recorded words; "
+                "not the real person."
+            )
+
+    def to_toml(self) -> str:
+        data = asdict(self)
+        quote = data.pop("quote")
+        consent = {"status": data.pop("consent"), "note": data.pop("consent_note")}
+        provenance = {"note": data.pop("provenance_note")}
+        data = {"format": 1, **data, "consent": consent, "provenance": provenance, "quote": quote}
+        return tomli_w.dumps(data)
+
+    @classmethod
+    def from_toml(cls, text: str, where: Path) -> PersonaConfig:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SosieError(f"{where}: not valid TOML ({exc}); fix or recreate it") from exc
+        data.pop("format", None)
+        consent = data.pop("consent", {})
+        provenance = data.pop("provenance", {})
+        quote = data.pop("quote", {})
+        known = set(cls.__dataclass_fields__) - {"quote", "consent", "consent_note"}
+        unknown = set(data) - known - {"provenance_note"}
+        if unknown:
+            raise SosieError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+        try:
+            return cls(
+                **data,
+                consent=consent.get("status", "none"),
+                consent_note=consent.get("note", ""),
+                provenance_note=provenance.get("note", ""),
+                quote=QuoteSettings(**quote),
+            )
+        except TypeError as exc:
+            raise SosieError(f"{where}: {exc}") from exc
+
+
+def workspace_path(slug: str, home: str | Path | None = None) -> Path:
+    return home_dir(home) / check_slug(slug)
+
+
+def load_config(workspace: Path) -> PersonaConfig:
+    card = workspace / "persona.toml"
+    if not card.is_file():
+        raise UnknownPersona(
+            f"no persona {workspace.name!r} in {workspace.parent} "
+            f"(create it with: sosie new {workspace.name} --name \"Full Name\")"
+        )
+    return PersonaConfig.from_toml(card.read_text(encoding="utf-8"), card)
+
+
+def save_config(workspace: Path, config: PersonaConfig) -> None:
+    card = workspace / "persona.toml"
+    tmp = card.with_suffix(".toml.tmp")
+    tmp.write_text(config.to_toml(), encoding="utf-8")
+    os.replace(tmp, card)

@@ -1,0 +1,167 @@
+"""``sosie add``: files and folders in, passages and question/answer pairs out.
+
+Each file is its own transaction, so one bad file never stops or undoes the others, and a
+killed run leaves every file either fully stored or not at all.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sosie.corpus.readers import TEXT_SUFFIXES, SourceText, read_source
+from sosie.corpus.sentences import sentence_spans, word_count
+from sosie.corpus.speakers import Subject, Turn, split_turns
+from sosie.corpus.store import Store, now
+from sosie.errors import BadSource
+
+MAX_PASSAGE_WORDS = 100
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line error)
+    passages: int = 0
+    qa_pairs: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed; {self.passages} passages, {self.qa_pairs} Q/A pairs"
+        )
+
+
+def expand(paths: Iterable[Path], report: IngestReport) -> list[Path]:
+    """Files named directly are always tried; folders contribute their text files only."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.is_file():
+                    if child.suffix.lower() in TEXT_SUFFIXES:
+                        files.append(child)
+                    else:
+                        report.skipped.append((str(child), f"unsupported format {child.suffix!r}"))
+        else:
+            files.append(path)  # a missing path fails below with its own message
+    return files
+
+
+def chunk(text: str, start: int, end: int, max_words: int = MAX_PASSAGE_WORDS) -> list[tuple[int, int]]:
+    """Group whole sentences into passages of at most ``max_words`` (one long sentence stays whole)."""
+    chunks: list[tuple[int, int]] = []
+    current: list[tuple[int, int]] = []
+    words = 0
+    for s, e in sentence_spans(text, start, end):
+        n = word_count(text[s:e])
+        if current and words + n > max_words:
+            chunks.append((current[0][0], current[-1][1]))
+            current, words = [], 0
+        current.append((s, e))
+        words += n
+    if current:
+        chunks.append((current[0][0], current[-1][1]))
+    return chunks
+
+
+class _Lines:
+    def __init__(self, text: str):
+        self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def at(self, offset: int) -> int:
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+
+def _store_source(
+    store: Store, source: SourceText, key: str, kind: str, turns: list[Turn], replace_id: int | None
+) -> tuple[int, int]:
+    text, lines = source.text, _Lines(source.text)
+    passages = pairs = 0
+    with store.transaction() as db:
+        if replace_id is not None:
+            db.execute("DELETE FROM sources WHERE id = ?", (replace_id,))
+        origin = source.meta.get("source") or source.meta.get("url")
+        meta_json = json.dumps(source.meta, default=str, ensure_ascii=False)
+        source_id = db.execute(
+            "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, source.sha256, source.size, kind, source.title, source.date,
+             str(origin) if origin else None, meta_json, now()),
+        ).lastrowid
+        turn_ids: dict[int, int] = {}
+        for seq, turn in enumerate(turns):
+            question_id = turn_ids.get(id(turn.question)) if turn.question else None
+            turn_id = db.execute(
+                "INSERT INTO turns (source_id, seq, speaker, role, text, start, end, line_start,"
+                " line_end, date, question_turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (source_id, seq, turn.speaker, turn.role, text[turn.start : turn.end], turn.start,
+                 turn.end, lines.at(turn.start), lines.at(turn.end - 1), turn.date, question_id),
+            ).lastrowid
+            turn_ids[id(turn)] = turn_id
+            if turn.role != "subject":
+                continue
+            pairs += question_id is not None
+            for p_seq, (s, e) in enumerate(chunk(text, turn.start, turn.end)):
+                db.execute(
+                    "INSERT INTO passages (source_id, turn_id, seq, text, start, end, line_start,"
+                    " line_end, speaker, date, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (source_id, turn_id, p_seq, text[s:e], s, e, lines.at(s), lines.at(e - 1),
+                     turn.speaker, turn.date, word_count(text[s:e])),
+                )
+                passages += 1
+        store.bump_corpus_version(db)
+    return passages, pairs
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[str | Path],
+    subject: Subject,
+    on_file: Callable[[Path], None] | None = None,
+) -> IngestReport:
+    """Add every file under ``paths``; re-adding an unchanged file is a no-op."""
+    report = IngestReport()
+    for path in expand([Path(p) for p in paths], report):
+        if on_file:
+            on_file(path)
+        key = str(path.resolve())
+        try:
+            source = read_source(path)
+            existing = store.source_by_path(key)
+            if existing is not None and existing["sha256"] == source.sha256:
+                report.unchanged.append(key)
+                continue
+            twin = store.source_by_sha(source.sha256)
+            if existing is None and twin is not None:
+                report.skipped.append((key, f"same content already stored as {twin['path']}"))
+                continue
+            kind, turns = split_turns(source, subject)
+            if not any(t.role == "subject" for t in turns):
+                report.skipped.append((key, f"no words of {subject.name} found (speakers: "
+                                       + ", ".join(sorted({t.speaker for t in turns})) + ")"))
+                continue
+            n_passages, n_pairs = _store_source(
+                store, source, key, kind, turns, existing["id"] if existing else None
+            )
+            report.passages += n_passages
+            report.qa_pairs += n_pairs
+            (report.replaced if existing else report.added).append(key)
+        except BadSource as exc:
+            report.failed.append((str(path), str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
+            report.failed.append((str(path), f"{path}: could not be read ({type(exc).__name__}: {exc})"))
+    return report

@@ -1,0 +1,108 @@
+"""Read one source file into text plus front matter, or fail with a one-line reason.
+
+Offsets everywhere in Sosie are character offsets into the text returned here (the file's
+bytes decoded as UTF-8, a leading BOM removed), so ``text[start:end]`` is the cited passage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from sosie.errors import BadSource
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+@dataclass
+class SourceText:
+    path: Path
+    text: str
+    sha256: str
+    size: int
+    body_start: int  # first character after the front matter
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def date(self) -> str | None:
+        value = self.meta.get("date")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value:
+            return str(value)
+        found = DATE_IN_NAME.search(self.path.name)
+        return found.group(1) if found else None
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.path.stem)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is refused, not guessed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BadSource(f"{path}: broken UTF-16 text ({exc.reason}); re-save it as UTF-8") from exc
+    if b"\x00" in data[:8192]:
+        raise BadSource(
+            f"{path}: binary file, not text; Sosie reads UTF-8 text and Markdown, convert it first"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadSource(
+            f"{path}: undecodable bytes at byte {exc.start} (not UTF-8); re-save it as UTF-8"
+        ) from exc
+
+
+def parse_front_matter(block: str) -> dict:
+    """YAML when it parses; else plain ``key: value`` lines, since hand-written front matter
+    often has an unquoted colon in a title (``title: Radio — After the keys: a talk``)."""
+    try:
+        loaded = yaml.safe_load(block)
+        if isinstance(loaded, dict):
+            return loaded
+    except yaml.YAMLError:
+        pass
+    pairs = (line.split(":", 1) for line in block.splitlines() if ":" in line)
+    return {key.strip(): value.strip().strip("'\"") for key, value in pairs if key.strip()}
+
+
+def read_source(path: Path) -> SourceText:
+    """Read ``path`` or raise :class:`BadSource` with a message naming the file and the fix."""
+    if not path.exists():
+        raise BadSource(f"{path}: no such file or folder; check the path")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadSource(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    text = decode(data, path)
+    if not text.strip():
+        raise BadSource(f"{path}: empty file, nothing to add")
+    meta: dict = {}
+    body_start = 0
+    found = FRONT_MATTER.match(text)
+    if found:
+        loaded = parse_front_matter(found.group(1))
+        if isinstance(loaded, dict):
+            meta = {str(k).lower(): v for k, v in loaded.items()}
+            body_start = found.end()
+    if not text[body_start:].strip():
+        raise BadSource(f"{path}: only front matter, no text to add")
+    return SourceText(
+        path=path,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        body_start=body_start,
+        meta=meta,
+    )

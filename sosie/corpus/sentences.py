@@ -1,0 +1,61 @@
+"""Sentence spans with exact offsets, so a chunk or a quote is always ``text[start:end]``.
+
+>>> text = "Look, cities matter. Dr. Lee agrees! Anyway."
+>>> [text[s:e] for s, e in sentence_spans(text)]
+['Look, cities matter.', 'Dr. Lee agrees!', 'Anyway.']
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "mt",
+    "fig", "inc", "ltd", "co", "approx", "dept", "est", "vol", "p", "pp", "ca", "u.s", "u.k",
+}
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|\Z)")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, cursor = [], start
+    for brk in PARAGRAPH_BREAK.finditer(text, start, end):
+        spans.append((cursor, brk.start()))
+        cursor = brk.end()
+    spans.append((cursor, end))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentences; a blank line always ends a sentence."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for p_start, p_end in _paragraphs(text, start, end):
+        cursor = p_start
+        for match in SENTENCE_END.finditer(text, p_start, p_end):
+            word = re.search(r"([\w.]+)[.!?…]*$", text[cursor : match.start() + 1])
+            if word and match.group().startswith(".") and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
+                continue  # "Dr. Lee" is one sentence
+            after = text[match.end() : p_end].lstrip()
+            if after and after[0].islower():
+                continue  # "e.g. this" or an ellipsis inside a sentence
+            s, e = _trim(text, cursor, match.end())
+            if s < e:
+                spans.append((s, e))
+            cursor = match.end()
+        s, e = _trim(text, cursor, p_end)
+        if s < e:
+            spans.append((s, e))
+    return spans
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

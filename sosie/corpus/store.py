@@ -1,0 +1,236 @@
+"""The persona's SQLite store (``sosie.db``): sources, speaker turns, passages, interviews.
+
+Schema changes are a list of small migration functions keyed by ``PRAGMA user_version``,
+so an old workspace upgrades itself on open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('corpus_version', '0');
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT,
+            date TEXT,
+            origin TEXT,
+            meta_json TEXT NOT NULL DEFAULT '{}',
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX sources_sha ON sources(sha256);
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('subject', 'other')),
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            date TEXT,
+            question_turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL
+        );
+        CREATE INDEX turns_source ON turns(source_id);
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            date TEXT,
+            words INTEGER NOT NULL
+        );
+        CREATE INDEX passages_turn ON passages(turn_id);
+        CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            engine TEXT NOT NULL,
+            title TEXT
+        );
+        CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY,
+            interview_id INTEGER NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,
+            asked_at TEXT NOT NULL,
+            answered_at TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer_json TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class PassageRow:
+    id: int
+    source_id: int
+    turn_id: int
+    text: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    speaker: str
+    date: str | None
+    path: str
+    sha256: str
+    title: str | None
+    question: str | None
+    question_speaker: str | None
+
+
+class Store:
+    """A thin, typed layer over ``sosie.db``. One connection per Store; WAL mode."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.db:
+                migration(self.db)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: a failure (or a kill) midway leaves the store as it was."""
+        with self.db:
+            yield self.db
+
+    # -- corpus -----------------------------------------------------------------------------
+    @property
+    def corpus_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'corpus_version'").fetchone()
+        return int(row[0])
+
+    def bump_corpus_version(self, db: sqlite3.Connection) -> None:
+        db.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"
+        )
+
+    def source_by_path(self, path: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE path = ?", (path,)).fetchone()
+
+    def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM sources ORDER BY path").fetchall()
+
+    def all_passages(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+
+    def qa_pairs(self) -> list[sqlite3.Row]:
+        """Each subject turn that answers another speaker's turn: (question text, answer turn)."""
+        return self.db.execute(
+            """SELECT a.id AS answer_turn_id, q.text AS question, q.speaker AS question_speaker
+               FROM turns a JOIN turns q ON q.id = a.question_turn_id
+               WHERE a.role = 'subject' ORDER BY a.id"""
+        ).fetchall()
+
+    def passages(self, ids: list[int]) -> dict[int, PassageRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"""SELECT p.id, p.source_id, p.turn_id, p.text, p.start, p.end, p.line_start,
+                       p.line_end, p.speaker, p.date, s.path, s.sha256, s.title,
+                       q.text AS question, q.speaker AS question_speaker
+                FROM passages p JOIN sources s ON s.id = p.source_id
+                JOIN turns t ON t.id = p.turn_id
+                LEFT JOIN turns q ON q.id = t.question_turn_id
+                WHERE p.id IN ({marks})""",
+            ids,
+        ).fetchall()
+        return {row["id"]: PassageRow(**dict(row)) for row in rows}
+
+    def passage_ids_of_turns(self, turn_ids: list[int]) -> dict[int, list[int]]:
+        if not turn_ids:
+            return {}
+        marks = ",".join("?" * len(turn_ids))
+        out: dict[int, list[int]] = {t: [] for t in turn_ids}
+        for row in self.db.execute(
+            f"SELECT id, turn_id FROM passages WHERE turn_id IN ({marks}) ORDER BY turn_id, seq",
+            turn_ids,
+        ):
+            out[row["turn_id"]].append(row["id"])
+        return out
+
+    def stats(self) -> dict:
+        one = self.db.execute
+        return {
+            "sources": one("SELECT COUNT(*) FROM sources").fetchone()[0],
+            "passages": one("SELECT COUNT(*) FROM passages").fetchone()[0],
+            "subject_words": one("SELECT COALESCE(SUM(words), 0) FROM passages").fetchone()[0],
+            "qa_pairs": one(
+                "SELECT COUNT(*) FROM turns WHERE role='subject' AND question_turn_id IS NOT NULL"
+            ).fetchone()[0],
+            "other_turns": one("SELECT COUNT(*) FROM turns WHERE role='other'").fetchone()[0],
+            "corpus_version": self.corpus_version,
+        }
+
+    # -- interviews ---------------------------------------------------------------------------
+    def start_interview(self, engine: str, title: str | None = None) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO interviews (started_at, engine, title) VALUES (?, ?, ?)",
+                (now(), engine, title),
+            )
+        return int(cur.lastrowid)
+
+    def record_exchange(self, interview_id: int, asked_at: str, question: str, answer: dict) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO exchanges (interview_id, asked_at, answered_at, question, answer_json)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (interview_id, asked_at, now(), question, json.dumps(answer, ensure_ascii=False)),
+            )
+
+    def interviews(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT i.*, COUNT(e.id) AS exchanges FROM interviews i
+               LEFT JOIN exchanges e ON e.interview_id = i.id GROUP BY i.id ORDER BY i.id"""
+        ).fetchall()
+
+    def exchanges(self, interview_id: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM exchanges WHERE interview_id = ? ORDER BY id", (interview_id,)
+        ).fetchall()

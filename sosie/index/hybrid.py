@@ -1,0 +1,190 @@
+"""Hybrid retrieval: BM25 (bm25s) and dense vectors, fused by reciprocal rank.
+
+Layout of ``<workspace>/index/``::
+
+    CURRENT                 name of the live build folder, replaced atomically
+    build-<stamp>/          manifest.json, bm25/, passages.npy, passage_ids.npy,
+                            questions.npy, question_turn_ids.npy
+
+A build writes a fresh ``*.partial`` folder, renames it, then swaps ``CURRENT``; a build
+killed at any point leaves the previous one live, and the next build sweeps the debris.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from sosie.corpus.store import Store, now
+from sosie.errors import NotBuilt, SosieError
+from sosie.index.embedder import MODEL_NAME, embed, embed_query
+
+INDEX_FORMAT = 1
+RRF_K = 60  # the usual reciprocal-rank-fusion constant; damps the head of each ranking
+CANDIDATES = 50  # how deep each ranking goes before fusion
+WORD = re.compile(r"(?u)\b\w\w+\b")
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-worded, stemmed words: ``"Cities, trains!"`` -> ``['citi', 'train']``."""
+    words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+    return _stemmer().stemWords(words)
+
+
+@dataclass
+class Hit:
+    passage_id: int
+    dense: float  # cosine similarity to the question
+    bm25: float
+    fused: float
+
+
+@dataclass
+class QuestionHit:
+    answer_turn_id: int
+    similarity: float
+
+
+def _sweep(root: Path, keep: str | None) -> None:
+    for child in root.glob("build-*"):
+        if child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def current_build(root: Path) -> Path | None:
+    pointer = root / "CURRENT"
+    if not pointer.is_file():
+        return None
+    build = root / pointer.read_text().strip()
+    return build if (build / "manifest.json").is_file() else None
+
+
+def build_index(store: Store, root: Path, progress: Progress | None = None) -> dict:
+    """Index every stored passage and past question; return the manifest."""
+    started = time.perf_counter()
+    root.mkdir(parents=True, exist_ok=True)
+    live = current_build(root)
+    _sweep(root, live.name if live else None)  # leftovers of killed builds
+    corpus_version = store.corpus_version
+    rows = store.all_passages()
+    if not rows:
+        raise SosieError("nothing to index yet: add the person's files first (sosie add NAME PATH)")
+    pairs = store.qa_pairs()
+    texts = [row["text"] for row in rows]
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    partial = root / f"build-{stamp}.partial"
+    partial.mkdir()
+
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(t) for t in texts], show_progress=False)
+    retriever.save(str(partial / "bm25"), show_progress=False)
+
+    total = len(texts) + len(pairs)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, total)
+
+    if progress:
+        progress("embedding", 0, total)
+    np.save(partial / "passages.npy", embed(texts, progress=advance))
+    np.save(partial / "passage_ids.npy", np.array([row["id"] for row in rows], dtype=np.int64))
+    np.save(partial / "questions.npy", embed([p["question"] for p in pairs], progress=advance))
+    np.save(
+        partial / "question_turn_ids.npy",
+        np.array([p["answer_turn_id"] for p in pairs], dtype=np.int64),
+    )
+    manifest = {
+        "format": INDEX_FORMAT,
+        "model": MODEL_NAME,
+        "corpus_version": corpus_version,
+        "built_at": now(),
+        "passages": len(texts),
+        "questions": len(pairs),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    final = root / f"build-{stamp}"
+    os.rename(partial, final)
+    pointer = root / "CURRENT.tmp"
+    pointer.write_text(final.name)
+    os.replace(pointer, root / "CURRENT")  # the atomic swap
+    _sweep(root, final.name)
+    return manifest
+
+
+class HybridIndex:
+    """A loaded build: ``search()`` for passages, ``similar_questions()`` for past questions."""
+
+    def __init__(self, build: Path):
+        self.build = build
+        self.manifest = json.loads((build / "manifest.json").read_text())
+        self.vectors = np.load(build / "passages.npy")
+        self.passage_ids = np.load(build / "passage_ids.npy")
+        self.question_vectors = np.load(build / "questions.npy")
+        self.question_turn_ids = np.load(build / "question_turn_ids.npy")
+        self.bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
+        self.row_of = {int(pid): i for i, pid in enumerate(self.passage_ids)}
+
+    @classmethod
+    def load(cls, root: Path, persona: str = "") -> HybridIndex:
+        build = current_build(root)
+        if build is None:
+            raise NotBuilt(f"persona {persona!r} has no index yet; run: sosie build {persona}")
+        return cls(build)
+
+    def bm25_scores(self, query: str) -> np.ndarray:
+        ids = self.bm25.get_tokens_ids(tokenize(query))
+        if not ids:
+            return np.zeros(len(self.passage_ids), dtype=np.float32)
+        return self.bm25.get_scores_from_ids(ids)
+
+    def search(self, query: str, query_vector: np.ndarray | None = None, k: int = 10) -> list[Hit]:
+        """Top ``k`` passages by reciprocal-rank fusion of the BM25 and dense rankings."""
+        qv = embed_query(query) if query_vector is None else query_vector
+        dense = self.vectors @ qv
+        lexical = self.bm25_scores(query)
+        fused: dict[int, float] = {}
+        for scores, floor in ((dense, -np.inf), (lexical, 0.0)):
+            depth = min(CANDIDATES, len(scores))
+            top = np.argpartition(-scores, depth - 1)[:depth]
+            top = top[np.argsort(-scores[top])]
+            for rank, row in enumerate(r for r in top if scores[r] > floor):
+                fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        return [
+            Hit(int(self.passage_ids[r]), float(dense[r]), float(lexical[r]), fused[r]) for r in best
+        ]
+
+    def similar_questions(self, query_vector: np.ndarray, k: int = 3) -> list[QuestionHit]:
+        if not len(self.question_turn_ids):
+            return []
+        sims = self.question_vectors @ query_vector
+        top = np.argsort(-sims)[:k]
+        return [QuestionHit(int(self.question_turn_ids[i]), float(sims[i])) for i in top]
+
+    def vector(self, passage_id: int) -> np.ndarray | None:
+        row = self.row_of.get(passage_id)
+        return None if row is None else self.vectors[row]

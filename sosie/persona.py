@@ -1,0 +1,150 @@
+"""``Persona``: the library's front door. The CLI is a thin layer over it.
+
+>>> p = Persona.create("ada", name="Ada Example", aliases=["Ada"])   # doctest: +SKIP
+>>> p.add("interviews/"); p.build()                                  # doctest: +SKIP
+>>> print(p.ask("What do you think of cities?").text)                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
+from sosie.corpus import IngestReport, Store, ingest
+from sosie.corpus.speakers import Subject
+from sosie.engines.base import Answer, Engine, make_engine
+from sosie.errors import SosieError, UnknownPersona
+from sosie.index.hybrid import HybridIndex, Progress, build_index, current_build
+
+
+class Persona:
+    """A workspace folder: ``persona.toml``, ``sosie.db`` and ``index/``."""
+
+    def __init__(self, workspace: Path, config: PersonaConfig):
+        self.workspace = workspace
+        self.config = config
+        self._store: Store | None = None
+        self._index: HybridIndex | None = None
+        self._engines: dict[str, Engine] = {}
+
+    # -- life cycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        slug: str,
+        name: str,
+        aliases: Iterable[str] = (),
+        *,
+        home: str | Path | None = None,
+        exist_ok: bool = False,
+        **settings,
+    ) -> Persona:
+        """Make a new workspace; ``settings`` are :class:`PersonaConfig` fields."""
+        config = PersonaConfig(slug=slug, name=name, aliases=list(aliases), **settings)
+        workspace = workspace_path(slug, home)
+        if (workspace / "persona.toml").exists():
+            if exist_ok:
+                return cls.open(slug, home)
+            raise SosieError(f"persona {slug!r} already exists at {workspace}")
+        workspace.mkdir(parents=True, exist_ok=True)
+        save_config(workspace, config)
+        persona = cls(workspace, config)
+        _ = persona.store  # creates sosie.db with its schema
+        return persona
+
+    @classmethod
+    def open(cls, slug: str, home: str | Path | None = None) -> Persona:
+        workspace = workspace_path(slug, home)
+        return cls(workspace, load_config(workspace))
+
+    @staticmethod
+    def names(home: str | Path | None = None) -> list[str]:
+        root = home_dir(home)
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if (p / "persona.toml").is_file())
+
+    @classmethod
+    def delete(cls, slug: str, home: str | Path | None = None) -> None:
+        workspace = workspace_path(slug, home)
+        if not (workspace / "persona.toml").is_file():
+            raise UnknownPersona(f"no persona {slug!r} in {workspace.parent}")
+        shutil.rmtree(workspace)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Persona:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def slug(self) -> str:
+        return self.config.slug
+
+    def save(self) -> None:
+        save_config(self.workspace, self.config)
+
+    # -- corpus -> index ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.workspace / "sosie.db")
+        return self._store
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(self.config.name, tuple(self.config.aliases))
+
+    def add(self, *paths: str | Path, on_file: Callable[[Path], None] | None = None) -> IngestReport:
+        return ingest(self.store, paths, self.subject, on_file=on_file)
+
+    def build(self, progress: Progress | None = None) -> dict:
+        manifest = build_index(self.store, self.workspace / "index", progress)
+        self._index = None
+        return manifest
+
+    @property
+    def index(self) -> HybridIndex:
+        live = current_build(self.workspace / "index")
+        if self._index is None or live is None or self._index.build != live:
+            self._index = HybridIndex.load(self.workspace / "index", self.slug)
+        return self._index
+
+    def index_status(self) -> dict:
+        """``{"built": bool, "stale": bool, ...}``; stale means files changed since the build."""
+        live = current_build(self.workspace / "index")
+        if live is None:
+            return {"built": False, "stale": False}
+        manifest = self.index.manifest
+        return {
+            "built": True,
+            "stale": manifest["corpus_version"] != self.store.corpus_version,
+            **manifest,
+        }
+
+    # -- questions ----------------------------------------------------------------------------
+    def engine(self, name: str | None = None) -> Engine:
+        name = name or self.config.default_engine
+        if name not in self._engines:
+            self._engines[name] = make_engine(name, self)
+        return self._engines[name]
+
+    def ask(self, question: str, engine: str | None = None) -> Answer:
+        return self.engine(engine).answer(question)
+
+    def interview(self, engine: str | None = None, title: str | None = None):
+        from sosie.interview import InterviewSession
+
+        return InterviewSession(self, self.engine(engine), title=title)
+
+    def transcript(self, interview_id: int | None = None, fmt: str = "md") -> str:
+        from sosie.interview import transcript
+
+        return transcript(self, interview_id, fmt)

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real demo corpus, the real embedding model, real SQLite on disk.
+
+The demo personas are built once per test session (the embedding model loads once per
+process); tests that change a corpus make their own small persona in a temporary home.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sosie import Persona
+from sosie.demo import DEMO_DIR, create_demo_persona
+
+ROWAN_DIR = DEMO_DIR / "rowan"
+WREN_DIR = DEMO_DIR / "wren"
+PODCAST = ROWAN_DIR / "transcripts" / "2016-09-14-lantern-hours-podcast.txt"
+SOSIE = Path(sys.executable).with_name("sosie")  # the console-script entry point
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("demo-home")
+    for slug in ("rowan", "wren"):
+        with create_demo_persona(slug, home) as persona:
+            persona.build()
+    return home
+
+
+@pytest.fixture(scope="session")
+def rowan(demo_home) -> Persona:
+    return Persona.open("rowan", demo_home)
+
+
+@pytest.fixture(scope="session")
+def wren(demo_home) -> Persona:
+    return Persona.open("wren", demo_home)
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def small(home, tmp_path) -> Persona:
+    """A fresh Rowan persona over copies of two demo files (so tests may edit them)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PODCAST, corpus / PODCAST.name)
+    essay = ROWAN_DIR / "essays" / "2015-06-03-machines-for-bumping-into-people.md"
+    shutil.copy(essay, corpus / essay.name)
+    persona = Persona.create("small", "Rowan Adler", ["Rowan", "Adler"], home=home, pronoun="his")
+    persona.corpus_dir = corpus  # type: ignore[attr-defined]
+    yield persona
+    persona.close()
+
+
+def run_cli(*args: str, home: Path | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if home is not None:
+        env["SOSIE_HOME"] = str(home)
+    return subprocess.run(
+        [str(SOSIE), *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
