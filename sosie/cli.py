@@ -200,11 +200,12 @@ def interview(
     session = persona.interview(engine, title=str(questions) if questions else "interactive")
     interactive = script is None
     if interactive and sys.stdin.isatty():
-        out.print(f"[italic yellow]{persona.config.disclosure}[/]\nAsk a question; empty line or Ctrl-D ends.")
+        out.print(f"[italic yellow]{persona.config.disclosure}[/]")
+        out.print("Ask a question; an empty line or Ctrl-D ends the interview.")
     source = script if script is not None else _stdin_questions(interactive and sys.stdin.isatty())
     for n, question in enumerate(source, start=1):
         if not as_json:
-            out.print(f"\n[bold cyan]Q{n}. {question}[/]" if not interactive else "")
+            out.print("" if interactive else f"\n[bold cyan]Q{n}. {question}[/]")
         print_answer(session.ask(question), as_json)
     out.print(
         f"\nSaved as interview {session.id}: sosie transcript {slug} --interview {session.id}",
