@@ -130,3 +130,14 @@ def test_demo_corpus_is_large_enough_and_fictional(rowan, wren):
     for path in ROWAN_DIR.rglob("*.*"):
         assert "not a real person" in path.read_text(encoding="utf-8")[:600].lower()
     assert Persona.names(rowan.workspace.parent) == ["rowan", "wren"]
+
+
+def test_bracketed_and_bold_labels(tmp_path):
+    path = tmp_path / "t.md"
+    path.write_text("**MAYA CHEN:** Why bread?\n**ROWAN ADLER:** Gus needs feeding.\n"
+                    "[MAYA CHEN]: And then?\n[Rowan]: Then the bike.\n")
+    kind, turns = split_turns(read_source(path), Subject("Rowan Adler", ("Rowan",)))
+    assert kind == "transcript"
+    assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
+    text = read_source(path).text
+    assert [text[t.start : t.end] for t in turns][1::2] == ["Gus needs feeding.", "Then the bike."]

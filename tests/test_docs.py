@@ -1,0 +1,32 @@
+"""The README documents every command and every setting (a test fails when one is missing)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sosie.cli import app
+from sosie.config import PersonaConfig, QuoteSettings
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_is_in_the_readme():
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert len(names) >= 8
+    for name in names:
+        assert f"sosie {name}" in README or f"`{name}`" in README, name
+
+
+def test_every_setting_is_in_the_readme():
+    for field in dataclasses.fields(QuoteSettings):
+        assert f"`quote.{field.name}`" in README, field.name
+    for field in dataclasses.fields(PersonaConfig):
+        if field.name in ("slug", "quote", "consent_note", "provenance_note", "consent"):
+            continue
+        assert f"`{field.name}`" in README, field.name
+
+
+def test_the_two_setup_commands_are_on_the_first_screen():
+    first_screen = "\n".join(README.splitlines()[:20])
+    assert "make demo" in first_screen and "make test" in first_screen
