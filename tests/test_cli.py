@@ -127,3 +127,25 @@ def test_help_is_instant_and_lists_the_commands():
         assert command in result.stdout
     assert time.perf_counter() - started < 10
     assert sys.executable  # the entry point lives beside this interpreter
+
+
+def test_a_fifo_is_refused_without_blocking(home, tmp_path):
+    run_cli("new", "ada", "--name", "Rowan Adler", home=home)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    result = run_cli("add", "ada", str(fifo), home=home, timeout=60)
+    assert result.returncode == 1 and "not a regular file" in result.stderr
+
+
+def test_interactive_interview_reads_stdin_until_an_empty_line(rowan):
+    env = dict(os.environ, SOSIE_HOME=str(rowan.workspace.parent))
+    result = subprocess.run(
+        [str(SOSIE), "interview", "rowan"], input="Why trains?\nWhat about Gus?\n\nignored\n",
+        capture_output=True, text=True, env=env, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Simulated Rowan Adler") == 2
+    number = int(result.stdout.rsplit("Saved as interview ", 1)[1].split(":")[0])
+    transcript = rowan.transcript(number, "md")
+    assert "## 1. Why trains?" in transcript and "## 2. What about Gus?" in transcript
+    assert "ignored" not in transcript

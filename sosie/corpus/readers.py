@@ -81,6 +81,8 @@ def read_source(path: Path) -> SourceText:
     """Read ``path`` or raise :class:`BadSource` with a message naming the file and the fix."""
     if not path.exists():
         raise BadSource(f"{path}: no such file or folder; check the path")
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise BadSource(f"{path}: not a regular file; give Sosie text files or folders")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -6,13 +6,19 @@ and every sentence that quotes the person carries a citation ``[n]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
+    from sosie.corpus.store import PassageRow
     from sosie.persona import Persona
+
+
+def tidy(text: str) -> str:
+    return " ".join(text.split())
 
 
 @dataclass
@@ -30,6 +36,15 @@ class Citation:
     sha256: str
     text: str
     question: str | None = None  # the real question this passage answered, if any
+
+    @classmethod
+    def from_passage(cls, n: int, row: PassageRow) -> Citation:
+        return cls(
+            n=n, passage_id=row.id, source=row.path, title=row.title, speaker=row.speaker,
+            date=row.date, start=row.start, end=row.end, line_start=row.line_start,
+            line_end=row.line_end, sha256=row.sha256, text=tidy(row.text),
+            question=tidy(row.question) if row.question else None,
+        )
 
     @property
     def position(self) -> str:
@@ -51,6 +66,9 @@ class Answer:
     abstained: bool = False
     citations: list[Citation] = field(default_factory=list)
     simulated: bool = True  # always: an answer is never the person
+    # generative engines: one entry per sentence, {"sentence", "tag", "citations", "similarity"}
+    # with tag "verbatim", "supported" or "extrapolated"
+    support: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,12 +90,36 @@ class Answer:
         return "\n".join(lines)
 
 
+def abstention(persona: Persona, question: str, engine: str) -> Answer:
+    """What every engine says when the corpus has nothing on the question."""
+    return Answer(
+        question=question,
+        text=(
+            f"Nothing in {persona.config.name}'s recorded words covers this question, "
+            "so this double will not guess."
+        ),
+        persona=persona.slug,
+        engine=engine,
+        disclosure=persona.config.disclosure,
+        abstained=True,
+    )
+
+
+History = list[tuple[str, str]]  # earlier (question, answer text) turns of this interview
+TokenCallback = Callable[[str], None]
+
+
 class Engine(Protocol):
-    """One method: answer a question for the persona the engine was made for."""
+    """One method: answer a question for the persona the engine was made for.
+
+    ``history`` holds the interview so far; ``on_token`` receives text as it is produced.
+    """
 
     name: str
 
-    def answer(self, question: str) -> Answer: ...
+    def answer(
+        self, question: str, history: History = (), on_token: TokenCallback | None = None
+    ) -> Answer: ...
 
 
 ENGINES: dict[str, type] = {}
@@ -88,9 +130,9 @@ def register(cls: type) -> type:
     return cls
 
 
-def make_engine(name: str, persona: Persona) -> Engine:
+def make_engine(name: str, persona: Persona, **options) -> Engine:
     import sosie.engines.quote  # noqa: F401  (registers the built-in engines)
 
     if name not in ENGINES:
         raise SosieError(f"unknown engine {name!r}; available: {', '.join(sorted(ENGINES))}")
-    return ENGINES[name](persona)
+    return ENGINES[name](persona, **options)
