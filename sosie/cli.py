@@ -27,13 +27,23 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Home = Annotated[
-    Path | None,  # noqa: UP007 - typer needs Optional here
-    typer.Option("--home", envvar="SOSIE_HOME", help="Folder of persona workspaces."),
+    Path | None, typer.Option("--home", envvar="SOSIE_HOME", help="Folder of persona workspaces.")
 ]
 Slug = Annotated[str, typer.Argument(help="Persona name, e.g. ada.")]
 EngineOpt = Annotated[
-    str | None,  # noqa: UP007
-    typer.Option("--engine", "-e", help="Engine name (default: the persona's, 'quote')."),
+    str | None, typer.Option("--engine", "-e", help="quote or generative (default: the persona's).")
+]
+BackendOpt = Annotated[
+    str | None, typer.Option("--backend", help="Generative backend: transformers, llamacpp or openai.")
+]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", help="Model path, folder or name (default: the bundled SmolLM2).")
+]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible server for --backend openai.")
+]
+SupportOpt = Annotated[
+    bool, typer.Option("--show-support", help="Tag each sentence verbatim, supported or extrapolated.")
 ]
 
 
@@ -64,12 +74,31 @@ def shown_path(path: str) -> str:
         return path
 
 
-def print_answer(answer: Answer, as_json: bool = False) -> None:
+TAG_STYLE = {"verbatim": "green", "supported": "cyan", "extrapolated": "red"}
+
+
+def print_answer(
+    answer: Answer, as_json: bool = False, streamed: bool = False, show_support: bool = False
+) -> None:
     if as_json:
         out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
-    out.print(f"[italic yellow]{answer.disclosure}[/]")
+    if streamed:  # the raw stream is on screen; now the checked, cited version
+        out.print("\n[dim]— checked against the sources:[/]")
+    else:
+        out.print(f"[italic yellow]{answer.disclosure}[/]")
     out.print(answer.text, markup=False)
+    if answer.support and not show_support:
+        tags = [item["tag"] for item in answer.support]
+        out.print(
+            f"[dim]support: {tags.count('verbatim')} verbatim, {tags.count('supported')} supported, "
+            f"{tags.count('extrapolated')} extrapolated sentences (--show-support for each)[/]"
+        )
+    if show_support and answer.support:
+        for item in answer.support:
+            cited = "".join(f"[{n}]" for n in item["citations"])
+            out.print(f"  {item['tag']:>12}", style=TAG_STYLE.get(item["tag"]), end=" ")
+            out.print(f"{item['sentence']} {cited}", markup=False)
     for c in answer.citations:
         out.print(
             f"  [dim][{c.n}][/] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'}"
@@ -157,19 +186,37 @@ def build(slug: Slug, home: Home = None) -> None:
     )
 
 
+def ask_streaming(session, question: str, as_json: bool, show_support: bool) -> None:
+    """Generative answers appear token by token, then in their checked, cited form."""
+    streaming = not as_json and session.engine.name != "quote"
+    if streaming:
+        out.print(f"[italic yellow]{session.persona.config.disclosure}[/]")
+
+    def show(piece: str) -> None:
+        out.print(piece, end="", markup=False)
+
+    answer = session.ask(question, on_token=show if streaming else None)
+    print_answer(answer, as_json, streamed=streaming and not answer.abstained, show_support=show_support)
+
+
 @app.command()
 @user_errors
 def ask(
     slug: Slug,
     question: Annotated[str, typer.Argument(help="The question to put to the double.")],
     engine: EngineOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
     home: Home = None,
 ) -> None:
     """Ask one question; the answer is saved as a one-question interview."""
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
-    print_answer(persona.interview(engine, title="ask").ask(question), as_json)
+    session = persona.interview(engine, title="ask", backend=backend, model=model, base_url=base_url)
+    ask_streaming(session, question, as_json, show_support)
 
 
 @app.command()
@@ -181,6 +228,10 @@ def interview(
         typer.Option("--questions", help="Run a scripted interview: one question a line."),
     ] = None,
     engine: EngineOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print each answer as JSON.")] = False,
     home: Home = None,
 ) -> None:
@@ -197,7 +248,10 @@ def interview(
             raise SosieError(f"{questions}: no questions in it (one question a line)")
     else:
         script = None
-    session = persona.interview(engine, title=str(questions) if questions else "interactive")
+    session = persona.interview(
+        engine, title=str(questions) if questions else "interactive", backend=backend, model=model,
+        base_url=base_url,
+    )
     interactive = script is None
     if interactive and sys.stdin.isatty():
         out.print(f"[italic yellow]{persona.config.disclosure}[/]")
@@ -206,7 +260,7 @@ def interview(
     for n, question in enumerate(source, start=1):
         if not as_json:
             out.print("" if interactive else f"\n[bold cyan]Q{n}. {question}[/]")
-        print_answer(session.ask(question), as_json)
+        ask_streaming(session, question, as_json, show_support)
     out.print(
         f"\nSaved as interview {session.id}: sosie transcript {slug} --interview {session.id}",
         markup=False,
@@ -237,6 +291,33 @@ def transcript(
     """Print a saved interview as Markdown or JSON, disclosure and sources included."""
     persona = Persona.open(slug, home)
     typer.echo(persona.transcript(interview_id, fmt), nl=False)
+
+
+@app.command()
+@user_errors
+def profile(
+    slug: Slug,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Draw the profile to this PNG file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print profile.json.")] = False,
+    home: Home = None,
+) -> None:
+    """Show the persona's style profile (measured at build time from the person's words)."""
+    persona = Persona.open(slug, home)
+    data = persona.profile()
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+    else:
+        from sosie.profile.show import profile_tables
+
+        for table in profile_tables(data, persona.config.name):
+            out.print(table)
+    if plot is not None:
+        from sosie.profile.show import plot_profile
+
+        plot_profile(data, persona.config.name, plot)
+        out.print(f"Wrote {plot}", markup=False)
 
 
 @app.command("list")
@@ -280,7 +361,13 @@ def demo(
             markup=False,
         )
     script = questions or (Path(__file__).parent / "demo" / "questions" / "rowan.txt")
-    interview("rowan", questions=script, engine=None, as_json=False, home=home)
+    interview("rowan", questions=script, engine=None, backend=None, model=None, base_url=None,
+              show_support=False, as_json=False, home=home)
+    out.print(
+        "\nNext: let a language model answer, checked sentence by sentence against the sources:\n"
+        "  sosie ask rowan \"Why do trains beat planes?\" --engine generative --show-support",
+        markup=False,
+    )
 
 
 def main() -> None:

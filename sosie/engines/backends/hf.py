@@ -1,0 +1,95 @@
+"""The offline default: Hugging Face transformers on the CPU (or a GPU when present)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from sosie.engines.backends import GenerationOptions, bundled_gguf
+from sosie.errors import SosieError
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@lru_cache(maxsize=2)
+def load(model: str):  # -> (model, tokenizer); once per process per model
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF de-quantiser uses tqdm directly
+    path = Path(model)
+    try:
+        if path.suffix == ".gguf":  # transformers dequantises GGUF weights into a torch model
+            kwargs = {"gguf_file": path.name}
+            folder = str(path.parent)
+        else:
+            kwargs = {"local_files_only": path.exists()}
+            folder = model
+        tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
+        lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise SosieError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from exc
+    if torch.cuda.is_available():
+        lm = lm.to("cuda")
+    lm.eval()
+    if not tokenizer.chat_template:
+        tokenizer.chat_template = CHATML  # SmolLM2's own format
+    return lm, tokenizer
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, model: str | None = None, context_tokens: int = 2048, **_: object):
+        self.model_path = str(model or bundled_gguf())
+        self.model, self.tokenizer = load(self.model_path)
+        limit = getattr(self.model.config, "max_position_embeddings", context_tokens) or context_tokens
+        self.context_tokens = min(context_tokens, limit)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        prompt = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self.model.device)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        if options.seed is not None:
+            torch.manual_seed(options.seed)
+        sample = options.temperature > 0
+        kwargs = dict(
+            **inputs,
+            streamer=streamer,
+            max_new_tokens=options.max_new_tokens,
+            do_sample=sample,
+            pad_token_id=self.tokenizer.eos_token_id,
+            repetition_penalty=1.1,
+        )
+        if sample:
+            kwargs.update(temperature=options.temperature, top_p=options.top_p)
+        errors: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                with torch.no_grad():
+                    self.model.generate(**kwargs)
+            except BaseException as exc:  # surfaced in the caller's thread below
+                errors.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=generate, daemon=True)
+        worker.start()
+        yield from streamer
+        worker.join()
+        if errors:
+            raise SosieError(f"generation failed: {errors[0]}") from errors[0]

@@ -1,0 +1,40 @@
+"""llama.cpp through llama-cpp-python (extra ``sosie[llama]``; it compiles on install)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sosie.engines.backends import GenerationOptions, bundled_gguf
+from sosie.errors import SosieError
+
+try:
+    from llama_cpp import Llama
+except ImportError:  # the error is raised only when this backend is asked for
+    Llama = None
+
+
+class LlamaCppBackend:
+    name = "llamacpp"
+
+    def __init__(self, model: str | None = None, context_tokens: int = 2048, **_: object):
+        if Llama is None:
+            raise SosieError(
+                "the llamacpp backend needs llama-cpp-python: pip install 'sosie[llama]' "
+                "(it compiles llama.cpp, a few minutes)"
+            )
+        self.model_path = str(model or bundled_gguf())
+        self.llm = Llama(model_path=self.model_path, n_ctx=context_tokens, verbose=False)
+        self.context_tokens = context_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]:
+        chunks = self.llm.create_chat_completion(
+            messages=messages, stream=True, max_tokens=options.max_new_tokens,
+            temperature=options.temperature, top_p=options.top_p, seed=options.seed,
+        )
+        for chunk in chunks:
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece

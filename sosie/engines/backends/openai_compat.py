@@ -1,0 +1,53 @@
+"""Any OpenAI-compatible chat endpoint: OpenAI, Ollama, vLLM, llama.cpp server, LM Studio, Sosie.
+
+The API key comes from ``SOSIE_API_KEY`` or ``OPENAI_API_KEY`` (local servers need none).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from sosie.engines.backends import GenerationOptions
+from sosie.errors import SosieError
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        base_url: str | None = None,
+        context_tokens: int = 8192,
+        timeout: float = 120.0,
+        **_: object,
+    ):
+        try:
+            import openai
+        except ImportError as exc:
+            raise SosieError("the openai backend needs the openai package: pip install openai") from exc
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        if not model:
+            raise SosieError("the openai backend needs a model name: --model NAME (e.g. llama3.2)")
+        key = os.environ.get("SOSIE_API_KEY") or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        self.client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=1)
+        self.model = model
+        self.context_tokens = context_tokens
+        self._errors = (openai.APIError,)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1  # the server's tokenizer is unknown; a safe estimate
+
+    def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]:
+        try:
+            chunks = self.client.chat.completions.create(
+                model=self.model, messages=messages, stream=True,
+                max_tokens=options.max_new_tokens, temperature=options.temperature,
+                top_p=options.top_p, seed=options.seed,
+            )
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except self._errors as exc:
+            raise SosieError(f"the OpenAI-compatible server failed: {exc}") from exc

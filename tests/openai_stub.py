@@ -1,0 +1,74 @@
+"""A small OpenAI-compatible chat server for tests, on a free loopback port.
+
+It stands in for Ollama / vLLM / llama.cpp server until ``sosie serve`` exists (the issue
+allows this). It is a real HTTP server, spoken to by the official ``openai`` client; it
+records every request so tests can check exactly what the model would have been shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SOURCE = re.compile(r'^\[1\] \([^)]*\) "(.+?)"$', re.M)
+
+
+def quote_then_invent(messages: list[dict]) -> str:
+    """Reply with the first sentence of source [1], cited, then a sentence no source supports."""
+    found = SOURCE.search(messages[-1]["content"])
+    first = re.split(r"(?<=[.!?])\s", found.group(1))[0] if found else "I have not talked about that."
+    return f"{first} [1] Also, I once rode a unicycle across the Atlantic Ocean."
+
+
+class StubServer:
+    def __init__(self, reply: Callable[[list[dict]], str] = quote_then_invent):
+        self.reply = reply
+        self.requests: list[dict] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests.append(body)
+                text = stub.reply(body["messages"])
+                if not body.get("stream"):
+                    payload = json.dumps({
+                        "id": "stub", "object": "chat.completion", "created": 0, "model": body["model"],
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": text}}],
+                    }).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for piece in re.findall(r"\S+\s*", text):
+                    chunk = {
+                        "id": "stub", "object": "chat.completion.chunk", "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
