@@ -180,3 +180,15 @@ def test_cli_generative_over_openai_backend_shows_support(rowan, stub):
                       home=rowan.workspace.parent)
     data = json.loads(as_json.stdout)
     assert data["engine"] == "generative" and data["support"][0]["tag"] in TAGS
+
+
+def test_an_interview_carries_its_history_into_the_next_prompt(rowan, stub):
+    session = rowan.interview("generative", backend="openai", model="stub", base_url=stub.base_url)
+    first = session.ask("What do you think of cities?")
+    session.ask("And trains?")
+    second_prompt = stub.requests[-1]["messages"]
+    contents = [m["content"] for m in second_prompt]
+    assert "What do you think of cities?" in contents
+    assert first.text in contents  # the double's earlier answer, as an assistant turn
+    transcript = rowan.transcript(session.id, "md")
+    assert "Support, sentence by sentence: verbatim, extrapolated." in transcript
