@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 # Everything, including the llama.cpp backend (compiles llama.cpp: a few minutes). A native
 # build (-march=native) died here with "Illegal instruction"; a portable one does not.
 $(VENV)/.installed-all: $(VENV)/.installed-dev
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -e '.[dev,llama]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --no-cache-dir -e '.[dev,llama]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -116,6 +116,7 @@ class GenerativeEngine:
         **_: object,
     ):
         self.persona = persona
+        self._profile: tuple[int, dict] | None = None
         self.settings = persona.config.generative
         self.retrieval = persona.config.quote
         self.backend = backend_instance or make_backend(
@@ -126,8 +127,14 @@ class GenerativeEngine:
         )
 
     def profile(self) -> dict | None:
+        """profile.json, read again only when a build rewrote it."""
         path = self.persona.workspace / "profile.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        if not path.is_file():
+            return None
+        stamp = path.stat().st_mtime_ns
+        if self._profile is None or self._profile[0] != stamp:
+            self._profile = (stamp, json.loads(path.read_text(encoding="utf-8")))
+        return self._profile[1]
 
     def exemplars(self, question_vector: np.ndarray) -> list[tuple[str, str]]:
         """The person's real answers to the past questions most like this one."""
@@ -175,8 +182,9 @@ class GenerativeEngine:
         if not sentences:
             return text, [], set()
         plain = [tidy(MARKER.sub("", s)) for s in sentences]
-        vectors = embed(plain + [tidy(r.text) for r in sources], batch_size=32)
-        mine, theirs = vectors[: len(plain)], vectors[len(plain) :]
+        mine = embed(plain, batch_size=32)
+        # the sources' vectors are already in the index: only the answer is embedded here
+        theirs = np.vstack([self.persona.index.vector(r.id) for r in sources])
         sims = mine @ theirs.T
         support, used, rebuilt = [], set(), []
         for i, sentence in enumerate(sentences):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
+import io
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
@@ -24,7 +25,6 @@ def load(model: str):  # -> (model, tokenizer); once per process per model
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    os.environ.setdefault("TQDM_DISABLE", "1")  # the GGUF de-quantiser uses tqdm directly
     path = Path(model)
     try:
         if path.suffix == ".gguf":  # transformers dequantises GGUF weights into a torch model
@@ -33,8 +33,10 @@ def load(model: str):  # -> (model, tokenizer); once per process per model
         else:
             kwargs = {"local_files_only": path.exists()}
             folder = model
-        tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
-        lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
+        # the GGUF de-quantiser draws its own tqdm bar on stderr; failures still raise
+        with contextlib.redirect_stderr(io.StringIO()):
+            tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
+            lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
     except (OSError, ValueError) as exc:
         raise SosieError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from exc
     if torch.cuda.is_available():
