@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
@@ -155,6 +156,25 @@ class Persona:
             "stale": manifest["corpus_version"] != self.store.corpus_version,
             **manifest,
         }
+
+    @contextmanager
+    def holding_out(self, source_paths: Iterable[str]) -> Iterator[None]:
+        """Within this block no engine can retrieve, quote or imitate these sources' words."""
+        paths = list(source_paths)
+        marks = ",".join("?" * len(paths))
+        db = self.store.db
+        passages = {r[0] for r in db.execute(
+            f"SELECT p.id FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})",
+            paths)}
+        turns = {r[0] for r in db.execute(
+            f"SELECT t.id FROM turns t JOIN sources s ON s.id = t.source_id WHERE s.path IN ({marks})",
+            paths)}
+        index = self.index
+        index.hide(passages, turns)
+        try:
+            yield
+        finally:
+            index.unhide()
 
     # -- questions ----------------------------------------------------------------------------
     def engine(self, name: str | None = None, **options) -> Engine:

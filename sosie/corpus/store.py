@@ -81,7 +81,39 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+def _m002_evaluation(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE eval_split (
+            path TEXT PRIMARY KEY,
+            side TEXT NOT NULL CHECK (side IN ('train', 'test')),
+            seed INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE eval_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            engines TEXT NOT NULL,
+            report_dir TEXT NOT NULL,
+            metrics_json TEXT
+        );
+        CREATE TABLE quiz_answers (
+            id INTEGER PRIMARY KEY,
+            quiz_id TEXT NOT NULL,
+            eval_run_id INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            options_json TEXT NOT NULL,
+            real_index INTEGER NOT NULL,
+            picked INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            answered_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_evaluation]
 
 
 def now() -> str:

@@ -131,7 +131,8 @@ def register(cls: type) -> type:
 
 
 def make_engine(name: str, persona: Persona, **options) -> Engine:
-    import sosie.engines.generative  # noqa: F401  (registers the built-in engines)
+    import sosie.engines.baseline  # noqa: F401  (registers the built-in engines)
+    import sosie.engines.generative  # noqa: F401
     import sosie.engines.quote  # noqa: F401
 
     if name not in ENGINES:

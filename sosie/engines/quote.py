@@ -71,12 +71,15 @@ class QuoteEngine:
         parts: list[str] = []
         citations: list[Citation] = []
         seen: set[str] = set()
+        support: list[dict] = []
         for n, pid in enumerate(chosen, start=1):
             row = rows[pid]
             for sentence in self.sentences(row, terms, budget):
                 if sentence.lower() not in seen:  # the same line said in two sources, once
                     seen.add(sentence.lower())
                     parts.append(f"{sentence} [{n}]")
+                    support.append({"sentence": sentence, "tag": "verbatim", "citations": [n],
+                                    "similarity": 1.0})
             citations.append(Citation.from_passage(n, row))
         return Answer(
             question=question,
@@ -85,4 +88,5 @@ class QuoteEngine:
             engine=self.name,
             disclosure=self.persona.config.disclosure,
             citations=citations,
+            support=support,
         )

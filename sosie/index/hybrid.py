@@ -147,6 +147,16 @@ class HybridIndex:
         self.question_turn_ids = np.load(build / "question_turn_ids.npy")
         self.bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         self.row_of = {int(pid): i for i, pid in enumerate(self.passage_ids)}
+        # evaluation hides held-out sources: False rows can never be retrieved or matched
+        self.passage_allowed: np.ndarray | None = None
+        self.question_allowed: np.ndarray | None = None
+
+    def hide(self, passage_ids: set[int], answer_turn_ids: set[int]) -> None:
+        self.passage_allowed = ~np.isin(self.passage_ids, list(passage_ids))
+        self.question_allowed = ~np.isin(self.question_turn_ids, list(answer_turn_ids))
+
+    def unhide(self) -> None:
+        self.passage_allowed = self.question_allowed = None
 
     @classmethod
     def load(cls, root: Path, persona: str = "") -> HybridIndex:
@@ -166,6 +176,9 @@ class HybridIndex:
         qv = embed_query(query) if query_vector is None else query_vector
         dense = self.vectors @ qv
         lexical = self.bm25_scores(query)
+        if self.passage_allowed is not None:
+            dense = np.where(self.passage_allowed, dense, -np.inf)
+            lexical = np.where(self.passage_allowed, lexical, 0.0)
         fused: dict[int, float] = {}
         for scores, floor in ((dense, -np.inf), (lexical, 0.0)):
             depth = min(CANDIDATES, len(scores))
@@ -182,8 +195,14 @@ class HybridIndex:
         if not len(self.question_turn_ids):
             return []
         sims = self.question_vectors @ query_vector
+        if self.question_allowed is not None:
+            sims = np.where(self.question_allowed, sims, -np.inf)
         top = np.argsort(-sims)[:k]
-        return [QuestionHit(int(self.question_turn_ids[i]), float(sims[i])) for i in top]
+        return [
+            QuestionHit(int(self.question_turn_ids[i]), float(sims[i]))
+            for i in top
+            if np.isfinite(sims[i])
+        ]
 
     def vector(self, passage_id: int) -> np.ndarray | None:
         row = self.row_of.get(passage_id)

@@ -88,7 +88,7 @@ def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md
                 f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
                 for c in answer.citations
             ]
-        if answer.support:
+        if answer.support and answer.engine != "quote":  # quotes are verbatim by construction
             tags = ", ".join(f"{s['tag']}" for s in answer.support)
             out += ["", f"Support, sentence by sentence: {tags}."]
     return "\n".join(out) + "\n"

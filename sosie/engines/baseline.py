@@ -1,0 +1,70 @@
+"""The baseline: the same language model with no persona, no retrieval, no exemplars.
+
+It gives every fidelity number a floor: a generic assistant answering the same questions.
+Its answers are labelled as what they are, never as the person.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sosie.corpus.sentences import sentence_spans
+from sosie.engines.backends import Backend, GenerationOptions, make_backend
+from sosie.engines.base import Answer, History, TokenCallback, register, tidy
+
+if TYPE_CHECKING:
+    from sosie.persona import Persona
+
+SYSTEM = "You are a helpful assistant. Answer the interviewer's question in a few sentences."
+
+
+@register
+class BaselineEngine:
+    name = "baseline"
+
+    def __init__(
+        self,
+        persona: Persona,
+        backend: str | None = None,
+        model: str | None = None,
+        base_url: str | None = None,
+        backend_instance: Backend | None = None,
+        **_: object,
+    ):
+        self.persona = persona
+        self.settings = persona.config.generative
+        self.backend = backend_instance or make_backend(
+            backend or self.settings.backend,
+            model=model or self.settings.model or None,
+            base_url=base_url or self.settings.base_url or None,
+            context_tokens=self.settings.context_tokens,
+        )
+
+    def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
+        messages = [{"role": "system", "content": SYSTEM}]
+        for q, a in history:
+            messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        messages.append({"role": "user", "content": question})
+        options = GenerationOptions(
+            max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature,
+            top_p=self.settings.top_p, seed=self.settings.seed,
+        )
+        pieces = []
+        for piece in self.backend.stream(messages, options):
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)
+        text = tidy("".join(pieces))
+        return Answer(
+            question=question,
+            text=text or "(the model gave no answer)",
+            persona=self.persona.slug,
+            engine=self.name,
+            disclosure=(
+                f"Generic assistant with no persona — an evaluation baseline, not {self.persona.config.name}."
+            ),
+            support=[
+                {"sentence": text[s:e], "tag": "extrapolated", "citations": [], "similarity": 0.0}
+                for s, e in sentence_spans(text)
+            ],
+        )

@@ -1,0 +1,246 @@
+"""``sosie eval``: every engine answers the person's held-out questions; how close is it?
+
+Held-out sources are hidden from the index and the few-shot pool for the whole run, so no
+engine can copy the real answer. Engines are found by name, so one added later (the
+fine-tuned double) joins without changes here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sosie.corpus.sentences import sentence_spans
+from sosie.corpus.store import now
+from sosie.errors import SosieError
+from sosie.evaluate.metrics import (
+    AuthorshipClassifier,
+    BurrowsDelta,
+    background_texts,
+    bootstrap,
+    chunks,
+    rouge_l,
+)
+from sosie.evaluate.split import get_split, held_out_pairs
+from sosie.index.embedder import embed
+
+if TYPE_CHECKING:
+    from sosie.persona import Persona
+
+OFFTOPIC = Path(__file__).parent / "offtopic.txt"
+REWORDINGS = [
+    (r"^what do you think (?:of|about) (.+)\?$", "How do you feel about {0}?"),
+    (r"^how do you feel about (.+)\?$", "What do you think of {0}?"),
+    (r"^why do you (.+)\?$", "What makes you {0}?"),
+    (r"^why did you (.+)\?$", "What made you {0}?"),
+    (r"^how do you (.+)\?$", "In what way do you {0}?"),
+    (r"^how did you (.+)\?$", "In what way did you {0}?"),
+    (r"^do you (.+)\?$", "Would you say you {0}?"),
+    (r"^did you (.+)\?$", "Is it true that you {0}?"),
+    (r"^what (?:was|is) (.+)\?$", "Can you describe {0}?"),
+    (r"^is (.+)\?$", "Would you say {0} is so?"),
+]
+
+
+def reword(question: str) -> str:
+    """The same question in other words: the interviewer's actual question without the
+    preamble, reworded by a small set of rules (``What do you think of X?`` -> ``How do you
+    feel about X?``), else asked plainly again."""
+    spans = sentence_spans(question)
+    asking = [question[s:e] for s, e in spans if question[s:e].endswith("?")] or [question]
+    last = asking[-1].strip()
+    for pattern, template in REWORDINGS:
+        found = re.match(pattern, last, re.I)
+        if found:
+            return template.format(*found.groups())
+    shorter = last if last != question.strip() else ""
+    return shorter or f"Let me ask it another way: {last[0].lower()}{last[1:]}"
+
+
+@dataclass
+class EvalOptions:
+    engines: list[str] = field(default_factory=lambda: ["quote", "generative", "baseline"])
+    seed: int = 0
+    resplit: bool = False
+    limit: int | None = None  # at most this many held-out questions
+    offtopic: int = 20  # off-topic questions sampled from the shipped list
+    offtopic_file: Path | None = None  # user-supplied unanswerable questions, one a line
+    background: list[Path] = field(default_factory=list)  # more writers for the classifier
+    max_new_tokens: int | None = None
+    backend: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    report_dir: Path | None = None
+
+
+@dataclass
+class EngineRun:
+    answers: list[dict] = field(default_factory=list)
+    reworded: list[dict] = field(default_factory=list)
+    offtopic: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _offtopic_questions(options: EvalOptions, rng: random.Random) -> list[str]:
+    shipped = [q.strip() for q in OFFTOPIC.read_text(encoding="utf-8").splitlines() if q.strip()]
+    picked = rng.sample(shipped, min(options.offtopic, len(shipped)))
+    if options.offtopic_file:
+        try:
+            lines = options.offtopic_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SosieError(f"{options.offtopic_file}: cannot read the questions ({exc})") from exc
+        picked += [q.strip() for q in lines if q.strip()]
+    return picked
+
+
+def run_engines(persona: Persona, names: list[str], questions: list[str], reworded: list[str],
+                offtopic: list[str], options: EvalOptions,
+                progress: Callable[[str, int, int], None] | None = None) -> dict[str, EngineRun]:
+    runs: dict[str, EngineRun] = {}
+    total = len(names) * (len(questions) + len(reworded) + len(offtopic))
+    done = 0
+    backend = {"backend": options.backend, "model": options.model, "base_url": options.base_url}
+    for name in names:
+        engine = persona.engine(name, **backend)
+        run = EngineRun()
+        started = time.perf_counter()
+        for bucket, asked in ((run.answers, questions), (run.reworded, reworded),
+                              (run.offtopic, offtopic)):
+            for question in asked:
+                bucket.append(engine.answer(question).to_dict())
+                done += 1
+                if progress:
+                    progress(f"{name} answering", done, total)
+        run.seconds = time.perf_counter() - started
+        runs[name] = run
+    return runs
+
+
+def evaluate(persona: Persona, options: EvalOptions | None = None,
+             progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Run the protocol; write the report; return the metrics (also in ``metrics.json``)."""
+    options = options or EvalOptions()
+    store = persona.store
+    sides = get_split(store, options.seed, options.resplit)
+    test_paths = [p for p, side in sides.items() if side == "test"]
+    rng = random.Random(options.seed)
+    pairs = held_out_pairs(store, sides)
+    rng.shuffle(pairs)
+    if options.limit:
+        pairs = pairs[: options.limit]
+    if not pairs:
+        raise SosieError("no held-out question/answer pairs to evaluate on")
+    questions = [p.question for p in pairs]
+    reworded = [reword(q) for q in questions]
+    offtopic = _offtopic_questions(options, rng)
+
+    saved_tokens = persona.config.generative.max_new_tokens
+    if options.max_new_tokens:
+        persona.config.generative.max_new_tokens = options.max_new_tokens
+    started_at = now()
+    try:
+        with persona.holding_out(test_paths):
+            runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
+    finally:
+        persona.config.generative.max_new_tokens = saved_tokens
+
+    if progress:
+        progress("scoring", 0, 1)
+    metrics = score(persona, sides, pairs, runs, options)
+    metrics.update({
+        "persona": persona.slug, "name": persona.config.name, "started_at": started_at,
+        "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,
+        "questions": len(pairs), "offtopic_questions": len(offtopic),
+        "disclosure": "Engine answers are simulations of "
+                      f"{persona.config.name}, built from recorded words; not the real person.",
+    })
+    report_dir = options.report_dir or persona.workspace / "eval" / time.strftime("%Y%m%d-%H%M%S")
+    from sosie.evaluate.report import write_report
+
+    write_report(report_dir, metrics, pairs, questions, reworded, offtopic, runs)
+    with store.transaction() as db:
+        run_id = db.execute(
+            "INSERT INTO eval_runs (started_at, finished_at, engines, report_dir, metrics_json)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (started_at, metrics["finished_at"], ",".join(options.engines), str(report_dir),
+             json.dumps(metrics)),
+        ).lastrowid
+    metrics["run_id"] = run_id
+    metrics["report_dir"] = str(report_dir)
+    return metrics
+
+
+def _grounded_share(answer: dict) -> float | None:
+    tags = [s["tag"] for s in answer.get("support", [])]
+    if answer["abstained"] or not tags:
+        return None
+    return sum(t != "extrapolated" for t in tags) / len(tags)
+
+
+def score(persona: Persona, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
+          options: EvalOptions) -> dict:
+    db = persona.store.db
+    train = [p for p, side in sides.items() if side == "train"]
+    marks = ",".join("?" * len(train))
+    person = [r[0] for r in db.execute(
+        f"SELECT p.text FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})",
+        train)]
+    other_turns = [r[0] for r in db.execute("SELECT text FROM turns WHERE role = 'other'")]
+    background = background_texts(options.background)
+    others = [c for t in other_turns + background for c in chunks(t)]
+    classifier = AuthorshipClassifier(person, others, seed=options.seed)
+    delta = BurrowsDelta(" ".join(person), background + [" ".join(other_turns)])
+
+    real = [p.answer for p in pairs]
+    real_attributed = (classifier.probability(real) >= 0.5).astype(float)
+    real_vectors = embed(real)
+    index = np.arange(len(real))
+
+    def concat_delta(texts: list[str]) -> dict:
+        return bootstrap(index, lambda idx: delta(" ".join(texts[i] for i in idx)), rounds=300)
+
+    result: dict = {
+        "real": {
+            "attribution_rate": bootstrap(real_attributed),
+            "delta": concat_delta(real),
+            "delta_per_answer": [delta(t) for t in real],
+        },
+        "engines": {},
+    }
+    for name, run in runs.items():
+        texts = [a["text"] for a in run.answers]
+        attributed = (classifier.probability(texts) >= 0.5).astype(float)
+        vectors = embed(texts)
+        again = embed([a["text"] for a in run.reworded])
+        grounded = [g for g in (_grounded_share(a) for a in run.answers) if g is not None]
+        answered = len(run.answers) + len(run.reworded) + len(run.offtopic)
+        result["engines"][name] = {
+            "attribution_rate": bootstrap(attributed),
+            "attribution_relative": bootstrap(
+                index, lambda idx, a=attributed: a[idx].mean() / max(real_attributed[idx].mean(), 1e-9)
+            ),
+            "delta": concat_delta(texts),
+            "delta_per_answer": [delta(t) for t in texts],
+            "content_similarity": bootstrap(np.sum(vectors * real_vectors, axis=1)),
+            "rouge_l": bootstrap([rouge_l(t, r) for t, r in zip(texts, real, strict=True)]),
+            "grounding": bootstrap(grounded),
+            "offtopic_declined": bootstrap([float(a["abstained"]) for a in run.offtopic]),
+            "answerable_declined": bootstrap([float(a["abstained"]) for a in run.answers]),
+            "consistency": bootstrap(np.sum(vectors * again, axis=1)),
+            "seconds": round(run.seconds, 2),
+            "seconds_per_100_questions": round(100 * run.seconds / max(1, answered), 1),
+        }
+    result["classifier"] = {"person_passages": len(person), "other_texts": len(others)}
+    return result
+
+
+def options_dict(options: EvalOptions) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()}

@@ -1,0 +1,134 @@
+"""The evaluation report: ``metrics.json``, ``answers.jsonl``, PNG plots and a self-contained
+``report.html`` (plots inlined), all in one folder."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+BARS = [
+    ("attribution_relative", "Attribution (1.0 = as recognisable as the real person)"),
+    ("content_similarity", "Content: embedding similarity to the real answer"),
+    ("rouge_l", "Content: ROUGE-L F1 to the real answer"),
+    ("grounding", "Grounding: sentences supported by a source"),
+    ("offtopic_declined", "Abstention: off-topic questions declined"),
+    ("consistency", "Consistency: same question, other words"),
+]
+
+
+def _plots(folder: Path, metrics: dict) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    engines = list(metrics["engines"])
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for ax, (key, title) in zip(axes.flat, BARS, strict=True):
+        values, lows, highs = [], [], []
+        for name in engines:
+            m = metrics["engines"][name][key]
+            mean = m["mean"] if m["mean"] is not None else 0.0
+            values.append(mean)
+            lows.append(mean - (m["low"] if m["low"] is not None else mean))
+            highs.append((m["high"] if m["high"] is not None else mean) - mean)
+        ax.bar(engines, values, yerr=[lows, highs], capsize=4, color="#5a8")
+        ax.set_title(title, fontsize=9)
+    fig.suptitle(f"Fidelity of the double of {metrics['name']} (95% bootstrap intervals)")
+    fig.tight_layout()
+    bars = folder / "metrics.png"
+    fig.savefig(bars, dpi=90)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    data = [metrics["real"]["delta_per_answer"]]
+    data += [metrics["engines"][n]["delta_per_answer"] for n in engines]
+    ax.boxplot(data)
+    ax.set_xticks(range(1, len(data) + 1), ["real answers", *engines])
+    ax.set_ylabel("Burrows' Delta to the person (lower = closer)")
+    ax.set_title("Style distance, answer by answer")
+    fig.tight_layout()
+    deltas = folder / "delta.png"
+    fig.savefig(deltas, dpi=90)
+    plt.close(fig)
+    return [bars, deltas]
+
+
+def _fmt(m: dict) -> str:
+    if m["mean"] is None:
+        return "n/a"
+    return f"{m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}]"
+
+
+def summary_rows(metrics: dict) -> list[list[str]]:
+    rows = [["real held-out answers", _fmt(metrics["real"]["attribution_rate"]), "1.000",
+             _fmt(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—"]]
+    for name, m in metrics["engines"].items():
+        rows.append([
+            name, _fmt(m["attribution_rate"]), _fmt(m["attribution_relative"]), _fmt(m["delta"]),
+            _fmt(m["content_similarity"]), _fmt(m["rouge_l"]), _fmt(m["grounding"]),
+            _fmt(m["offtopic_declined"]), _fmt(m["answerable_declined"]), _fmt(m["consistency"]),
+        ])
+    return rows
+
+
+HEADERS = ["engine", "attributed to person", "attribution vs real", "Burrows' Delta",
+           "content similarity", "ROUGE-L", "grounding", "off-topic declined",
+           "answerable declined", "consistency"]
+
+
+def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtopic, runs) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
+    with (folder / "answers.jsonl").open("w", encoding="utf-8") as out:
+        for i, pair in enumerate(pairs):
+            row = {"question": questions[i], "reworded": reworded[i], "real": pair.answer,
+                   "source": pair.source,
+                   "engines": {n: {"answer": r.answers[i], "reworded": r.reworded[i]}
+                               for n, r in runs.items()}}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for j, question in enumerate(offtopic):
+            row = {"offtopic": question, "engines": {n: r.offtopic[j] for n, r in runs.items()}}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    images = _plots(folder, metrics)
+
+    e = html.escape
+    table = "<tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADERS) + "</tr>"
+    for row in summary_rows(metrics):
+        table += "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+    examples = ""
+    for i, pair in enumerate(pairs[:10]):
+        examples += f"<h3>{e(questions[i])}</h3><table><tr><th>real answer</th><td>{e(pair.answer)}</td></tr>"
+        for name, run in runs.items():
+            answer = run.answers[i]
+            label = f"{name} (simulation)" + (" — declined" if answer["abstained"] else "")
+            examples += f"<tr><th>{e(label)}</th><td>{e(answer['text'])}</td></tr>"
+        examples += "</table>"
+    pictures = "".join(
+        f'<img alt="{e(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
+        for p in images
+    )
+    timing = "".join(
+        f"<li>{e(n)}: {m['seconds']} s, {m['seconds_per_100_questions']} s per 100 questions</li>"
+        for n, m in metrics["engines"].items()
+    )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sosie evaluation — {e(metrics['name'])}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;
+vertical-align:top;text-align:left}}.banner{{background:#fff3cd;padding:.7em;border:1px solid #e0c36b}}
+img{{max-width:100%}}</style></head><body>
+<p class="banner">{e(metrics['disclosure'])}</p>
+<h1>Is it {e(metrics['name'])}? Fidelity evaluation</h1>
+<p>{metrics['questions']} held-out questions from {len(metrics['held_out_sources'])} held-out source(s),
+hidden from every engine during the run; {metrics['offtopic_questions']} off-topic questions; seed
+{metrics['seed']}. Means with 95% bootstrap intervals. Burrows' Delta: lower is closer to the person.</p>
+<table>{table}</table>
+{pictures}
+<h2>Time</h2><ul>{timing}</ul>
+<h2>Examples, side by side</h2>{examples}
+</body></html>"""
+    (folder / "report.html").write_text(page, encoding="utf-8")
