@@ -43,6 +43,7 @@ test-all: $(VENV)/.installed-all
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/evaluate.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench

@@ -346,7 +346,7 @@ def eval_(
 ) -> None:
     """Evaluate every engine on the person's held-out answers: is it them?"""
     from sosie.evaluate import EvalOptions, evaluate
-    from sosie.evaluate.report import HEADERS, summary_rows
+    from sosie.evaluate.report import SHORT_HEADERS, summary_rows
 
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
@@ -366,8 +366,9 @@ def eval_(
             progress=lambda stage, done, total: progress.update(task, description=stage,
                                                                  completed=done, total=total),
         )
-    table = Table(*HEADERS, title=f"Is it {persona.config.name}? {metrics['questions']} held-out questions")
-    for row in summary_rows(metrics):
+    table = Table(*SHORT_HEADERS, title=f"Is it {persona.config.name}? {metrics['questions']} held-out "
+                  "questions; means [95% intervals]; Delta: lower = closer")
+    for row in summary_rows(metrics, digits=2):
         table.add_row(*row)
     out.print(table)
     out.print(f"Report: {metrics['report_dir']}/report.html", markup=False)

@@ -75,9 +75,10 @@ def test_full_protocol_metrics_are_valid(evaluation):
     for name, m in metrics["engines"].items():
         for key in ("attribution_rate", "rouge_l", "offtopic_declined", "answerable_declined"):
             assert 0.0 <= m[key]["mean"] <= 1.0, (name, key)
-            assert m[key]["low"] <= m[key]["mean"] <= m[key]["high"]
+        for key in ("attribution_rate", "rouge_l", "delta", "content_similarity", "consistency"):
+            assert m[key]["low"] <= m[key]["mean"] <= m[key]["high"], (name, key)
         assert -1.0 <= m["content_similarity"]["mean"] <= 1.0
-        assert m["delta"]["mean"] > 0 and len(m["delta_per_answer"]) == 6
+        assert m["delta"]["mean"] > 0 and m["delta_pooled"] > 0 and len(m["delta_per_answer"]) == 6
         assert m["seconds_per_100_questions"] > 0
     quote, baseline = metrics["engines"]["quote"], metrics["engines"]["baseline"]
     assert quote["grounding"]["mean"] == 1.0  # quotes are verbatim by construction
@@ -152,3 +153,15 @@ def test_eval_command_prints_the_table_and_writes_the_report(rowan, tmp_path):
     assert (tmp_path / "r" / "report.html").is_file()
     bad = run_cli("eval", "rowan", "--engines", "nonsense", "--limit", "2", home=rowan.workspace.parent)
     assert bad.returncode == 1 and "unknown engine 'nonsense'" in bad.stderr
+
+
+def test_eval_and_quiz_explain_what_is_missing(home, tmp_path):
+    essay = tmp_path / "essay.md"
+    essay.write_text("Trains beat planes for anything under six hours.\n")
+    run_cli("new", "ada", "--name", "Ada Example", home=home)
+    run_cli("add", "ada", str(essay), home=home)
+    run_cli("build", "ada", home=home)
+    result = run_cli("eval", "ada", "--engines", "quote", home=home)
+    assert result.returncode == 1 and "at least two sources" in result.stderr
+    result = run_cli("quiz", "ada", home=home)
+    assert result.returncode == 1 and "sosie eval ada" in result.stderr

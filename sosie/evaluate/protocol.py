@@ -204,15 +204,15 @@ def score(persona: Persona, sides: dict[str, str], pairs, runs: dict[str, Engine
     real_vectors = embed(real)
     index = np.arange(len(real))
 
-    def concat_delta(texts: list[str]) -> dict:
-        return bootstrap(index, lambda idx: delta(" ".join(texts[i] for i in idx)), rounds=300)
+    def deltas(texts: list[str]) -> dict:
+        # the mean of per-answer Deltas gets an honest interval; the Delta of all answers
+        # pooled is steadier but a bootstrap of it is biased (resampling repeats answers)
+        per_answer = [delta(t) for t in texts]
+        return {"delta": bootstrap(per_answer), "delta_pooled": delta(" ".join(texts)),
+                "delta_per_answer": per_answer}
 
     result: dict = {
-        "real": {
-            "attribution_rate": bootstrap(real_attributed),
-            "delta": concat_delta(real),
-            "delta_per_answer": [delta(t) for t in real],
-        },
+        "real": {"attribution_rate": bootstrap(real_attributed), **deltas(real)},
         "engines": {},
     }
     for name, run in runs.items():
@@ -227,8 +227,7 @@ def score(persona: Persona, sides: dict[str, str], pairs, runs: dict[str, Engine
             "attribution_relative": bootstrap(
                 index, lambda idx, a=attributed: a[idx].mean() / max(real_attributed[idx].mean(), 1e-9)
             ),
-            "delta": concat_delta(texts),
-            "delta_per_answer": [delta(t) for t in texts],
+            **deltas(texts),
             "content_similarity": bootstrap(np.sum(vectors * real_vectors, axis=1)),
             "rouge_l": bootstrap([rouge_l(t, r) for t, r in zip(texts, real, strict=True)]),
             "grounding": bootstrap(grounded),

@@ -56,20 +56,27 @@ def _plots(folder: Path, metrics: dict) -> list[Path]:
     return [bars, deltas]
 
 
-def _fmt(m: dict) -> str:
+def _fmt(m: dict, digits: int = 3) -> str:
     if m["mean"] is None:
         return "n/a"
-    return f"{m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}]"
+    return f"{m['mean']:.{digits}f} [{m['low']:.{digits}f}, {m['high']:.{digits}f}]"
 
 
-def summary_rows(metrics: dict) -> list[list[str]]:
-    rows = [["real held-out answers", _fmt(metrics["real"]["attribution_rate"]), "1.000",
-             _fmt(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—"]]
+SHORT_HEADERS = ["engine", "attributed", "vs real", "Delta", "content", "ROUGE-L", "grounded",
+                 "off-topic declined", "answerable declined", "consistency"]
+
+
+def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
+    def f(m: dict) -> str:
+        return _fmt(m, digits)
+
+    rows = [["real held-out answers", f(metrics["real"]["attribution_rate"]), "1",
+             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—"]]
     for name, m in metrics["engines"].items():
         rows.append([
-            name, _fmt(m["attribution_rate"]), _fmt(m["attribution_relative"]), _fmt(m["delta"]),
-            _fmt(m["content_similarity"]), _fmt(m["rouge_l"]), _fmt(m["grounding"]),
-            _fmt(m["offtopic_declined"]), _fmt(m["answerable_declined"]), _fmt(m["consistency"]),
+            name, f(m["attribution_rate"]), f(m["attribution_relative"]), f(m["delta"]),
+            f(m["content_similarity"]), f(m["rouge_l"]), f(m["grounding"]),
+            f(m["offtopic_declined"]), f(m["answerable_declined"]), f(m["consistency"]),
         ])
     return rows
 
@@ -125,7 +132,8 @@ img{{max-width:100%}}</style></head><body>
 <h1>Is it {e(metrics['name'])}? Fidelity evaluation</h1>
 <p>{metrics['questions']} held-out questions from {len(metrics['held_out_sources'])} held-out source(s),
 hidden from every engine during the run; {metrics['offtopic_questions']} off-topic questions; seed
-{metrics['seed']}. Means with 95% bootstrap intervals. Burrows' Delta: lower is closer to the person.</p>
+{metrics['seed']}. Means over questions with 95% bootstrap intervals. Burrows' Delta is the mean of
+per-answer Deltas (lower is closer to the person); the Delta of all answers pooled is in metrics.json.</p>
 <table>{table}</table>
 {pictures}
 <h2>Time</h2><ul>{timing}</ul>

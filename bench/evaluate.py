@@ -1,0 +1,45 @@
+"""Evaluation benchmark: wall time per engine per 100 questions on this machine's CPU.
+
+``python bench/evaluate.py [--limit N] [--max-new-tokens N]`` runs the full protocol on the
+demo persona (in a temporary home) and prints the metrics table with the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from sosie.demo import create_demo_persona
+from sosie.evaluate import EvalOptions, evaluate
+from sosie.evaluate.report import HEADERS, summary_rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="held-out questions (default all)")
+    parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument("--engines", default="quote,generative,baseline")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="sosie-bench-eval-"))
+    try:
+        persona = create_demo_persona("rowan", home)
+        persona.build()
+        metrics = evaluate(persona, EvalOptions(
+            engines=args.engines.split(","), limit=args.limit, max_new_tokens=args.max_new_tokens,
+            report_dir=home / "report",
+        ))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"{metrics['questions']} held-out questions (+ as many rewordings), "
+          f"{metrics['offtopic_questions']} off-topic; answers capped at {args.max_new_tokens} tokens")
+    for name, m in metrics["engines"].items():
+        print(f"{name}: {m['seconds']} s in all, {m['seconds_per_100_questions']} s per 100 questions")
+    print(" | ".join(HEADERS))
+    for row in summary_rows(metrics):
+        print(" | ".join(row))
+
+
+if __name__ == "__main__":
+    main()
