@@ -86,7 +86,7 @@ def print_answer(
     if streamed:  # the raw stream is on screen; now the checked, cited version
         out.print("\n[dim]— checked against the sources:[/]")
     else:
-        out.print(f"[italic yellow]{answer.disclosure}[/]")
+        out.print(answer.disclosure, style="italic yellow", markup=False)
     out.print(answer.text, markup=False)
     if answer.support and not show_support and answer.engine != "quote":
         tags = [item["tag"] for item in answer.support]
@@ -101,9 +101,8 @@ def print_answer(
             out.print(f"{item['sentence']} {cited}", markup=False)
     for c in answer.citations:
         out.print(
-            f"  [dim][{c.n}][/] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'}"
-            f" · {c.position}",
-            markup=True,
+            f"  [{c.n}] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'} · {c.position}",
+            markup=False,
             highlight=False,
         )
 
@@ -134,7 +133,7 @@ def new(
         slug, name, alias, home=home, description=description, pronoun=pronoun,
         consent=consent, consent_note=consent_note,
     )
-    out.print(f"Created persona [bold]{slug}[/] ({name}) at {persona.workspace}")
+    out.print(f"Created persona {slug} ({name}) at {persona.workspace}", markup=False)
     out.print(f"Next: sosie add {slug} PATH...", markup=False)
 
 
@@ -190,7 +189,7 @@ def ask_streaming(session, question: str, as_json: bool, show_support: bool) -> 
     """Generative answers appear token by token, then in their checked, cited form."""
     streaming = not as_json and session.engine.name != "quote"
     if streaming:
-        out.print(f"[italic yellow]{session.persona.config.disclosure}[/]")
+        out.print(session.persona.config.disclosure, style="italic yellow", markup=False)
 
     def show(piece: str) -> None:
         out.print(piece, end="", markup=False)
@@ -254,12 +253,12 @@ def interview(
     )
     interactive = script is None
     if interactive and sys.stdin.isatty():
-        out.print(f"[italic yellow]{persona.config.disclosure}[/]")
+        out.print(persona.config.disclosure, style="italic yellow", markup=False)
         out.print("Ask a question; an empty line or Ctrl-D ends the interview.")
     source = script if script is not None else _stdin_questions(interactive and sys.stdin.isatty())
     for n, question in enumerate(source, start=1):
         if not as_json:
-            out.print("" if interactive else f"\n[bold cyan]Q{n}. {question}[/]")
+            out.print("" if interactive else f"\nQ{n}. {question}", style="bold cyan", markup=False)
         ask_streaming(session, question, as_json, show_support)
     out.print(
         f"\nSaved as interview {session.id}: sosie transcript {slug} --interview {session.id}",
@@ -391,10 +390,11 @@ def quiz(
     persona = Persona.open(slug, home)
     run_id, items = quiz_items(persona, run, k)
     quiz_id = new_quiz_id()
-    out.print(f"[italic yellow]One answer is {persona.config.name}'s real recorded answer; the others "
-              "are simulations by Sosie's engines.[/] Type the number of the real one (q to stop).")
+    out.print(f"One answer is {persona.config.name}'s real recorded answer; the others are simulations "
+              "by Sosie's engines. Type the number of the real one (q to stop).",
+              style="italic yellow", markup=False)
     for n, item in enumerate(items[:rounds] if rounds else items, start=1):
-        out.print(f"\n[bold cyan]{n}. {item.question}[/]", highlight=False)
+        out.print(f"\n{n}. {item.question}", style="bold cyan", markup=False, highlight=False)
         for i, option in enumerate(item.options, start=1):
             out.print(f"  {i}) {option['text']}", markup=False)
         choice = None

@@ -149,3 +149,11 @@ def test_interactive_interview_reads_stdin_until_an_empty_line(rowan):
     transcript = rowan.transcript(number, "md")
     assert "## 1. Why trains?" in transcript and "## 2. What about Gus?" in transcript
     assert "ignored" not in transcript
+
+
+def test_brackets_in_questions_and_names_are_printed_not_parsed(rowan, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("What about [bold]cities[/bold] and [1]?\n")
+    result = run_cli("interview", "rowan", "--questions", str(questions), home=rowan.workspace.parent)
+    assert result.returncode == 0, result.stderr
+    assert "Q1. What about [bold]cities[/bold] and [1]?" in result.stdout
