@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from sosie.config import PersonaConfig, home_dir, load_config, save_config, work
 from sosie.corpus import IngestReport, Store, ingest
 from sosie.corpus.speakers import Subject
 from sosie.engines.base import Answer, Engine, make_engine
-from sosie.errors import NotBuilt, SosieError, UnknownPersona
+from sosie.errors import NotBuilt, SosieError
 from sosie.index.hybrid import HybridIndex, Progress, build_index, current_build
 
 
@@ -68,13 +67,6 @@ class Persona:
         if not root.is_dir():
             return []
         return sorted(p.name for p in root.iterdir() if (p / "persona.toml").is_file())
-
-    @classmethod
-    def delete(cls, slug: str, home: str | Path | None = None) -> None:
-        workspace = workspace_path(slug, home)
-        if not (workspace / "persona.toml").is_file():
-            raise UnknownPersona(f"no persona {slug!r} in {workspace.parent}")
-        shutil.rmtree(workspace)
 
     def close(self) -> None:
         if self._store is not None:

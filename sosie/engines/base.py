@@ -79,16 +79,6 @@ class Answer:
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         return cls(**data)
 
-    def to_markdown(self) -> str:
-        lines = [f"> {self.disclosure}", "", self.text]
-        if self.citations:
-            lines += ["", "Sources:"]
-            lines += [
-                f"[{c.n}] {c.source} — {c.speaker}, {c.date or 'undated'}, {c.position}"
-                for c in self.citations
-            ]
-        return "\n".join(lines)
-
 
 def abstention(persona: Persona, question: str, engine: str) -> Answer:
     """What every engine says when the corpus has nothing on the question."""

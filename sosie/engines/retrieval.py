@@ -8,7 +8,7 @@ No passage above the floor means the corpus does not cover the question: engines
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +28,6 @@ RELEVANCE_SPREAD = 0.12  # later passages must be nearly as relevant as the best
 class Retrieved:
     question_vector: np.ndarray
     relevance: dict[int, float]  # passage id -> relevance
-    matched_turns: list[tuple[int, float]] = field(default_factory=list)  # (answer turn, similarity)
 
     @property
     def empty(self) -> bool:
@@ -52,7 +51,7 @@ def retrieve(persona: Persona, question: str, settings: QuoteSettings) -> Retrie
                 continue  # the index predates a change to this source
             score = max(float(vector @ qv), similarity) + QUESTION_MATCH_BONUS
             relevance[passage_id] = max(relevance.get(passage_id, 0.0), score)
-    return Retrieved(qv, relevance, matched)
+    return Retrieved(qv, relevance)
 
 
 def select(persona: Persona, relevance: dict[int, float], limit: int, lam: float) -> list[int]:

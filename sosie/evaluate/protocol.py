@@ -12,7 +12,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -239,7 +239,3 @@ def score(persona: Persona, sides: dict[str, str], pairs, runs: dict[str, Engine
         }
     result["classifier"] = {"person_passages": len(person), "other_texts": len(others)}
     return result
-
-
-def options_dict(options: EvalOptions) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()}
