@@ -86,6 +86,20 @@ class _Lines:
         return bisect.bisect_left(self.newlines, offset) + 1
 
 
+def _locate(locators: list[tuple[int, str]], marks: list[int], start: int, end: int) -> str | None:
+    """``page 3``, ``pages 3-4``, ``00:12:31`` or ``00:12:31-00:12:40`` for a passage's span."""
+    first = bisect.bisect_right(marks, start) - 1
+    last = bisect.bisect_right(marks, end - 1) - 1
+    if first < 0:
+        return None
+    a, b = locators[first][1], locators[last][1]
+    if a == b:
+        return a
+    if a.startswith("page ") and b.startswith("page "):
+        return f"pages {a[5:]}-{b[5:]}"
+    return f"{a}-{b}"
+
+
 def _store_source(
     store: Store, source: SourceText, key: str, kind: str, turns: list[Turn], replace_id: int | None
 ) -> tuple[int, int]:
@@ -97,11 +111,12 @@ def _store_source(
         origin = source.meta.get("source") or source.meta.get("url")
         meta_json = json.dumps(source.meta, default=str, ensure_ascii=False)
         source_id = db.execute(
-            "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at,"
+            " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, source.sha256, source.size, kind, source.title, source.date,
-             str(origin) if origin else None, meta_json, now()),
+             str(origin) if origin else None, meta_json, now(), text if source.extracted else None),
         ).lastrowid
+        marks = [offset for offset, _ in source.locators]
         turn_ids: dict[int, int] = {}
         for seq, turn in enumerate(turns):
             question_id = turn_ids.get(id(turn.question)) if turn.question else None
@@ -116,11 +131,13 @@ def _store_source(
                 continue
             pairs += question_id is not None
             for p_seq, (s, e) in enumerate(chunk(text, turn.start, turn.end)):
+                locator = _locate(source.locators, marks, s, e)
                 db.execute(
                     "INSERT INTO passages (source_id, turn_id, seq, text, start, end, line_start,"
-                    " line_end, speaker, date, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " line_end, speaker, date, words, locator)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (source_id, turn_id, p_seq, text[s:e], s, e, lines.at(s), lines.at(e - 1),
-                     turn.speaker, turn.date, word_count(text[s:e])),
+                     turn.speaker, turn.date, word_count(text[s:e]), locator),
                 )
                 passages += 1
         store.bump_corpus_version(db)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import yaml
 
+from sosie.corpus.formats import BINARY_READERS, TEXT_READERS
 from sosie.errors import BadSource
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+TEXT_SUFFIXES = PLAIN_SUFFIXES | set(TEXT_READERS) | set(BINARY_READERS)  # read from folders
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
@@ -29,6 +31,10 @@ class SourceText:
     size: int
     body_start: int  # first character after the front matter
     meta: dict = field(default_factory=dict)
+    # for extracted formats (PDF, subtitles, ...): the text is not the file's bytes, and
+    # locators [(offset, "page 3" | "00:12:31")] say where in the original a passage is
+    extracted: bool = False
+    locators: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def date(self) -> str | None:
@@ -87,6 +93,19 @@ def read_source(path: Path) -> SourceText:
         data = path.read_bytes()
     except OSError as exc:
         raise BadSource(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    if not data.strip():
+        raise BadSource(f"{path}: empty file, nothing to add")
+    suffix = path.suffix.lower()
+    sha256 = hashlib.sha256(data).hexdigest()
+    if suffix in BINARY_READERS or suffix in TEXT_READERS:
+        if suffix in BINARY_READERS:
+            extracted = BINARY_READERS[suffix](path, data)
+        else:
+            extracted = TEXT_READERS[suffix](path, decode(data, path))
+        if not extracted.text.strip():
+            raise BadSource(f"{path}: no text in it")
+        return SourceText(path, extracted.text, sha256, len(data), 0, extracted.meta,
+                          extracted=True, locators=extracted.locators)
     text = decode(data, path)
     if not text.strip():
         raise BadSource(f"{path}: empty file, nothing to add")
@@ -103,7 +122,7 @@ def read_source(path: Path) -> SourceText:
     return SourceText(
         path=path,
         text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         size=len(data),
         body_start=body_start,
         meta=meta,

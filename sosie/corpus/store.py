@@ -113,7 +113,18 @@ def _m002_evaluation(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_evaluation]
+def _m003_extracted_formats(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        ALTER TABLE sources ADD COLUMN text TEXT;      -- extracted text (PDF, subtitles, ...)
+        ALTER TABLE passages ADD COLUMN locator TEXT;  -- "page 3", "00:12:31"
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m001_initial, _m002_evaluation, _m003_extracted_formats,
+]
 
 
 def now() -> str:
@@ -137,6 +148,7 @@ class PassageRow:
     title: str | None
     question: str | None
     question_speaker: str | None
+    locator: str | None = None
 
 
 class Store:
@@ -205,7 +217,7 @@ class Store:
         rows = self.db.execute(
             f"""SELECT p.id, p.source_id, p.turn_id, p.text, p.start, p.end, p.line_start,
                        p.line_end, p.speaker, p.date, s.path, s.sha256, s.title,
-                       q.text AS question, q.speaker AS question_speaker
+                       q.text AS question, q.speaker AS question_speaker, p.locator
                 FROM passages p JOIN sources s ON s.id = p.source_id
                 JOIN turns t ON t.id = p.turn_id
                 LEFT JOIN turns q ON q.id = t.question_turn_id

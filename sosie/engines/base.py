@@ -36,6 +36,7 @@ class Citation:
     sha256: str
     text: str
     question: str | None = None  # the real question this passage answered, if any
+    locator: str | None = None  # "page 3" or "00:12:31" for PDFs and subtitles
 
     @classmethod
     def from_passage(cls, n: int, row: PassageRow) -> Citation:
@@ -44,6 +45,7 @@ class Citation:
             date=row.date, start=row.start, end=row.end, line_start=row.line_start,
             line_end=row.line_end, sha256=row.sha256, text=tidy(row.text),
             question=tidy(row.question) if row.question else None,
+            locator=row.locator,
         )
 
     @property
@@ -53,7 +55,8 @@ class Citation:
             if self.line_start == self.line_end
             else f"lines {self.line_start}-{self.line_end}"
         )
-        return f"{lines}, chars {self.start}-{self.end}"
+        where = f"{lines}, chars {self.start}-{self.end}"
+        return f"{self.locator}, {where}" if self.locator else where
 
 
 @dataclass
