@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -141,7 +142,10 @@ def new(
 @user_errors
 def add(
     slug: Slug,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (text, Markdown, transcripts).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or .zip archives.")],
+    glob: Annotated[
+        list[str], typer.Option("--glob", help="Only files matching this pattern, e.g. '*.vtt' (repeatable).")
+    ] = [],  # noqa: B006
     home: Home = None,
 ) -> None:
     """Ingest files and folders: the subject's words become passages, the others' become questions."""
@@ -151,7 +155,10 @@ def add(
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("reading", total=None)
-        report = persona.add(*paths, on_file=lambda p: progress.update(task, description=f"reading {p.name}"))
+        report = persona.add(
+            *paths, globs=glob,
+            on_file=lambda name: progress.update(task, description=f"reading {escape(Path(name).name)}"),
+        )
     for path, why in report.skipped:
         err.print(f"skipped: {shown_path(path)}: {why}", markup=False)
     for _, message in report.failed:

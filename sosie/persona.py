@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,8 +97,11 @@ class Persona:
     def subject(self) -> Subject:
         return Subject(self.config.name, tuple(self.config.aliases))
 
-    def add(self, *paths: str | Path, on_file: Callable[[Path], None] | None = None) -> IngestReport:
-        return ingest(self.store, paths, self.subject, on_file=on_file)
+    def add(
+        self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = ()
+    ) -> IngestReport:
+        """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give."""
+        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs)
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``)."""

@@ -136,3 +136,73 @@ def test_bad_pdfs_fail_alone(persona, tmp_path):
     assert "corrupt or truncated PDF" in failed[str(tmp_path / "truncated.pdf")]
     assert "no text layer" in failed[str(tmp_path / "scan.pdf")]
     assert "not a readable .docx" in failed[str(tmp_path / "fake.docx")]
+
+
+def test_chat_exports_jsonl_and_tweets(persona, tmp_path):
+    import json
+
+    chat = [
+        {"author": "maya_chen", "text": "Rowan, what is a city for?", "timestamp": "2020-02-01T10:00:00"},
+        {"author": "rowan_adler", "text": "A city is a machine for bumping into people.",
+         "timestamp": "2020-02-01T10:01:00"},
+        {"author": "Rowan", "text": "Everything else is footnotes.", "timestamp": "2020-02-01T10:02:00"},
+    ]
+    (tmp_path / "chat.json").write_text(json.dumps(chat))
+    (tmp_path / "talk.jsonl").write_text(
+        '{"speaker": "HOST", "text": "Why trains?"}\n{"speaker": "Rowan Adler", "text": "Because a train'
+        ' is a little city on rails."}\n')
+    tweets = [{"tweet": {"full_text": "Ship on a Tuesday, not a Friday.", "id_str": "123",
+                         "created_at": "Wed Oct 10 20:19:24 +0000 2018"}}]
+    (tmp_path / "tweets.js").write_text("window.YTD.tweets.part0 = " + json.dumps(tweets))
+    (tmp_path / "app.js").write_text("console.log('not a corpus')")  # a script: not even tried
+    (tmp_path / "wrong.json").write_text('{"count": 3}')
+    report = persona.add(tmp_path)
+    assert sorted(p.rsplit("/", 1)[1] for p in report.added) == ["chat.json", "talk.jsonl", "tweets.js"]
+    assert [p.rsplit("/", 1)[1] for p, _ in report.failed] == ["wrong.json"]
+    assert "wrong shape" in report.failed[0][1]
+    pairs = {p["question"]: p["question_speaker"] for p in persona.store.qa_pairs()}
+    assert pairs == {"Rowan, what is a city for?": "maya_chen", "Why trains?": "HOST"}
+    rows = persona.store.db.execute(
+        "SELECT p.text, p.date, p.locator FROM passages p JOIN sources s ON s.id = p.source_id"
+        " WHERE s.path LIKE '%tweets.js'").fetchall()
+    assert [tuple(r) for r in rows] == [("Ship on a Tuesday, not a Friday.", "2018-10-10", "123")]
+    chat_rows = stored(persona, "chat.json")
+    assert chat_rows[0]["text"].startswith("A city is a machine") and chat_rows[0]["speaker"] == "rowan_adler"
+
+
+def test_zip_archives_globs_and_bombs(persona, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "press.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2019/talk.vtt", VTT)
+        zf.writestr("2019/notes.md", "Grease the chain before the rain, not after.\n")
+        zf.writestr("2019/photo.png", b"\x89PNG....")
+        zf.writestr("__MACOSX/._talk.vtt", b"junk")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("huge.txt", b"a" * (5 * 2**20))  # 5 MB of one byte compresses ~1000:1
+    report = persona.add(archive, bomb)
+    names = sorted(k.split("!")[1] for k in report.added)
+    assert names == ["2019/notes.md", "2019/talk.vtt"]
+    assert any(p.endswith("photo.png") for p, _ in report.skipped)
+    assert len(report.failed) == 1 and "zip bomb" in report.failed[0][1]
+    note = persona.store.db.execute(
+        "SELECT p.text, p.start, p.end, s.text FROM passages p JOIN sources s ON s.id = p.source_id"
+        " WHERE s.path LIKE '%notes.md'").fetchone()
+    assert note[3][note[1] : note[2]] == note[0]  # a member's text is kept, so citations resolve
+    again = persona.add(archive)
+    assert not again.added and len(again.unchanged) == 2
+
+    only_vtt = Persona.create("globbed", "Rowan Adler", home=persona.workspace.parent)
+    report = only_vtt.add(tmp_path, globs=["*.vtt"])
+    assert [k.split("!")[1] for k in report.added] == ["2019/talk.vtt"]
+    only_vtt.close()
+
+
+def test_a_transcript_without_the_subject_fails_and_names_the_speakers(persona, tmp_path):
+    path = tmp_path / "others.txt"
+    path.write_text("MAYA CHEN: Hello?\nDANA OKORO: Hello, Maya.\n")
+    report = persona.add(path)
+    assert not report.ok and "never speaks" in report.failed[0][1]
+    assert "DANA OKORO, MAYA CHEN" in report.failed[0][1]

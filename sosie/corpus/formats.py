@@ -30,6 +30,7 @@ class Extracted:
     text: str
     meta: dict = field(default_factory=dict)
     locators: list[tuple[int, str]] = field(default_factory=list)
+    turns: list[tuple[str | None, int, int, str | None]] | None = None
 
 
 def _clock(seconds: float) -> str:
@@ -122,5 +123,93 @@ def read_docx(path: Path, data: bytes) -> Extracted:
     return Extracted("\n\n".join(paragraphs) + "\n", {k: v for k, v in meta.items() if v})
 
 
-TEXT_READERS = {".srt": read_subtitles, ".vtt": read_subtitles, ".html": read_html, ".htm": read_html}
+SPEAKER_KEYS = ("speaker", "author", "from", "sender", "name", "user")
+TEXT_KEYS = ("text", "message", "content", "body")
+TIME_KEYS = ("timestamp", "date", "time", "created_at")
+
+
+def _field(record: dict, keys: tuple[str, ...]):
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, dict):  # {"from": {"name": ...}}
+            value = value.get("name") or value.get("screen_name")
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _iso_date(value) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value / (1000 if value > 1e11 else 1), dt.UTC).date().isoformat()
+    text = str(value)
+    for fmt in ("%a %b %d %H:%M:%S %z %Y",):  # Twitter's created_at
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            pass
+    found = re.match(r"\d{4}-\d{2}-\d{2}", text)
+    return found.group(0) if found else None
+
+
+def _records_to_turns(path: Path, records: list, default_speaker: str | None) -> Extracted:
+    parts, turns, locators, offset = [], [], [], 0
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise BadSource(f"{path}: item {number} is not an object; expected a list of "
+                            "{speaker, text, timestamp} messages")
+        text = _field(record, TEXT_KEYS)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        speaker = _field(record, SPEAKER_KEYS) or default_speaker
+        stamp = _field(record, TIME_KEYS)
+        body = " ".join(text.split())
+        turns.append((str(speaker) if speaker else None, offset, offset + len(body), _iso_date(stamp)))
+        locators.append((offset, str(record.get("id_str") or record.get("id") or f"message {number}")))
+        parts.append(body + "\n\n")
+        offset += len(body) + 2
+    if not turns:
+        raise BadSource(f"{path}: no messages with text; expected a list of {{speaker, text}} objects")
+    return Extracted("".join(parts), {}, locators, turns)
+
+
+def read_json(path: Path, text: str) -> Extracted:
+    """A chat export (a list of {speaker, text, timestamp}), JSON Lines of {speaker, text}, or an
+    X/Twitter archive's ``tweets.js`` (every tweet is the subject's own)."""
+    import json
+
+    body = text.strip()
+    tweets = body.startswith("window.YTD.")
+    if path.suffix.lower() == ".js" and not tweets:
+        raise BadSource(f"{path}: JavaScript, not an X/Twitter archive file (tweets.js)")
+    if tweets:
+        body = body[body.index("=") + 1 :]
+    try:
+        if path.suffix.lower() == ".jsonl":
+            data = [json.loads(line) for line in body.splitlines() if line.strip()]
+        else:
+            data = json.loads(body)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise BadSource(f"{path}: not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from exc
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), None)  # {"messages": [...]}
+    if not isinstance(data, list):
+        raise BadSource(f"{path}: JSON of the wrong shape; expected a list of {{speaker, text}} messages")
+    if tweets or (data and isinstance(data[0], dict) and "tweet" in data[0]):
+        records = [
+            {"text": t["tweet"].get("full_text") or t["tweet"].get("text"),
+             "created_at": t["tweet"].get("created_at"), "id_str": t["tweet"].get("id_str")}
+            for t in data if isinstance(t, dict) and isinstance(t.get("tweet"), dict)
+        ]
+        return _records_to_turns(path, records, default_speaker=None)
+    return _records_to_turns(path, data, default_speaker=None)
+
+
+TEXT_READERS = {
+    ".json": read_json, ".jsonl": read_json, ".js": read_json,  # .js: an X/Twitter tweets.js
+    ".srt": read_subtitles, ".vtt": read_subtitles, ".html": read_html, ".htm": read_html,
+}
 BINARY_READERS = {".pdf": read_pdf, ".docx": read_docx}

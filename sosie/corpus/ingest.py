@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 
-from sosie.corpus.readers import TEXT_SUFFIXES, SourceText, read_source
+from sosie.corpus.readers import MAX_FILE_BYTES, TEXT_SUFFIXES, SourceText, read_bytes, read_source
 from sosie.corpus.sentences import sentence_spans, word_count
 from sosie.corpus.speakers import Subject, Turn, split_turns
 from sosie.corpus.store import Store, now
 from sosie.errors import BadSource
 
 MAX_PASSAGE_WORDS = 100
+MAX_ARCHIVE_BYTES = 1024 * 2**20  # all members of one .zip, uncompressed
+MAX_RATIO = 200  # uncompressed / compressed size above which a member is a suspected bomb
 
 
 @dataclass
@@ -43,22 +47,90 @@ class IngestReport:
         )
 
 
-def expand(paths: Iterable[Path], report: IngestReport) -> list[Path]:
-    """Files named directly are always tried; folders contribute their text files only."""
-    files: list[Path] = []
+@dataclass
+class Item:
+    """One file to ingest: a path on disk or a member of a .zip archive."""
+
+    name: str  # what messages show
+    key: str  # what the store knows it by (absolute path, or ARCHIVE!member)
+    load: Callable[[], SourceText]
+
+
+def _wanted(name: str) -> bool:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".js":  # of scripts, only a Twitter archive's
+        return name.endswith("tweets.js")
+    return suffix in TEXT_SUFFIXES
+
+
+def _matches(relative: str, globs: Sequence[str]) -> bool:
+    return not globs or any(fnmatch(relative, g) or fnmatch(Path(relative).name, g) for g in globs)
+
+
+def _zip_items(archive: Path, globs: Sequence[str], report: IngestReport) -> list[Item]:
+    """Members read one by one, with limits that defuse zip bombs."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.failed.append((str(archive), f"{archive}: not a readable zip archive ({exc})"))
+        return []
+    if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
+        report.failed.append((str(archive), f"{archive}: expands past {MAX_ARCHIVE_BYTES // 2**20} MB; "
+                              "unpack it and add the parts"))
+        return []
+    items = []
+    for member in sorted(members, key=lambda m: m.filename):
+        name = member.filename
+        if any(part.startswith((".", "__MACOSX")) for part in Path(name).parts) or not _matches(name, globs):
+            continue
+        if not _wanted(name):
+            report.skipped.append((f"{archive}!{name}", f"unsupported format {Path(name).suffix!r}"))
+            continue
+
+        def load(member: zipfile.ZipInfo = member) -> SourceText:
+            label = Path(f"{archive}!{member.filename}")
+            if member.file_size > MAX_FILE_BYTES or (
+                member.compress_size and member.file_size / member.compress_size > MAX_RATIO
+            ):
+                raise BadSource(f"{label}: suspicious compression (a zip bomb?); not read")
+            with zipfile.ZipFile(archive) as zf, zf.open(member) as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # never trust the header alone
+            if len(data) > MAX_FILE_BYTES:
+                raise BadSource(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB; not read")
+            return read_bytes(Path(member.filename), data, force_extracted=True)
+
+        items.append(Item(f"{archive}!{name}", f"{archive.resolve()}!{name}", load))
+    return items
+
+
+def expand(paths: Iterable[Path], report: IngestReport, globs: Sequence[str] = ()) -> list[Item]:
+    """Files named directly are always tried; folders and archives give their readable files."""
+    items: list[Item] = []
+
+    def add_file(path: Path) -> None:
+        if path.suffix.lower() == ".zip" and path.is_file():
+            items.extend(_zip_items(path, globs, report))
+        else:  # a missing path fails when loaded, with its own message
+            items.append(Item(str(path), str(path.resolve()), lambda: read_source(path)))
+
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                if child.is_file():
-                    if child.suffix.lower() in TEXT_SUFFIXES:
-                        files.append(child)
-                    else:
-                        report.skipped.append((str(child), f"unsupported format {child.suffix!r}"))
-        else:
-            files.append(path)  # a missing path fails below with its own message
-    return files
+        if not path.is_dir():
+            add_file(path)
+            continue
+        for child in sorted(path.rglob("*")):
+            relative = child.relative_to(path)
+            if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+                continue
+            if child.suffix.lower() == ".zip":
+                add_file(child)  # the globs apply to its members
+            elif not _matches(str(relative), globs):
+                continue
+            elif _wanted(child.name):
+                add_file(child)
+            else:
+                report.skipped.append((str(child), f"unsupported format {child.suffix!r}"))
+    return items
 
 
 def chunk(text: str, start: int, end: int, max_words: int = MAX_PASSAGE_WORDS) -> list[tuple[int, int]]:
@@ -148,16 +220,17 @@ def ingest(
     store: Store,
     paths: Iterable[str | Path],
     subject: Subject,
-    on_file: Callable[[Path], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
+    globs: Sequence[str] = (),
 ) -> IngestReport:
     """Add every file under ``paths``; re-adding an unchanged file is a no-op."""
     report = IngestReport()
-    for path in expand([Path(p) for p in paths], report):
+    for item in expand([Path(p) for p in paths], report, globs):
         if on_file:
-            on_file(path)
-        key = str(path.resolve())
+            on_file(item.name)
+        key, path = item.key, item.name
         try:
-            source = read_source(path)
+            source = item.load()
             existing = store.source_by_path(key)
             if existing is not None and existing["sha256"] == source.sha256:
                 report.unchanged.append(key)
@@ -168,9 +241,9 @@ def ingest(
                 continue
             kind, turns = split_turns(source, subject)
             if not any(t.role == "subject" for t in turns):
-                report.skipped.append((key, f"no words of {subject.name} found (speakers: "
-                                       + ", ".join(sorted({t.speaker for t in turns})) + ")"))
-                continue
+                speakers = ", ".join(sorted({t.speaker for t in turns}))
+                raise BadSource(f"{path}: {subject.name} never speaks in it (speakers: {speakers}); "
+                                "add the label they go by with --alias")
             n_passages, n_pairs = _store_source(
                 store, source, key, kind, turns, existing["id"] if existing else None
             )

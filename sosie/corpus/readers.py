@@ -18,6 +18,7 @@ from sosie.corpus.formats import BINARY_READERS, TEXT_READERS
 from sosie.errors import BadSource
 
 PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+MAX_FILE_BYTES = 64 * 2**20
 TEXT_SUFFIXES = PLAIN_SUFFIXES | set(TEXT_READERS) | set(BINARY_READERS)  # read from folders
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -35,6 +36,8 @@ class SourceText:
     # locators [(offset, "page 3" | "00:12:31")] say where in the original a passage is
     extracted: bool = False
     locators: list[tuple[int, str]] = field(default_factory=list)
+    # structured formats give turns directly: (speaker or None for the subject, start, end, date)
+    turns: list[tuple[str | None, int, int, str | None]] | None = None
 
     @property
     def date(self) -> str | None:
@@ -89,10 +92,20 @@ def read_source(path: Path) -> SourceText:
         raise BadSource(f"{path}: no such file or folder; check the path")
     if not path.is_file():  # a FIFO or device would block or never end
         raise BadSource(f"{path}: not a regular file; give Sosie text files or folders")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:  # memory stays bounded: one file is read whole
+        raise BadSource(
+            f"{path}: too large ({size / 2**20:.0f} MB > {MAX_FILE_BYTES / 2**20:.0f} MB); split it first"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise BadSource(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    return read_bytes(path, data)
+
+
+def read_bytes(path: Path, data: bytes, force_extracted: bool = False) -> SourceText:
+    """Parse a file's bytes; ``path`` names it in messages and picks the reader by suffix."""
     if not data.strip():
         raise BadSource(f"{path}: empty file, nothing to add")
     suffix = path.suffix.lower()
@@ -105,7 +118,7 @@ def read_source(path: Path) -> SourceText:
         if not extracted.text.strip():
             raise BadSource(f"{path}: no text in it")
         return SourceText(path, extracted.text, sha256, len(data), 0, extracted.meta,
-                          extracted=True, locators=extracted.locators)
+                          extracted=True, locators=extracted.locators, turns=extracted.turns)
     text = decode(data, path)
     if not text.strip():
         raise BadSource(f"{path}: empty file, nothing to add")
@@ -120,6 +133,7 @@ def read_source(path: Path) -> SourceText:
     if not text[body_start:].strip():
         raise BadSource(f"{path}: only front matter, no text to add")
     return SourceText(
+        extracted=force_extracted,
         path=path,
         text=text,
         sha256=sha256,

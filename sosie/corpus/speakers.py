@@ -26,7 +26,8 @@ ANSWER_LABELS = {"a", "answer"}
 
 
 def normalise_name(label: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", label.lower()).split())
+    """``"ROWAN_ADLER"``, ``"Rowan Adler:"`` and ``"rowan adler"`` are one name."""
+    return " ".join(re.sub(r"[\W_]+", " ", label.lower()).split())
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,18 @@ def _transcript_turns(source: SourceText, labels: list[re.Match], subject: Subje
         label = match.group("label")
         role = "subject" if subject.is_subject(label) else "other"
         turns.append(Turn(speaker=label, role=role, start=s, end=e, date=source.date))
+    return pair_questions(turns, text)
+
+
+def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
+    """Give each subject turn the question it answers: the last other turn asking something
+    since the subject last spoke, else whatever the others said last."""
     since_last_answer: list[Turn] = []
     for turn in turns:
         if turn.role == "other":
             since_last_answer.append(turn)
             continue
-        asking = [t for t in since_last_answer if "?" in source.text[t.start : t.end]]
+        asking = [t for t in since_last_answer if "?" in text[t.start : t.end]]
         # the last question asked since the subject last spoke; else whatever was said last
         candidates = asking or since_last_answer
         turn.question = candidates[-1] if candidates else None
@@ -137,6 +144,14 @@ def _monologue_turns(source: SourceText, subject: Subject) -> list[Turn]:
 
 def split_turns(source: SourceText, subject: Subject) -> tuple[str, list[Turn]]:
     """Return ``(kind, turns)`` where kind is ``"transcript"`` or ``"monologue"``."""
+    if source.turns is not None:  # a structured format (chat export) knows its speakers
+        turns = [
+            Turn(speaker=speaker or subject.name,
+                 role="subject" if speaker is None or subject.is_subject(speaker) else "other",
+                 start=start, end=end, date=date or source.date)
+            for speaker, start, end, date in source.turns
+        ]
+        return "transcript", pair_questions(turns, source.text)
     labels = _speaker_labels(source.text, source.body_start, subject)
     if labels:
         return "transcript", _transcript_turns(source, labels, subject)
