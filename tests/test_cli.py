@@ -57,26 +57,30 @@ def test_bad_files_fail_alone_and_lose_nothing(home, tmp_path):
     assert run_cli("add", "ada", str(good), home=home).returncode == 0
     binary = tmp_path / "photo.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("Caf\u00e9 cr\u00e8me".encode("latin-1"))
+    latin = tmp_path / "latin.txt"  # a legacy encoding is detected, not refused
+    latin.write_bytes("Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, tr\u00e8s bien.".encode("latin-1"))
+    garbled = tmp_path / "garbled.txt"
+    garbled.write_bytes(bytes(range(128, 256)) * 10)
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     later = tmp_path / "later.md"
     later.write_text("Libraries are the best institution humans ever built.\n")
     missing = tmp_path / "missing.txt"
-    result = run_cli("add", "ada", str(missing), str(binary), str(latin), str(empty), str(later),
-                     home=home)
+    result = run_cli("add", "ada", str(missing), str(binary), str(garbled), str(latin), str(empty),
+                     str(later), home=home)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4
-    for path, words in ((missing, "no such file"), (binary, "binary"), (latin, "undecodable"),
+    for path, words in ((missing, "no such file"), (binary, "binary"), (garbled, "undecodable"),
                         (empty, "empty")):
         assert any(str(path) in line and words in line for line in errors), result.stderr
-    assert "1 added" in result.stdout and "4 failed" in result.stdout
+    assert "2 added" in result.stdout and "4 failed" in result.stdout
     from sosie import Persona
 
     with Persona.open("ada", home) as persona:
-        assert persona.store.stats()["sources"] == 2  # the earlier file and the later good one
+        assert persona.store.stats()["sources"] == 3  # the earlier file and the two good ones
+        texts = [r[0] for r in persona.store.db.execute("SELECT text FROM passages")]
+        assert "Café crème brûlée, très bien." in texts
 
 
 def test_unknown_persona_and_asking_before_building(home):

@@ -141,3 +141,14 @@ def test_bracketed_and_bold_labels(tmp_path):
     assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
     text = read_source(path).text
     assert [text[t.start : t.end] for t in turns][1::2] == ["Gus needs feeding.", "Then the bike."]
+
+
+def test_bare_bracket_labels_and_case_insensitive_aliases(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("[Maya Chen] Why bread?\n[ROWAN] Gus needs feeding.\n"
+                    "[Maya Chen] And then?\n[Rowan] Then the bike.\n")
+    kind, turns = split_turns(read_source(path), Subject("Rowan Adler", ("rowan",)))
+    assert kind == "transcript"
+    assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
+    text = read_source(path).text
+    assert text[turns[1].start : turns[1].end] == "Gus needs feeding."

@@ -68,9 +68,29 @@ def decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadSource(
-            f"{path}: undecodable bytes at byte {exc.start} (not UTF-8); re-save it as UTF-8"
-        ) from exc
+        guessed = _guess(data)
+        if guessed is None:
+            raise BadSource(
+                f"{path}: undecodable bytes at byte {exc.start} (not UTF-8, no other encoding fits); "
+                "re-save it as UTF-8"
+            ) from exc
+        return guessed
+
+
+def _guess(data: bytes) -> str | None:
+    """Legacy encodings, detected by charset-normalizer; among equally plausible guesses the
+    Western ones win (short French text otherwise comes out as Central European)."""
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is None:
+        return None
+    for match in results:
+        if match.encoding in ("cp1252", "latin_1", "iso8859_15") and match.chaos <= best.chaos + 0.01:
+            best = match
+            break
+    return str(best)
 
 
 def parse_front_matter(block: str) -> dict:

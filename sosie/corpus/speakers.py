@@ -13,12 +13,17 @@ from dataclasses import dataclass
 
 from sosie.corpus.readers import SourceText
 
+NAME = r"[A-Z][A-Za-z.'’\-]*(?:[ ][A-Z][A-Za-z.'’\-]*){0,3}"
+# NAME:  **NAME:**  **NAME**:  [NAME]:  and [NAME] on its own
 LABEL = re.compile(
-    r"^[ \t]*(?:\*\*|\[)?"
-    r"(?P<label>[A-Z][A-Za-z.'’\-]*(?:[ ][A-Z][A-Za-z.'’\-]*){0,3})"
-    r"(?:\]|\*\*)?[ \t]*:(?:\*\*)?(?:[ \t]+|$)",
+    rf"^[ \t]*(?:\[(?P<bracketed>{NAME})\][ \t]*:?|(?:\*\*)?(?P<plain>{NAME})(?:\*\*)?[ \t]*:(?:\*\*)?)"
+    r"(?:[ \t]+|$)",
     re.M,
 )
+
+
+def label_of(match: re.Match) -> str:
+    return match.group("bracketed") or match.group("plain")
 HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*)$", re.M)
 HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
 MARKUP_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t].*|```.*|~~~.*|(?:-{3,}|\*{3,}|_{3,})[ \t]*)$", re.M)
@@ -70,10 +75,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _speaker_labels(text: str, start: int, subject: Subject) -> list[re.Match]:
     """Label lines that really are speaker turns: ALL-CAPS, the subject, or repeated labels."""
     found = list(LABEL.finditer(text, start))
-    counts = Counter(normalise_name(m.group("label")) for m in found)
+    counts = Counter(normalise_name(label_of(m)) for m in found)
 
     def real(m: re.Match) -> bool:
-        label = m.group("label")
+        label = label_of(m)
         letters = re.sub(r"[^A-Za-z]", "", label)
         return (
             subject.is_subject(label)
@@ -82,8 +87,8 @@ def _speaker_labels(text: str, start: int, subject: Subject) -> list[re.Match]:
         )
 
     real_labels = [m for m in found if real(m)]
-    distinct = {normalise_name(m.group("label")) for m in real_labels}
-    has_subject = any(subject.is_subject(m.group("label")) for m in real_labels)
+    distinct = {normalise_name(label_of(m)) for m in real_labels}
+    has_subject = any(subject.is_subject(label_of(m)) for m in real_labels)
     if len(real_labels) >= 2 and (len(distinct) >= 2 or has_subject):
         return real_labels
     return []
@@ -96,7 +101,7 @@ def _transcript_turns(source: SourceText, labels: list[re.Match], subject: Subje
         s, e = _trim(text, match.end(), end)
         if s >= e:
             continue
-        label = match.group("label")
+        label = label_of(match)
         role = "subject" if subject.is_subject(label) else "other"
         turns.append(Turn(speaker=label, role=role, start=s, end=e, date=source.date))
     return pair_questions(turns, text)
