@@ -172,6 +172,41 @@ def add(
 
 @app.command()
 @user_errors
+def corpus(
+    slug: Slug,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    home: Home = None,
+) -> None:
+    """What the persona knows: words and passages by source, speaker role and year."""
+    from sosie.corpus.summary import corpus_summary
+
+    persona = Persona.open(slug, home)
+    summary = corpus_summary(persona.store)
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    out.print(
+        f"{persona.config.name}: {summary['sources']} sources, {summary['subject_words']:,} words in "
+        f"{summary['passages']} passages, {summary['qa_pairs']} real Q/A pairs; "
+        f"{summary['near_duplicates']} near-duplicate passages indexed once.",
+        markup=False,
+    )
+    roles = Table("speaker role", "turns", "words", title="By speaker")
+    for role, row in summary["by_role"].items():
+        roles.add_row(role, str(row["turns"]), f"{row['words']:,}")
+    years = Table("year", "passages", "words", title="By year")
+    for year, row in summary["by_year"].items():
+        years.add_row(year, str(row["passages"]), f"{row['words']:,}")
+    largest = Table("source", "kind", "date", "passages", "words", title="Largest sources")
+    for source in summary["largest_sources"]:
+        largest.add_row(escape(shown_path(source["path"])), source["kind"], source["date"] or "",
+                        str(source["passages"]), f"{source['words']:,}")
+    for table in (roles, years, largest):
+        out.print(table)
+
+
+@app.command()
+@user_errors
 def build(slug: Slug, home: Home = None) -> None:
     """Build the hybrid BM25 + embedding index (atomic: a killed build keeps the old index)."""
     persona = Persona.open(slug, home)

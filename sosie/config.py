@@ -82,6 +82,7 @@ class PersonaConfig:
     consent_note: str = ""
     provenance_note: str = ""
     fictional: bool = False
+    near_duplicate_jaccard: float = 0.8  # passages this alike are indexed once (1.0: exact only)
     quote: QuoteSettings = field(default_factory=QuoteSettings)
     generative: GenerativeSettings = field(default_factory=GenerativeSettings)
 

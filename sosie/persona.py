@@ -105,7 +105,9 @@ class Persona:
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``)."""
-        manifest = build_index(self.store, self.workspace / "index", progress)
+        manifest = build_index(
+            self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
+        )
         self._index = None
         self.write_profile()
         return manifest

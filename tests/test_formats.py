@@ -206,3 +206,26 @@ def test_a_transcript_without_the_subject_fails_and_names_the_speakers(persona, 
     report = persona.add(path)
     assert not report.ok and "never speaks" in report.failed[0][1]
     assert "DANA OKORO, MAYA CHEN" in report.failed[0][1]
+
+
+def test_near_duplicates_are_indexed_once_with_all_sources(persona, tmp_path):
+    import json
+
+    from conftest import PODCAST, run_cli
+
+    text = PODCAST.read_text(encoding="utf-8")
+    answer = next(line for line in text.splitlines() if line.startswith("ROWAN ADLER:") and len(line) > 400)
+    blog = tmp_path / "2016-10-01-blog.md"
+    blog.write_text("# The same talk, as a blog post\n\n" + answer.removeprefix("ROWAN ADLER: ") + "\n")
+    persona.add(PODCAST, blog)
+    manifest = persona.build()
+    assert manifest["near_duplicates"] >= 1
+    assert manifest["passages"] == persona.store.stats()["passages"] - manifest["near_duplicates"]
+    question = " ".join(answer.split()[2:14])
+    cited = persona.ask(question).citations
+    assert any(str(blog) in c.also_in or c.source == str(blog) for c in cited)
+    summary = json.loads(run_cli("corpus", "formats", "--json", home=persona.workspace.parent).stdout)
+    assert summary["near_duplicates"] == manifest["near_duplicates"]
+    assert summary["by_role"]["other"]["turns"] > 5 and summary["by_year"]["2016"]["passages"] > 0
+    shown = run_cli("corpus", "formats", home=persona.workspace.parent)
+    assert "Largest sources" in shown.stdout and "near-duplicate" in shown.stdout

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -122,8 +122,19 @@ def _m003_extracted_formats(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_near_duplicates(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE passage_duplicates (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            canonical_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m001_initial, _m002_evaluation, _m003_extracted_formats,
+    _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
 ]
 
 
@@ -149,6 +160,7 @@ class PassageRow:
     question: str | None
     question_speaker: str | None
     locator: str | None = None
+    also_in: list[str] = field(default_factory=list)  # sources of its near-duplicate copies
 
 
 class Store:
@@ -224,7 +236,21 @@ class Store:
                 WHERE p.id IN ({marks})""",
             ids,
         ).fetchall()
-        return {row["id"]: PassageRow(**dict(row)) for row in rows}
+        found = {row["id"]: PassageRow(**dict(row)) for row in rows}
+        for canonical, path in self.db.execute(
+            f"""SELECT d.canonical_id, s.path FROM passage_duplicates d
+                JOIN passages p ON p.id = d.passage_id JOIN sources s ON s.id = p.source_id
+                WHERE d.canonical_id IN ({marks}) ORDER BY p.id""",
+            ids,
+        ):
+            if path not in found[canonical].also_in and path != found[canonical].path:
+                found[canonical].also_in.append(path)
+        return found
+
+    def set_duplicates(self, duplicates: dict[int, int]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM passage_duplicates")
+            db.executemany("INSERT INTO passage_duplicates VALUES (?, ?)", duplicates.items())
 
     def passage_ids_of_turns(self, turn_ids: list[int]) -> dict[int, list[int]]:
         if not turn_ids:

@@ -37,6 +37,7 @@ class Citation:
     text: str
     question: str | None = None  # the real question this passage answered, if any
     locator: str | None = None  # "page 3" or "00:12:31" for PDFs and subtitles
+    also_in: list[str] = field(default_factory=list)  # other sources with a near-identical passage
 
     @classmethod
     def from_passage(cls, n: int, row: PassageRow) -> Citation:
@@ -46,6 +47,7 @@ class Citation:
             line_end=row.line_end, sha256=row.sha256, text=tidy(row.text),
             question=tidy(row.question) if row.question else None,
             locator=row.locator,
+            also_in=list(row.also_in),
         )
 
     @property

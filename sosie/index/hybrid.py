@@ -26,6 +26,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from sosie.corpus.dedupe import near_duplicates
 from sosie.corpus.store import Store, now
 from sosie.errors import NotBuilt, SosieError
 from sosie.index.embedder import MODEL_NAME, embed, embed_query
@@ -78,8 +79,10 @@ def current_build(root: Path) -> Path | None:
     return build if (build / "manifest.json").is_file() else None
 
 
-def build_index(store: Store, root: Path, progress: Progress | None = None) -> dict:
-    """Index every stored passage and past question; return the manifest."""
+def build_index(
+    store: Store, root: Path, progress: Progress | None = None, near_duplicate_jaccard: float = 0.8
+) -> dict:
+    """Index every stored passage (one copy of near-duplicates) and past question."""
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
     live = current_build(root)
@@ -88,6 +91,8 @@ def build_index(store: Store, root: Path, progress: Progress | None = None) -> d
     rows = store.all_passages()
     if not rows:
         raise SosieError("nothing to index yet: add the person's files first (sosie add NAME PATH)")
+    duplicates = near_duplicates([(r["id"], r["text"]) for r in rows], near_duplicate_jaccard)
+    rows = [r for r in rows if r["id"] not in duplicates]
     pairs = store.qa_pairs()
     texts = [row["text"] for row in rows]
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
@@ -122,6 +127,7 @@ def build_index(store: Store, root: Path, progress: Progress | None = None) -> d
         "corpus_version": corpus_version,
         "built_at": now(),
         "passages": len(texts),
+        "near_duplicates": len(duplicates),
         "questions": len(pairs),
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -131,6 +137,7 @@ def build_index(store: Store, root: Path, progress: Progress | None = None) -> d
     pointer = root / "CURRENT.tmp"
     pointer.write_text(final.name)
     os.replace(pointer, root / "CURRENT")  # the atomic swap
+    store.set_duplicates(duplicates)
     _sweep(root, final.name)
     return manifest
 

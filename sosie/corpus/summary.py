@@ -1,0 +1,41 @@
+"""``sosie corpus``: what the persona knows, by source, speaker role and year."""
+
+from __future__ import annotations
+
+from sosie.corpus.store import Store
+
+
+def corpus_summary(store: Store) -> dict:
+    db = store.db
+    sources = [
+        {"path": r[0], "kind": r[1], "date": r[2], "passages": r[3], "words": r[4] or 0}
+        for r in db.execute(
+            """SELECT s.path, s.kind, s.date, COUNT(p.id), SUM(p.words) FROM sources s
+               LEFT JOIN passages p ON p.source_id = s.id GROUP BY s.id ORDER BY s.path"""
+        )
+    ]
+    by_role = {
+        role: {"turns": n, "words": sum(len(t.split()) for (t,) in db.execute(
+            "SELECT text FROM turns WHERE role = ?", (role,)))}
+        for role, n in db.execute("SELECT role, COUNT(*) FROM turns GROUP BY role")
+    }
+    by_year = {
+        (year or "undated"): {"passages": n, "words": w}
+        for year, n, w in db.execute(
+            "SELECT substr(date, 1, 4), COUNT(*), SUM(words) FROM passages GROUP BY 1 ORDER BY 1"
+        )
+    }
+    by_format: dict[str, int] = {}
+    for source in sources:
+        suffix = source["path"].rsplit(".", 1)[-1].lower() if "." in source["path"] else "?"
+        by_format[suffix] = by_format.get(suffix, 0) + 1
+    stats = store.stats()
+    return {
+        **stats,
+        "near_duplicates": db.execute("SELECT COUNT(*) FROM passage_duplicates").fetchone()[0],
+        "by_role": by_role,
+        "by_year": by_year,
+        "by_format": by_format,
+        "largest_sources": sorted(sources, key=lambda s: -s["words"])[:10],
+        "sources_detail": sources,
+    }
