@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/ingest.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench

@@ -84,7 +84,9 @@ def read_html(path: Path, text: str) -> Extracted:
     meta = trafilatura.extract_metadata(text)
     info = {}
     if meta is not None:
-        info = {k: v for k, v in {"title": meta.title, "date": meta.date, "url": meta.url}.items() if v}
+        # the page's byline is provenance, not a speaker label: CMSs write "admin" or a publisher
+        fields = {"title": meta.title, "date": meta.date, "url": meta.url, "byline": meta.author}
+        info = {k: v for k, v in fields.items() if v}
     # paragraphs: trafilatura separates blocks with single newlines
     return Extracted(re.sub(r"\n+", "\n\n", body.strip()) + "\n", info)
 
