@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.backends import Backend, GenerationOptions, make_backend
+from sosie.engines.backends import Backend, backend_for, generate
 from sosie.engines.base import Answer, History, TokenCallback, register, tidy
 
 if TYPE_CHECKING:
@@ -33,28 +33,14 @@ class BaselineEngine:
     ):
         self.persona = persona
         self.settings = persona.config.generative
-        self.backend = backend_instance or make_backend(
-            backend or self.settings.backend,
-            model=model or self.settings.model or None,
-            base_url=base_url or self.settings.base_url or None,
-            context_tokens=self.settings.context_tokens,
-        )
+        self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
         messages = [{"role": "system", "content": SYSTEM}]
         for q, a in history:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         messages.append({"role": "user", "content": question})
-        options = GenerationOptions(
-            max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature,
-            top_p=self.settings.top_p, seed=self.settings.seed,
-        )
-        pieces = []
-        for piece in self.backend.stream(messages, options):
-            pieces.append(piece)
-            if on_token:
-                on_token(piece)
-        text = tidy("".join(pieces))
+        text = tidy(generate(self.backend, messages, self.settings, on_token))
         return Answer(
             question=question,
             text=text or "(the model gave no answer)",

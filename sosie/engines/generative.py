@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.backends import Backend, GenerationOptions, make_backend
+from sosie.engines.backends import Backend, backend_for, generate
 from sosie.engines.base import Answer, Citation, History, TokenCallback, abstention, register, tidy
 from sosie.engines.retrieval import retrieve, select
 from sosie.index.embedder import embed
@@ -119,12 +119,7 @@ class GenerativeEngine:
         self._profile: tuple[int, dict] | None = None
         self.settings = persona.config.generative
         self.retrieval = persona.config.quote
-        self.backend = backend_instance or make_backend(
-            backend or self.settings.backend,
-            model=model or self.settings.model or None,
-            base_url=base_url or self.settings.base_url or None,
-            context_tokens=self.settings.context_tokens,
-        )
+        self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 
     def profile(self) -> dict | None:
         """profile.json, read again only when a build rewrote it."""
@@ -215,16 +210,7 @@ class GenerativeEngine:
         prompt = self.prompt(question, history)
         if prompt is None:
             return abstention(self.persona, question, self.name)
-        options = GenerationOptions(
-            max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature,
-            top_p=self.settings.top_p, seed=self.settings.seed,
-        )
-        pieces = []
-        for piece in self.backend.stream(prompt.messages, options):
-            pieces.append(piece)
-            if on_token:
-                on_token(piece)
-        raw = "".join(pieces).strip()
+        raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()
         # markers that point at no source are the model's invention: drop them
         raw = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(prompt.sources) else "", raw)
         raw = TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), raw)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sosie.errors import SosieError
+
+if TYPE_CHECKING:
+    from sosie.config import GenerativeSettings
 
 BACKENDS = {
     "transformers": "sosie.engines.backends.hf:TransformersBackend",
@@ -68,3 +71,29 @@ def make_backend(name: str, **options) -> Backend:
         raise SosieError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
     module, attr = BACKENDS[name].split(":")
     return getattr(importlib.import_module(module), attr)(**options)
+
+
+def backend_for(settings: GenerativeSettings, backend: str | None = None, model: str | None = None,
+                base_url: str | None = None) -> Backend:
+    """The backend a persona's settings name, with per-call overrides."""
+    return make_backend(
+        backend or settings.backend,
+        model=model or settings.model or None,
+        base_url=base_url or settings.base_url or None,
+        context_tokens=settings.context_tokens,
+    )
+
+
+def generate(backend: Backend, messages: list[dict], settings: GenerativeSettings,
+             on_token: Callable[[str], None] | None = None) -> str:
+    """Stream a reply, handing each piece to ``on_token``; return the whole text."""
+    options = GenerationOptions(
+        max_new_tokens=settings.max_new_tokens, temperature=settings.temperature,
+        top_p=settings.top_p, seed=settings.seed,
+    )
+    pieces = []
+    for piece in backend.stream(messages, options):
+        pieces.append(piece)
+        if on_token:
+            on_token(piece)
+    return "".join(pieces)
