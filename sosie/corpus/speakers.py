@@ -103,6 +103,8 @@ def _transcript_turns(source: SourceText, labels: list[re.Match], subject: Subje
             continue
         label = label_of(match)
         role = "subject" if subject.is_subject(label) else "other"
+        if normalise_name(label) in ANSWER_LABELS:  # "A:" is the subject; cite them by name
+            label = subject.name
         turns.append(Turn(speaker=label, role=role, start=s, end=e, date=source.date))
     return pair_questions(turns, text)
 
