@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from conftest import PODCAST, SOSIE, run_cli
@@ -130,7 +129,6 @@ def test_help_is_instant_and_lists_the_commands():
     for command in ("new", "add", "build", "ask", "interview", "transcript", "demo"):
         assert command in result.stdout
     assert time.perf_counter() - started < 10
-    assert sys.executable  # the entry point lives beside this interpreter
 
 
 def test_a_fifo_is_refused_without_blocking(home, tmp_path):

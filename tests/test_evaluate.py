@@ -119,7 +119,7 @@ def test_quiz_scores_picks_against_chance(evaluation, rowan):
     result = subprocess.run([str(SOSIE), "quiz", "rowan", "--rounds", "2"], input="1\n2\n",
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "real recorded answer" in result.stdout and "2 right" not in result.stdout[:0]
+    assert "real recorded answer" in result.stdout
     assert "accuracy" in result.stdout and "vs chance 0.33" in result.stdout
 
 
