@@ -68,3 +68,30 @@ def run_cli(*args: str, home: Path | None = None, timeout: int = 180) -> subproc
     return subprocess.run(
         [str(SOSIE), *args], capture_output=True, text=True, env=env, timeout=timeout
     )
+
+
+@pytest.fixture(scope="session")
+def model_stub():
+    """A stand-in language model on loopback that streams its reply a piece at a time."""
+    from openai_stub import StubServer
+
+    with StubServer(delay=0.03) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def served(demo_home, model_stub):
+    """``sosie serve`` for rowan and wren on a free loopback port; the generative engine's
+    backend is the stub model, so streaming is real and fast."""
+    from live_server import LiveServer
+
+    from sosie.serve import ServeSettings, create_app
+
+    personas = [Persona.open(slug, demo_home) for slug in ("rowan", "wren")]
+    settings = ServeSettings(
+        engine_options={"backend": "openai", "model": "stub", "base_url": model_stub.base_url}
+    )
+    with LiveServer(create_app(personas, settings)) as server:
+        yield server
+    for persona in personas:
+        persona.close()

@@ -1,8 +1,9 @@
 """A small OpenAI-compatible chat server for tests, on a free loopback port.
 
-It stands in for Ollama / vLLM / llama.cpp server until ``sosie serve`` exists (the issue
-allows this). It is a real HTTP server, spoken to by the official ``openai`` client; it
-records every request so tests can check exactly what the model would have been shown.
+It stands in for a language model behind Ollama / vLLM / llama.cpp server: a real HTTP server,
+spoken to by the official ``openai`` client, whose replies the tests control. It records every
+request so tests can check exactly what the model would have been shown, and can pause between
+streamed pieces so a page's streaming can be watched.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,8 +26,9 @@ def quote_then_invent(messages: list[dict]) -> str:
 
 
 class StubServer:
-    def __init__(self, reply: Callable[[list[dict]], str] = quote_then_invent):
+    def __init__(self, reply: Callable[[list[dict]], str] = quote_then_invent, delay: float = 0.0):
         self.reply = reply
+        self.delay = delay
         self.requests: list[dict] = []
         stub = self
 
@@ -59,6 +62,8 @@ class StubServer:
                         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                     }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(stub.delay)
                 self.wfile.write(b"data: [DONE]\n\n")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -133,8 +133,20 @@ def _m004_near_duplicates(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_chat_threads(db: sqlite3.Connection) -> None:
+    # OpenAI-style clients resend the whole conversation with every request; the hash of the
+    # conversation so far finds the interview it continues (see sosie.serve.chat).
+    db.executescript(
+        """
+        ALTER TABLE interviews ADD COLUMN thread_key TEXT;
+        CREATE INDEX interviews_thread_key ON interviews(thread_key);
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
+    _m005_chat_threads,
 ]
 
 
@@ -168,7 +180,9 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30)
+        # check_same_thread=False: the server answers on worker threads; it serialises each
+        # persona's work with a lock (sosie.serve), so one connection is never used at once.
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
@@ -286,13 +300,34 @@ class Store:
             )
         return int(cur.lastrowid)
 
-    def record_exchange(self, interview_id: int, asked_at: str, question: str, answer: dict) -> None:
+    def record_exchange(
+        self, interview_id: int, asked_at: str, question: str, answer: dict, thread_key: str | None = None
+    ) -> int:
+        """Store one completed turn (and, for chat clients, the key of the conversation so far)."""
         with self.db:
-            self.db.execute(
+            cur = self.db.execute(
                 "INSERT INTO exchanges (interview_id, asked_at, answered_at, question, answer_json)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (interview_id, asked_at, now(), question, json.dumps(answer, ensure_ascii=False)),
             )
+            if thread_key is not None:
+                self.db.execute(
+                    "UPDATE interviews SET thread_key = ? WHERE id = ?", (thread_key, interview_id)
+                )
+        return int(cur.lastrowid)
+
+    def interview_by_thread(self, thread_key: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM interviews WHERE thread_key = ? ORDER BY id DESC LIMIT 1", (thread_key,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def interview(self, interview_id: int) -> sqlite3.Row | None:
+        return self.db.execute(
+            """SELECT i.*, COUNT(e.id) AS exchanges FROM interviews i
+               LEFT JOIN exchanges e ON e.interview_id = i.id WHERE i.id = ? GROUP BY i.id""",
+            (interview_id,),
+        ).fetchone()
 
     def interviews(self) -> list[sqlite3.Row]:
         return self.db.execute(

@@ -125,11 +125,16 @@ def register(cls: type) -> type:
     return cls
 
 
-def make_engine(name: str, persona: Persona, **options) -> Engine:
+def engine_names() -> list[str]:
+    """Every registered engine: the built-in ones and any a user registered."""
     import sosie.engines.baseline  # noqa: F401  (registers the built-in engines)
     import sosie.engines.generative  # noqa: F401
     import sosie.engines.quote  # noqa: F401
 
-    if name not in ENGINES:
+    return sorted(ENGINES)
+
+
+def make_engine(name: str, persona: Persona, **options) -> Engine:
+    if name not in engine_names():
         raise SosieError(f"unknown engine {name!r}; available: {', '.join(sorted(ENGINES))}")
     return ENGINES[name](persona, **options)

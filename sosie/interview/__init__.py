@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
@@ -14,18 +15,45 @@ if TYPE_CHECKING:
 
 
 class InterviewSession:
-    """``session.ask(q)`` answers and stores the exchange before returning it."""
+    """``session.ask(q)`` answers and stores the exchange before returning it.
 
-    def __init__(self, persona: Persona, engine: Engine, title: str | None = None):
+    Nothing lives only in memory: :meth:`resume` rebuilds a session from ``sosie.db``, so a
+    server that restarts (or crashes) carries on every interview where it was.
+    """
+
+    def __init__(
+        self, persona: Persona, engine: Engine, title: str | None = None, interview_id: int | None = None
+    ):
         self.persona = persona
         self.engine = engine
-        self.id = persona.store.start_interview(engine.name, title)
         self.history: list[tuple[str, str]] = []
+        if interview_id is None:
+            self.id = persona.store.start_interview(engine.name, title)
+        else:
+            self.id = interview_id
+            for row in persona.store.exchanges(interview_id):
+                answer = json.loads(row["answer_json"])
+                if not answer.get("abstained"):
+                    self.history.append((row["question"], answer["text"]))
 
-    def ask(self, question: str, on_token=None) -> Answer:
+    @classmethod
+    def resume(cls, persona: Persona, interview_id: int, **options) -> InterviewSession:
+        """The stored interview ``interview_id``, with its engine and history, ready to go on."""
+        row = persona.store.interview(interview_id)
+        if row is None:
+            raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
+        return cls(persona, persona.engine(row["engine"], **options), interview_id=interview_id)
+
+    def ask(
+        self, question: str, on_token=None, thread_key: Callable[[Answer], str] | None = None
+    ) -> Answer:
+        """``thread_key(answer)``, if given, names the conversation so far for chat clients."""
         asked_at = now()
         answer = self.engine.answer(question, history=list(self.history), on_token=on_token)
-        self.persona.store.record_exchange(self.id, asked_at, answer.question, answer.to_dict())
+        self.persona.store.record_exchange(
+            self.id, asked_at, answer.question, answer.to_dict(),
+            thread_key=thread_key(answer) if thread_key else None,
+        )
         if not answer.abstained:
             self.history.append((answer.question, answer.text))
         return answer

@@ -1,0 +1,106 @@
+"""The OpenAI chat-completions shape, mapped onto Sosie interviews.
+
+OpenAI-style clients (the ``openai`` package, Open WebUI, SillyTavern) are stateless: every
+request carries the whole conversation. Sosie stores interviews, so each request is matched to
+the interview it continues by a hash of the conversation so far (``thread_key``); the hash of
+the conversation *including* the answer is stored with the answer, ready for the next request.
+
+Clients render only ``content``, so the citations and the disclosure are written into it, after
+a ``---`` line; the same facts travel, structured, in the extra ``sosie`` field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import PurePath
+
+from sosie.engines.base import Answer
+
+MODEL_PREFIX = "sosie/"
+FOOTER = "\n\n---\n"  # everything after it is Sosie's: sources and the disclosure
+MODEL_ID = re.compile(r"^(?:sosie/)?([a-z0-9][a-z0-9_-]{0,63})(?::([a-z][a-z0-9_-]{0,31}))?$")
+
+
+@dataclass(frozen=True)
+class ModelId:
+    slug: str
+    engine: str | None  # None: the persona's default engine
+
+    @classmethod
+    def parse(cls, model: str) -> ModelId | None:
+        """``sosie/ada``, ``sosie/ada:quote`` or plain ``ada``; None when it is none of these."""
+        found = MODEL_ID.match(model.strip())
+        return cls(found.group(1), found.group(2)) if found else None
+
+    def __str__(self) -> str:
+        return MODEL_PREFIX + self.slug + (f":{self.engine}" if self.engine else "")
+
+
+def message_text(content: str | list | None) -> str:
+    """A message's text: a string, or the text parts of a multi-part content list."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def conversation(messages: list[dict]) -> list[tuple[str, str]]:
+    """The user and assistant turns, as (role, text); system prompts are not the interview's."""
+    return [(m["role"], message_text(m.get("content")).strip())
+            for m in messages if m["role"] in ("user", "assistant")]
+
+
+def thread_key(turns: list[tuple[str, str]]) -> str:
+    canonical = json.dumps([[role, " ".join(text.split())] for role, text in turns], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def history_from(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(question, answer) pairs from a client's own history, Sosie's footers removed."""
+    pairs: list[tuple[str, str]] = []
+    question: str | None = None
+    for role, text in turns:
+        if role == "user":
+            question = text
+        elif question is not None:
+            pairs.append((question, text.split(FOOTER, 1)[0].strip()))
+            question = None
+    return pairs
+
+
+def cite_line(citation) -> str:
+    where = ", ".join(part for part in (citation.date or "undated", citation.position) if part)
+    return f"[{citation.n}] {PurePath(citation.source).name} — {citation.speaker}, {where}"
+
+
+def render(answer: Answer) -> str:
+    """What a chat client shows: the answer, its sources, and the disclosure, always."""
+    lines = []
+    if answer.citations:
+        lines += ["Sources:", *(f"- {cite_line(c)}" for c in answer.citations), ""]
+    lines.append(f"_{answer.disclosure}_")
+    return answer.text + FOOTER + "\n".join(lines)
+
+
+def sosie_field(answer: Answer, interview_id: int, exchange: int) -> dict:
+    """The structured extra that clients may ignore and Sosie-aware clients read."""
+    return {
+        "persona": answer.persona,
+        "engine": answer.engine,
+        "simulated": True,
+        "disclosure": answer.disclosure,
+        "abstained": answer.abstained,
+        "interview": interview_id,
+        "exchange": exchange,
+        "text": answer.text,
+        "citations": [asdict(c) | {"position": c.position} for c in answer.citations],
+        "support": answer.support,
+    }
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // 4 + 1
