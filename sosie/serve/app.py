@@ -151,6 +151,30 @@ class ChatRequest(BaseModel):
     session: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None  # Sosie's: continue interview N
 
 
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: int
+
+
+class ErrorBody(BaseModel):
+    """Every error, in OpenAI's shape: one line of ``message`` that says what to change."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in [
+        (400, "Invalid request (the message names the field)"),
+        (401, "Token missing or wrong"),
+        (404, "No such persona, model, interview or passage"),
+        (413, "Request body too large"),
+        (421, "Host header not allowed (loopback-only server)"),
+    ]
+}
+
+
 class QuizPick(BaseModel):
     model_config = ConfigDict(extra="forbid")
     item: Annotated[int, Field(ge=0, le=10_000)]
@@ -175,6 +199,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
         docs_url=None,
         redoc_url=None,
         title="Sosie",
+        responses=ERRORS,
         version=__version__,
         description="Interview cited, clearly labelled doubles of a person. Every answer is a "
         "simulation; its disclosure and sources travel with it.",
@@ -238,7 +263,10 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
                 })
         return {"object": "list", "data": data}
 
-    @app.post("/v1/chat/completions", tags=["openai"], response_model=None)
+    @app.post(
+        "/v1/chat/completions", tags=["openai"], response_model=None,
+        responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+    )
     async def chat_completions(request: ChatRequest) -> Any:
         model = chat.ModelId.parse(request.model)
         if model is None or model.slug not in hosts:
@@ -394,7 +422,10 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             h.session(session_id)
             return json.loads(transcript(h.persona, session_id, "json"))
 
-    @app.get("/api/personas/{slug}/sessions/{session_id}/transcript", tags=["sosie"])
+    @app.get(
+        "/api/personas/{slug}/sessions/{session_id}/transcript", tags=["sosie"],
+        responses={200: {"content": {"text/markdown": {}, "application/json": {}}}},
+    )
     def session_transcript(
         slug: SlugPath, session_id: IdPath, format: Annotated[Literal["md", "json"], Query()] = "md"
     ) -> Response:
@@ -408,7 +439,10 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             text, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
         )
 
-    @app.post("/api/personas/{slug}/sessions/{session_id}/ask", tags=["sosie"], response_model=None)
+    @app.post(
+        "/api/personas/{slug}/sessions/{session_id}/ask", tags=["sosie"], response_model=None,
+        responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+    )
     async def ask(slug: SlugPath, session_id: IdPath, body: Question) -> Any:
         """Ask one question; with ``stream`` true, Server-Sent Events: ``token`` drafts as the
         model writes, then ``answer`` (the checked answer, with citations), or ``error``."""
