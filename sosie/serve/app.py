@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from importlib.resources import files
@@ -45,6 +46,7 @@ from sosie.serve.guard import Guard, is_loopback
 log = logging.getLogger("sosie.serve")
 STATIC = files("sosie.serve") / "static"
 NOT_SERVED = {"baseline"}  # the no-persona control of the evaluation is not a double
+LIVE_SESSIONS = 256  # interviews kept ready per persona (a cache: all of them are in sosie.db)
 MAX_ID = 2**62  # SQLite integers are 64-bit; larger path ids are simply not found
 
 
@@ -80,15 +82,30 @@ class PersonaHost:
         self.persona = persona
         self.lock = threading.Lock()
         self.engine_options = {k: v for k, v in engine_options.items() if v}
+        # Live sessions, so a turn need not re-read its interview; each is checked against the
+        # stored count of exchanges first, so one written elsewhere is simply read again.
+        self.live: OrderedDict[int, InterviewSession] = OrderedDict()
 
     @property
     def engines(self) -> list[str]:
         return [name for name in engine_names() if name not in NOT_SERVED]
 
     def session(self, interview_id: int) -> InterviewSession:
-        if self.persona.store.interview(interview_id) is None:
+        """The stored interview, ready to go on; call with the lock held."""
+        row = self.persona.store.interview(interview_id)
+        if row is None:
             raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
-        return InterviewSession.resume(self.persona, interview_id, **self.engine_options)
+        session = self.live.get(interview_id)
+        if session is None or session.exchanges != row["exchanges"]:
+            session = InterviewSession.resume(self.persona, interview_id, **self.engine_options)
+        self.keep(session)
+        return session
+
+    def keep(self, session: InterviewSession) -> None:
+        self.live[session.id] = session
+        self.live.move_to_end(session.id)
+        while len(self.live) > LIVE_SESSIONS:
+            self.live.popitem(last=False)
 
     def card(self) -> dict:
         config = self.persona.config
@@ -354,7 +371,8 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             return chat.thread_key([*prior, ("user", question), ("assistant", chat.render(answer))])
 
         answer = session.ask(question, thread_key=key)
-        return answer, session.id, persona.store.interview(session.id)["exchanges"]
+        h.keep(session)
+        return answer, session.id, session.exchanges
 
     # -- Sosie's own API ------------------------------------------------------------------------
     @app.get("/api/personas", tags=["sosie"])
@@ -406,6 +424,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             raise HTTPException(400, f"engine: no engine {engine!r}; served: {', '.join(h.engines)}")
         with h.lock:
             session = h.persona.interview(engine, title=body.title or "web", **h.engine_options)
+            h.keep(session)
             return dict(h.persona.store.interview(session.id))
 
     @app.get("/api/personas/{slug}/sessions", tags=["sosie"])
@@ -456,8 +475,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             with h.lock:
                 session = h.session(session_id)
                 answer = session.ask(body.question, on_token=on_token)
-                exchange = h.persona.store.interview(session_id)["exchanges"]
-            return {"interview": session_id, "exchange": exchange, "answer": answer.to_dict()}
+            return {"interview": session_id, "exchange": session.exchanges, "answer": answer.to_dict()}
 
         if not body.stream:
             return await asyncio.to_thread(work)
