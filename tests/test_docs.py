@@ -32,3 +32,25 @@ def test_every_setting_is_in_the_readme():
 def test_the_two_setup_commands_are_on_the_first_screen():
     first_screen = "\n".join(README.splitlines()[:20])
     assert "make demo" in first_screen and "make test" in first_screen
+
+
+def test_every_serve_flag_is_in_the_readme():
+    import typer.main
+
+    command = typer.main.get_command(app).commands["serve"]
+    flags = [flag for param in command.params for flag in param.opts if flag.startswith("--")]
+    assert len(flags) >= 8
+    for flag in flags:
+        assert f"`{flag}`" in README or f"{flag}`" in README, flag
+
+
+def test_every_api_route_is_in_the_readme(rowan):
+    from sosie.serve import create_app
+
+    guarded = create_app([rowan])
+    for route in guarded.app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith(("/api", "/v1", "/healthz")):
+            shown = path.replace("{session_id}", "{id}").replace("{passage_id}", "{id}")
+            shown = shown.replace("{quiz_id}", "{quiz}")
+            assert shown in README, path
