@@ -220,14 +220,14 @@ def test_a_double_can_interview_a_double(served, rowan):
     assert len(Persona.open("wren", rowan.workspace.parent).store.interviews()) == before + 1
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, *flags: str) -> subprocess.Popen:
     env = dict(os.environ, SOSIE_HOME=str(home))
-    process = subprocess.Popen([str(SOSIE), "serve", "rowan", "--port", str(port)], env=env,
+    process = subprocess.Popen([str(SOSIE), "serve", "rowan", "--port", str(port), *flags], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 401):
                 return process
         except httpx.TransportError:
             if process.poll() is not None:
@@ -272,6 +272,26 @@ def test_a_killed_server_loses_no_completed_turn(demo_home):
         more = httpx.post(f"{url}/api/personas/rowan/sessions/{sid}/ask",
                           json={"question": "What is a good tool?"}, timeout=60)
         assert more.json()["exchange"] == len(after["exchanges"]) + 1  # the interview goes on
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@pytest.mark.slow
+def test_off_loopback_every_request_needs_the_token(demo_home):
+    port = free_port()
+    server = start_server(demo_home, port, "--host", "0.0.0.0", "--token", "tok-123")
+    try:
+        addresses = ["127.0.0.1"]
+        found = subprocess.run(["hostname", "-I"], capture_output=True, text=True)
+        addresses += found.stdout.split()[:1]  # this machine's own network address, if it has one
+        for address in addresses:
+            host = f"[{address}]" if ":" in address else address
+            url = f"http://{host}:{port}"
+            assert httpx.get(url + "/v1/models").status_code == 401, address
+            assert httpx.get(url + "/", headers={"host": "example.org"}).status_code == 401, address
+            ok = httpx.get(url + "/v1/models", headers={"authorization": "Bearer tok-123"})
+            assert ok.status_code == 200 and ok.json()["data"][0]["id"] == "sosie/rowan", address
     finally:
         server.terminate()
         server.wait()
