@@ -528,6 +528,120 @@ def serve(
 
 @app.command()
 @user_errors
+def dataset(
+    slug: Slug,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/dataset).")
+    ] = None,
+    synthetic: Annotated[
+        int, typer.Option("--synthetic", help="Also N monologue passages with model-written questions.")
+    ] = 0,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    home: Home = None,
+) -> None:
+    """Export the fine-tuning dataset (OpenAI and Hugging Face JSONL, and a dataset card)."""
+    from sosie.train.dataset import build_examples, question_writer, write_dataset
+
+    persona = Persona.open(slug, home)
+    settings = persona.config.train
+    ask_model = None
+    if synthetic:
+        from sosie.engines.backends import backend_for
+
+        ask_model = question_writer(backend_for(persona.config.generative, backend, model, base_url))
+    examples = build_examples(persona, settings.max_turns, settings.include_text, synthetic, ask_model,
+                              seed=0)
+    folder = out_dir or persona.workspace / "dataset"
+    summary = write_dataset(persona, examples, folder)
+    for split, entry in summary["splits"].items():
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(entry["by_kind"].items())) or "none"
+        out.print(f"{split}: {entry['examples']} examples ({kinds}) from {len(entry['sources'])} sources, "
+                  f"{entry['answer_words']} words of {persona.config.name}", markup=False)
+    out.print(f"Wrote {shown_path(str(folder))}/ (train|eval).(openai|hf).jsonl, card.md, card.json",
+              markup=False)
+
+
+@app.command()
+@user_errors
+def train(
+    slug: Slug,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Stop after N steps.")] = None,
+    epochs: Annotated[float | None, typer.Option("--epochs", help="Passes over the data.")] = None,
+    rank: Annotated[int | None, typer.Option("--rank", help="LoRA rank.")] = None,
+    alpha: Annotated[int | None, typer.Option("--alpha", help="LoRA alpha.")] = None,
+    learning_rate: Annotated[float | None, typer.Option("--lr", help="Learning rate.")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Examples per step.")] = None,
+    max_length: Annotated[int | None, typer.Option("--max-length", help="Tokens per example.")] = None,
+    eval_every: Annotated[int | None, typer.Option("--eval-every", help="Steps between evals.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    base_model: Annotated[
+        str | None, typer.Option("--base-model", help="Local HF folder or hub id (default: bundled).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from the last checkpoint.")] = False,
+    home: Home = None,
+) -> None:
+    """Fine-tune a LoRA adapter on the person's words; then use --engine finetuned."""
+    import dataclasses
+
+    from sosie.train.trainer import train as run_training
+
+    persona = Persona.open(slug, home)
+    flags = {"max_steps": max_steps, "epochs": epochs, "rank": rank, "alpha": alpha,
+             "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length,
+             "eval_every": eval_every, "seed": seed, "base_model": base_model}
+    settings = dataclasses.replace(persona.config.train, **{k: v for k, v in flags.items() if v is not None})
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("loading the base model", total=None)
+
+        def report(step: int, total: int, loss: float | None) -> None:
+            shown = f"training, loss {loss:.3f}" if loss is not None else "training"
+            progress.update(task, description=shown, completed=step, total=total)
+
+        result = run_training(persona, settings, resume=resume, progress=report)
+
+    def fmt(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
+    out.print(
+        f"Trained {result.steps} steps{resumed}"
+        f" on {result.train_examples} examples, {result.tokens} tokens in {result.seconds:.0f}s "
+        f"({result.tokens_per_s:.0f} tokens/s, {result.device}).\n"
+        f"Held-out eval loss {fmt(result.eval_loss_before)} -> {fmt(result.eval_loss_after)}; "
+        f"training-set loss {fmt(result.train_loss_before)} -> {fmt(result.train_loss_after)}.\n"
+        f"Adapter: {shown_path(str(persona.workspace / result.adapter))}/. "
+        f"Ask it: sosie ask {slug} \"...\" --engine finetuned",
+        markup=False,
+    )
+
+
+@app.command()
+@user_errors
+def merge(
+    slug: Slug,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/export).")
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Merge the adapter into its base: a GGUF for llama.cpp/Ollama and an Ollama Modelfile."""
+    from sosie.train.export import merge_and_export
+
+    persona = Persona.open(slug, home)
+    with err.status("merging the adapter and writing the GGUF"):
+        files = merge_and_export(persona, out_dir)
+    out.print(f"Wrote {shown_path(str(files['gguf']))}", markup=False)
+    out.print(f"Wrote {shown_path(str(files['modelfile']))}  (ollama create {slug} -f Modelfile)",
+              markup=False)
+
+
+@app.command()
+@user_errors
 def demo(
     home: Home = None,
     questions: Annotated[

@@ -70,6 +70,27 @@ class GenerativeSettings:
 
 
 @dataclass
+class TrainSettings:
+    """LoRA fine-tuning (``sosie train``); every field is in the README's settings table."""
+
+    base_model: str = ""  # "" = the bundled SmolLM2-135M-Instruct; or a local HF folder / hub id
+    rank: int = 8  # LoRA rank r
+    alpha: int = 16  # LoRA alpha (scale = alpha / rank)
+    dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    learning_rate: float = 2e-4
+    epochs: float = 2.0
+    max_steps: int = 0  # > 0 overrides epochs
+    batch_size: int = 4
+    gradient_accumulation: int = 1
+    max_length: int = 512  # tokens per example; longer ones are cut
+    include_text: bool = True  # monologue passages as plain-text (continued pre-training) examples
+    max_turns: int = 3  # consecutive question/answer exchanges kept together as one conversation
+    eval_every: int = 50  # steps between held-out eval losses (and checkpoints)
+    seed: int = 0
+
+
+@dataclass
 class PersonaConfig:
     slug: str
     name: str
@@ -85,6 +106,7 @@ class PersonaConfig:
     near_duplicate_jaccard: float = 0.8  # passages this alike are indexed once (1.0: exact only)
     quote: QuoteSettings = field(default_factory=QuoteSettings)
     generative: GenerativeSettings = field(default_factory=GenerativeSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
 
     def __post_init__(self) -> None:
         check_slug(self.slug)
@@ -105,10 +127,11 @@ class PersonaConfig:
         data = asdict(self)
         quote = data.pop("quote")
         generative = data.pop("generative")
+        train = data.pop("train")
         consent = {"status": data.pop("consent"), "note": data.pop("consent_note")}
         provenance = {"note": data.pop("provenance_note")}
         data = {"format": 1, **data, "consent": consent, "provenance": provenance,
-                "quote": quote, "generative": generative}
+                "quote": quote, "generative": generative, "train": train}
         return tomli_w.dumps(data)
 
     @classmethod
@@ -122,7 +145,8 @@ class PersonaConfig:
         provenance = data.pop("provenance", {})
         quote = data.pop("quote", {})
         generative = data.pop("generative", {})
-        known = set(cls.__dataclass_fields__) - {"quote", "generative", "consent", "consent_note"}
+        train = data.pop("train", {})
+        known = set(cls.__dataclass_fields__) - {"quote", "generative", "train", "consent", "consent_note"}
         unknown = set(data) - known - {"provenance_note"}
         if unknown:
             raise SosieError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -134,6 +158,7 @@ class PersonaConfig:
                 provenance_note=provenance.get("note", ""),
                 quote=QuoteSettings(**quote),
                 generative=GenerativeSettings(**generative),
+                train=TrainSettings(**train),
             )
         except TypeError as exc:
             raise SosieError(f"{where}: {exc}") from exc

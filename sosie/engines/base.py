@@ -128,10 +128,17 @@ def register(cls: type) -> type:
 def engine_names() -> list[str]:
     """Every registered engine: the built-in ones and any a user registered."""
     import sosie.engines.baseline  # noqa: F401  (registers the built-in engines)
+    import sosie.engines.finetuned  # noqa: F401
     import sosie.engines.generative  # noqa: F401
     import sosie.engines.quote  # noqa: F401
 
     return sorted(ENGINES)
+
+
+def engine_available(name: str, persona: Persona) -> bool:
+    """Whether the persona can use this engine now (the fine-tuned one needs a trained adapter)."""
+    check = getattr(ENGINES.get(name), "available", None)
+    return check(persona) if check else name in ENGINES
 
 
 def make_engine(name: str, persona: Persona, **options) -> Engine:

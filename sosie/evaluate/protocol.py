@@ -138,6 +138,8 @@ def evaluate(persona: Persona, options: EvalOptions | None = None,
         pairs = pairs[: options.limit]
     if not pairs:
         raise SosieError("no held-out question/answer pairs to evaluate on")
+    if "finetuned" in options.engines:
+        check_adapter_not_trained_on(persona, test_paths)
     questions = [p.question for p in pairs]
     reworded = [reword(q) for q in questions]
     offtopic = _offtopic_questions(options, rng)
@@ -176,6 +178,20 @@ def evaluate(persona: Persona, options: EvalOptions | None = None,
     metrics["run_id"] = run_id
     metrics["report_dir"] = str(report_dir)
     return metrics
+
+
+def check_adapter_not_trained_on(persona: Persona, test_paths: list[str]) -> None:
+    """A fine-tuned double must not have seen the answers it is scored on."""
+    from sosie.train.trainer import adapter_meta
+
+    trained = {s["sha256"] for s in adapter_meta(persona)["trained_on"]}
+    marks = ",".join("?" * len(test_paths))
+    rows = persona.store.db.execute(f"SELECT path, sha256 FROM sources WHERE path IN ({marks})", test_paths)
+    leaked = [path for path, sha in rows if sha in trained]
+    if leaked:
+        raise SosieError(
+            f"the fine-tuned adapter was trained on held-out source(s) {', '.join(leaked)}; "
+            f"retrain it on this split (sosie train {persona.slug}) before evaluating it")
 
 
 def _grounded_share(answer: dict) -> float | None:

@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sosie import __version__
 from sosie.config import SLUG
-from sosie.engines.base import Answer, engine_names
+from sosie.engines.base import Answer, engine_available, engine_names
 from sosie.errors import SosieError, UnknownPersona
 from sosie.interview import InterviewSession, transcript
 from sosie.persona import Persona
@@ -88,7 +88,8 @@ class PersonaHost:
 
     @property
     def engines(self) -> list[str]:
-        return [name for name in engine_names() if name not in NOT_SERVED]
+        return [name for name in engine_names()
+                if name not in NOT_SERVED and engine_available(name, self.persona)]
 
     def session(self, interview_id: int) -> InterviewSession:
         """The stored interview, ready to go on; call with the lock held."""

@@ -20,6 +20,13 @@ CHATML = (
 
 @lru_cache(maxsize=2)
 def load(model: str):  # -> (model, tokenizer); once per process per model
+    return load_fresh(model)
+
+
+@lru_cache(maxsize=2)
+def _read(model: str):
+    """The model as read from disk, on the CPU; never handed out, only copied (reading a GGUF
+    dequantises every weight: ~20 s, so once per process)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -39,12 +46,32 @@ def load(model: str):  # -> (model, tokenizer); once per process per model
             lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
     except (OSError, ValueError) as exc:
         raise SosieError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from exc
-    if torch.cuda.is_available():
-        lm = lm.to("cuda")
-    lm.eval()
+    if path.suffix == ".gguf":
+        # Every GGUF weight is now plain float32; the GGUF "quantizer" transformers leaves on the
+        # model only records where the weights came from, yet the Trainer refuses "quantized"
+        # models and peft treats them apart. Say what they are.
+        lm.hf_quantizer = None
+        lm.is_quantized = False
+        if hasattr(lm.config, "quantization_config"):
+            del lm.config.quantization_config
     if not tokenizer.chat_template:
         tokenizer.chat_template = CHATML  # SmolLM2's own format
     return lm, tokenizer
+
+
+def load_fresh(model: str, for_training: bool = False):
+    """A new copy of the model: training and adapters change weights; the cached one is shared."""
+    import copy
+
+    import torch
+
+    pristine, tokenizer = _read(model)
+    lm = copy.deepcopy(pristine)
+    if torch.cuda.is_available() and not for_training:  # the trainer places it itself
+        lm = lm.to("cuda")
+    if not for_training:
+        lm.eval()
+    return lm, copy.deepcopy(tokenizer)
 
 
 class TransformersBackend:

@@ -1,0 +1,302 @@
+"""``sosie train``: LoRA fine-tuning of a base model on the person's words.
+
+transformers' ``Trainer`` does the loop (devices, checkpoints, resuming, ``accelerate launch``
+for several GPUs or nodes) and peft the LoRA layers. Sosie adds what is specific to a double:
+the examples (:mod:`sosie.train.dataset`, held-out sources kept out), loss on the person's words
+only (never on the interviewer's questions or the system prompt), the held-out eval loss before
+and after, and an adapter folder that names its base model without absolute paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sosie.corpus.store import now
+from sosie.errors import SosieError
+from sosie.train.dataset import Example, build_examples
+
+if TYPE_CHECKING:
+    from sosie.config import TrainSettings
+    from sosie.persona import Persona
+
+BUNDLED = "bundled:SmolLM2-135M-Instruct"
+ADAPTER = "adapter"  # folder in the workspace
+META = "sosie_train.json"  # beside the adapter: base model, settings, split, metrics
+IGNORE = -100  # label of tokens that carry no loss
+
+# (step, total steps, latest training loss or None)
+StepProgress = Callable[[int, int, float | None], None]
+
+
+@dataclass
+class TrainReport:
+    steps: int
+    resumed_from: str | None
+    train_examples: int
+    eval_examples: int
+    tokens: int
+    seconds: float
+    tokens_per_s: float
+    device: str
+    train_loss_before: float | None
+    train_loss_after: float | None
+    eval_loss_before: float | None
+    eval_loss_after: float | None
+    adapter: str
+
+
+def base_reference(settings: TrainSettings) -> str:
+    return settings.base_model or BUNDLED
+
+
+def resolve_base(reference: str) -> str:
+    """A base model reference as stored (``bundled:...``, a folder, a hub id) to a loadable one."""
+    if reference.startswith("bundled:"):
+        from sosie.engines.backends import bundled_gguf
+
+        return str(bundled_gguf())
+    return reference
+
+
+def load_base(reference: str, for_training: bool = True):
+    from sosie.engines.backends.hf import load_fresh
+
+    return load_fresh(resolve_base(reference), for_training=for_training)
+
+
+def encode(example: Example, tokenizer, max_length: int) -> dict | None:
+    """Token ids and labels; labels are the person's words only (``IGNORE`` elsewhere)."""
+    if example.text:
+        ids = tokenizer(example.text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        labels = list(ids)
+    else:
+        messages = example.messages
+        full = tokenizer.apply_chat_template(messages, tokenize=False)
+        spans = []  # character spans of the assistant turns in the rendered conversation
+        for k, message in enumerate(messages):
+            if message["role"] == "assistant":
+                start = len(tokenizer.apply_chat_template(messages[:k], tokenize=False,
+                                                          add_generation_prompt=True))
+                end = len(tokenizer.apply_chat_template(messages[: k + 1], tokenize=False))
+                spans.append((start, end))
+        encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+        ids = encoded["input_ids"]
+        labels = [
+            token if any(s <= a < e for s, e in spans) else IGNORE
+            for token, (a, _) in zip(ids, encoded["offset_mapping"], strict=True)
+        ]
+    ids, labels = ids[:max_length], labels[:max_length]
+    if all(label == IGNORE for label in labels):
+        return None
+    return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
+
+
+def fingerprint(examples: list[Example], settings: TrainSettings, base: str) -> str:
+    """What a checkpoint depends on; the run's length may change between resumes."""
+    fixed = {k: v for k, v in asdict(settings).items() if k not in ("epochs", "max_steps", "eval_every")}
+    data = json.dumps([[e.kind, e.split, e.sha256, e.text, e.messages] for e in examples]
+                      + [fixed, base], ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+class _Progress:
+    """A transformers callback that reports each step and its loss to ``progress``."""
+
+    def __new__(cls, progress: StepProgress | None):
+        from transformers import TrainerCallback
+
+        class Callback(TrainerCallback):
+            loss: float | None = None
+
+            def on_log(self, args, state, control, logs=None, **kwargs):
+                if logs and "loss" in logs:
+                    self.loss = float(logs["loss"])
+
+            def on_step_end(self, args, state, control, **kwargs):
+                if progress and state.is_world_process_zero:
+                    progress(state.global_step, state.max_steps, self.loss)
+
+        return Callback()
+
+
+def train(
+    persona: Persona,
+    settings: TrainSettings | None = None,
+    resume: bool = False,
+    progress: StepProgress | None = None,
+) -> TrainReport:
+    """Train a LoRA adapter on the persona's training split; save it in ``WORKSPACE/adapter``."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+    from transformers.trainer_callback import PrinterCallback
+
+    settings = settings or persona.config.train
+    base = base_reference(settings)
+    examples = build_examples(persona, settings.max_turns, settings.include_text, seed=0)
+    work = persona.workspace / "train"
+    checkpoints = work / "checkpoints"
+    stamp = fingerprint(examples, settings, base)
+    run_file = work / "run.json"
+    resumed_from = None
+    if resume:
+        found = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+        if not found:
+            raise SosieError(f"no checkpoint to resume from in {checkpoints}; train without --resume")
+        previous = json.loads(run_file.read_text()) if run_file.is_file() else {}
+        if previous.get("fingerprint") != stamp:
+            raise SosieError("the corpus or the training settings changed since the checkpoint; "
+                             "train afresh (without --resume)")
+        resumed_from = found[-1].name
+    else:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    run_file.write_text(json.dumps({"fingerprint": stamp, "started_at": now()}))
+
+    set_seed(settings.seed)
+    model, tokenizer = load_base(base)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    encoded = {split: [x for e in examples if e.split == split
+                       if (x := encode(e, tokenizer, settings.max_length)) is not None]
+               for split in ("train", "eval")}
+    if not encoded["train"]:
+        raise SosieError(f"persona {persona.slug!r} has nothing to train on; add sources and build")
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # transformers' own
+    model = get_peft_model(model, LoraConfig(
+        r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+        target_modules=list(settings.target_modules), task_type="CAUSAL_LM",
+    ))
+    cuda = torch.cuda.is_available()
+    args = TrainingArguments(
+        output_dir=str(checkpoints),
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation,
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps if settings.max_steps > 0 else -1,
+        logging_steps=1,
+        eval_strategy="steps" if encoded["eval"] else "no",
+        eval_steps=settings.eval_every,
+        save_strategy="steps",
+        save_steps=settings.eval_every,
+        save_total_limit=2,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        report_to=[],
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        include_num_input_tokens_seen=True,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        use_cpu=not cuda,
+        log_level="error",
+    )
+    trainer = Trainer(
+        model=model, args=args, train_dataset=encoded["train"],
+        eval_dataset=encoded["eval"] or None,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=IGNORE),
+        callbacks=[_Progress(progress)],
+    )
+    trainer.remove_callback(PrinterCallback)  # progress goes to ``progress``, not raw dicts on stdout
+    # A fixed slice of the training set measures learning on the same examples before and after.
+    probe = encoded["train"][: max(settings.batch_size, 8)]
+
+    def loss_on(data) -> float | None:
+        return float(trainer.evaluate(eval_dataset=data)["eval_loss"]) if data else None
+
+    train_before, eval_before = loss_on(probe), loss_on(encoded["eval"])
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # peft looks for a config.json beside a GGUF base at each checkpoint; none is needed
+        warnings.filterwarnings("ignore", message="Could not find a config file")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        trainer.train(resume_from_checkpoint=str(checkpoints / resumed_from) if resumed_from else None)
+    seconds = time.perf_counter() - started
+    train_after, eval_after = loss_on(probe), loss_on(encoded["eval"])
+    tokens = int(trainer.state.num_input_tokens_seen or 0)
+    if resumed_from:  # tokens seen before the checkpoint were not trained in this run's time
+        before = json.loads((checkpoints / resumed_from / "trainer_state.json").read_text())
+        tokens -= int(before.get("num_input_tokens_seen") or 0)
+    device = f"cuda ({torch.cuda.get_device_name(0)})" if cuda else "cpu"
+    report = TrainReport(
+        steps=trainer.state.global_step, resumed_from=resumed_from,
+        train_examples=len(encoded["train"]), eval_examples=len(encoded["eval"]), tokens=tokens,
+        seconds=round(seconds, 2), tokens_per_s=round(tokens / max(seconds, 1e-9), 1), device=device,
+        train_loss_before=train_before, train_loss_after=train_after,
+        eval_loss_before=eval_before, eval_loss_after=eval_after,
+        adapter=ADAPTER,
+    )
+    if trainer.is_world_process_zero():
+        save_adapter(persona, model, settings, base, examples, report)
+    return report
+
+
+def save_adapter(persona: Persona, model, settings: TrainSettings, base: str,
+                 examples: list[Example], report: TrainReport) -> Path:
+    """Write the adapter whole, then swap it in: a killed save leaves the previous adapter."""
+    final = persona.workspace / ADAPTER
+    partial = persona.workspace / f"{ADAPTER}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with warnings.catch_warnings():  # peft looks for a config.json beside a GGUF base; none needed
+        warnings.simplefilter("ignore")
+        model.save_pretrained(str(partial))
+    config_file = partial / "adapter_config.json"
+    config = json.loads(config_file.read_text())
+    config["base_model_name_or_path"] = base  # a reference, never this machine's absolute path
+    config_file.write_text(json.dumps(config, indent=2))
+    trained = sorted({(Path(e.source).name, e.sha256) for e in examples if e.split == "train"})
+    held = sorted({(Path(e.source).name, e.sha256) for e in examples if e.split == "eval"})
+    meta = {
+        "persona": persona.slug, "name": persona.config.name,
+        "disclosure": persona.config.disclosure, "consent": persona.config.consent,
+        "base_model": base, "settings": asdict(settings), "created_at": now(),
+        "corpus_version": persona.store.corpus_version,
+        "trained_on": [{"name": n, "sha256": s} for n, s in trained],
+        "held_out": [{"name": n, "sha256": s} for n, s in held],
+        "report": asdict(report),
+    }
+    (partial / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+    (partial / "README.md").write_text(model_card(meta), encoding="utf-8")  # peft's names abs paths
+    old = persona.workspace / f"{ADAPTER}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(partial, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def model_card(meta: dict) -> str:
+    r = meta["report"]
+    lines = [
+        "---", f"base_model: {meta['base_model']}", "library_name: peft", "tags: [lora, sosie, simulation]",
+        "---", "", f"# LoRA adapter: a simulation of {meta['name']}", "", f"> {meta['disclosure']}", "",
+        f"Trained by Sosie on {meta['created_at']} from {len(meta['trained_on'])} sources of "
+        f"{meta['name']}'s recorded words (consent: {meta['consent']}); "
+        f"{len(meta['held_out'])} held-out sources were never trained on.", "",
+        f"- base model: `{meta['base_model']}`",
+        f"- steps: {r['steps']}, tokens: {r['tokens']}, device: {r['device']}",
+        f"- held-out eval loss: {r['eval_loss_before']} before, {r['eval_loss_after']} after",
+        f"- training-set loss (fixed probe): {r['train_loss_before']} before, {r['train_loss_after']} after",
+        "", "Settings, sources and the full report: `sosie_train.json`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def adapter_meta(persona: Persona) -> dict:
+    path = persona.workspace / ADAPTER / META
+    if not path.is_file():
+        raise SosieError(
+            f"persona {persona.slug!r} has no fine-tuned adapter yet; run: sosie train {persona.slug}")
+    return json.loads(path.read_text(encoding="utf-8"))
