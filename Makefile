@@ -55,6 +55,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/train.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from sosie.cli import app
-from sosie.config import GenerativeSettings, PersonaConfig, QuoteSettings
+from sosie.config import GenerativeSettings, PersonaConfig, QuoteSettings, TrainSettings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -23,8 +23,10 @@ def test_every_setting_is_in_the_readme():
         assert f"`quote.{field.name}`" in README, field.name
     for field in dataclasses.fields(GenerativeSettings):
         assert f"`generative.{field.name}`" in README, field.name
+    for field in dataclasses.fields(TrainSettings):
+        assert f"`train.{field.name}`" in README, field.name
     for field in dataclasses.fields(PersonaConfig):
-        if field.name in ("slug", "quote", "generative", "consent_note", "provenance_note", "consent"):
+        if field.name in ("slug", "quote", "generative", "train", "consent_note", "provenance_note", "consent"):
             continue
         assert f"`{field.name}`" in README, field.name
 
