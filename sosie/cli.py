@@ -553,12 +553,19 @@ def dataset(
         ask_model = question_writer(backend_for(persona.config.generative, backend, model, base_url))
     examples = build_examples(persona, settings.max_turns, settings.include_text, synthetic, ask_model,
                               seed=0)
-    folder = out_dir or persona.workspace / "dataset"
-    summary = write_dataset(persona, examples, folder)
+    from sosie.engines.backends.hf import load_tokenizer
+    from sosie.train.trainer import base_reference, resolve_base
+
+    with err.status("counting tokens with the base model's tokenizer"):
+        tokenizer = load_tokenizer(resolve_base(base_reference(settings)))
+        folder = out_dir or persona.workspace / "dataset"
+        summary = write_dataset(persona, examples, folder,
+                                lambda text: len(tokenizer.encode(text, add_special_tokens=False)))
     for split, entry in summary["splits"].items():
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(entry["by_kind"].items())) or "none"
         out.print(f"{split}: {entry['examples']} examples ({kinds}) from {len(entry['sources'])} sources, "
-                  f"{entry['answer_words']} words of {persona.config.name}", markup=False)
+                  f"{entry['answer_words']} words of {persona.config.name}, {entry['tokens']} tokens",
+                  markup=False)
     out.print(f"Wrote {shown_path(str(folder))}/ (train|eval).(openai|hf).jsonl, card.md, card.json",
               markup=False)
 
@@ -598,8 +605,9 @@ def train(
     ) as progress:
         task = progress.add_task("loading the base model", total=None)
 
-        def report(step: int, total: int, loss: float | None) -> None:
-            shown = f"training, loss {loss:.3f}" if loss is not None else "training"
+        def report(step: int, total: int, loss: float | None, eval_loss: float | None) -> None:
+            shown = "training" + (f", loss {loss:.3f}" if loss is not None else "")
+            shown += f", held-out {eval_loss:.3f}" if eval_loss is not None else ""
             progress.update(task, description=shown, completed=step, total=total)
 
         result = run_training(persona, settings, resume=resume, progress=report)

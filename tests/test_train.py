@@ -60,6 +60,8 @@ def test_dataset_command_writes_the_files(demo_home, tmp_path):
     assert result.returncode == 0, result.stderr
     assert {p.name for p in tmp_path.iterdir()} == {
         "train.openai.jsonl", "train.hf.jsonl", "eval.openai.jsonl", "eval.hf.jsonl", "card.md", "card.json"}
+    card = json.loads((tmp_path / "card.json").read_text())
+    assert card["splits"]["train"]["tokens"] > card["splits"]["train"]["answer_words"]
 
 
 def test_train_commands_explain_what_is_missing(demo_home):
@@ -78,7 +80,7 @@ def trained(demo_home, tmp_path_factory):
     persona = Persona.open("rowan", home)
     settings = dataclasses.replace(persona.config.train, **TINY)
     steps = []
-    report = train(persona, settings, progress=lambda step, total, loss: steps.append((step, total, loss)))
+    report = train(persona, settings, progress=lambda *seen: steps.append(seen))
     yield persona, settings, report, steps
     persona.close()
 
@@ -87,6 +89,7 @@ def trained(demo_home, tmp_path_factory):
 def test_lora_training_learns_and_saves_a_portable_adapter(trained):
     persona, _, report, steps = trained
     assert report.steps == 4 and [s[0] for s in steps] == [1, 2, 3, 4] and steps[-1][2] is not None
+    assert steps[-1][3] is not None  # the periodic held-out eval loss reached the progress bar
     assert report.train_loss_after < report.train_loss_before  # it learned the person's words
     assert report.eval_loss_before is not None and report.eval_loss_after is not None
     assert report.tokens > 0 and report.tokens_per_s > 0 and report.device == "cpu"
@@ -138,6 +141,11 @@ def test_the_finetuned_engine_answers_with_retrieval_and_tags(trained):
     assert {s["tag"] for s in answer.support} <= {"verbatim", "supported", "extrapolated"}
     off_topic = persona.ask("What is the boiling point of tungsten?", engine="finetuned")
     assert off_topic.abstained
+
+    from sosie.serve import create_app  # served once an adapter exists
+
+    card = create_app([persona]).app.state.hosts["rowan"].card()
+    assert "finetuned" in card["engines"] and "sosie/rowan:finetuned" in card["models"]
 
 
 @pytest.mark.slow

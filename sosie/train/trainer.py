@@ -33,8 +33,8 @@ ADAPTER = "adapter"  # folder in the workspace
 META = "sosie_train.json"  # beside the adapter: base model, settings, split, metrics
 IGNORE = -100  # label of tokens that carry no loss
 
-# (step, total steps, latest training loss or None)
-StepProgress = Callable[[int, int, float | None], None]
+# (step, total steps, latest training loss, latest held-out eval loss); losses None until known
+StepProgress = Callable[[int, int, float | None, float | None], None]
 
 
 @dataclass
@@ -116,14 +116,19 @@ class _Progress:
 
         class Callback(TrainerCallback):
             loss: float | None = None
+            eval_loss: float | None = None
 
             def on_log(self, args, state, control, logs=None, **kwargs):
                 if logs and "loss" in logs:
                     self.loss = float(logs["loss"])
 
+            def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+                if metrics and "eval_loss" in metrics and state.global_step:
+                    self.eval_loss = float(metrics["eval_loss"])
+
             def on_step_end(self, args, state, control, **kwargs):
                 if progress and state.is_world_process_zero:
-                    progress(state.global_step, state.max_steps, self.loss)
+                    progress(state.global_step, state.max_steps, self.loss, self.eval_loss)
 
         return Callback()
 
@@ -196,8 +201,9 @@ def train(
         report_to=[],
         disable_tqdm=True,
         remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",  # similar lengths per batch: less padding
         dataloader_num_workers=0,
-        include_num_input_tokens_seen=True,
+        include_num_input_tokens_seen="non_padding",  # real tokens, as a throughput should count
         bf16=cuda and torch.cuda.is_bf16_supported(),
         use_cpu=not cuda,
         log_level="error",

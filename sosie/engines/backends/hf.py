@@ -59,6 +59,21 @@ def _read(model: str):
     return lm, tokenizer
 
 
+@lru_cache(maxsize=2)
+def load_tokenizer(model: str):
+    """Only the tokenizer (counting tokens needs no weights)."""
+    from transformers import AutoTokenizer
+
+    path = Path(model)
+    kwargs = {"gguf_file": path.name} if path.suffix == ".gguf" else {"local_files_only": path.exists()}
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            return AutoTokenizer.from_pretrained(str(path.parent) if path.suffix == ".gguf" else model,
+                                                 **kwargs)
+    except (OSError, ValueError) as exc:
+        raise SosieError(f"cannot load the tokenizer of {model!r}: {str(exc).splitlines()[0]}") from exc
+
+
 def load_fresh(model: str, for_training: bool = False):
     """A new copy of the model: training and adapters change weights; the cached one is shared."""
     import copy
