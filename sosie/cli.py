@@ -121,15 +121,29 @@ def warn_if_stale(persona: Persona) -> None:
 @user_errors
 def new(
     slug: Slug,
-    name: Annotated[str, typer.Option("--name", help="The person's full name.")],
+    name: Annotated[str | None, typer.Option("--name", help="The person's full name.")] = None,
     alias: Annotated[list[str], typer.Option("--alias", help="Another name used in transcripts (repeatable).")] = [],  # noqa: B006,E501
     description: Annotated[str, typer.Option(help="Who the person is, one or two sentences.")] = "",
     pronoun: Annotated[str, typer.Option(help="her, his or their (used in the disclosure).")] = "their",
     consent: Annotated[str, typer.Option(help="self, granted, public-record or none.")] = "none",
     consent_note: Annotated[str, typer.Option(help="Who consented, how, when.")] = "",
+    from_card: Annotated[
+        Path | None, typer.Option("--from-card", help="Create it from a character card (.png or .json).")
+    ] = None,
     home: Home = None,
 ) -> None:
     """Create a persona workspace (persona.toml + sosie.db)."""
+    if from_card is not None:
+        from sosie.export.cards import persona_from_card, read_card
+
+        with err.status("creating the persona from the card"):
+            persona = persona_from_card(read_card(from_card), slug, home)
+        stats = persona.store.stats()
+        out.print(f"Created persona {persona.slug} ({persona.config.name}) from {from_card}: "
+                  f"{stats['qa_pairs']} real exchanges from the card's examples", markup=False)
+        return
+    if not name:
+        fail("a persona needs a --name, e.g. --name \"Ada Example\" (or --from-card CARD)")
     persona = Persona.create(
         slug, name, alias, home=home, description=description, pronoun=pronoun,
         consent=consent, consent_note=consent_note,
@@ -146,6 +160,10 @@ def add(
     glob: Annotated[
         list[str], typer.Option("--glob", help="Only files matching this pattern, e.g. '*.vtt' (repeatable).")
     ] = [],  # noqa: B006
+    licence: Annotated[
+        str | None,
+        typer.Option("--licence", help="Licence of these sources, e.g. CC-BY-4.0 (front matter wins)."),
+    ] = None,
     home: Home = None,
 ) -> None:
     """Ingest files and folders: the subject's words become passages, the others' become questions."""
@@ -156,7 +174,7 @@ def add(
     ) as progress:
         task = progress.add_task("reading", total=None)
         report = persona.add(
-            *paths, globs=glob,
+            *paths, globs=glob, licence=licence,
             on_file=lambda name: progress.update(task, description=f"reading {escape(Path(name).name)}"),
         )
     for path, why in report.skipped:
@@ -197,11 +215,17 @@ def corpus(
     years = Table("year", "passages", "words", title="By year")
     for year, row in summary["by_year"].items():
         years.add_row(year, str(row["passages"]), f"{row['words']:,}")
-    largest = Table("source", "kind", "date", "passages", "words", title="Largest sources")
+    largest = Table("source", "kind", "date", "licence", "passages", "words", title="Largest sources")
     for source in summary["largest_sources"]:
         largest.add_row(escape(shown_path(source["path"])), source["kind"], source["date"] or "",
-                        str(source["passages"]), f"{source['words']:,}")
-    for table in (roles, years, largest):
+                        escape(source["licence"] or "not stated"), str(source["passages"]),
+                        f"{source['words']:,}")
+    licences = Table("licence", "sources", title="By licence")
+    for licence, count in summary["by_licence"].items():
+        licences.add_row(escape(licence), str(count))
+    out.print(f"Consent: {persona.config.consent}"
+              + (f" ({persona.config.consent_note})" if persona.config.consent_note else ""), markup=False)
+    for table in (roles, years, licences, largest):
         out.print(table)
 
 
@@ -646,6 +670,144 @@ def merge(
     out.print(f"Wrote {shown_path(str(files['gguf']))}", markup=False)
     out.print(f"Wrote {shown_path(str(files['modelfile']))}  (ollama create {slug} -f Modelfile)",
               markup=False)
+
+
+EXPORT_FORMATS = ("ccv2", "ccv3", "modelfile", "transcript", "script")
+
+
+def _check_disclosure(path: Path, disclosure: str) -> None:
+    """Exports refuse to drop the disclosure: a file that lacks it is removed, not delivered."""
+    if path.suffix == ".png":
+        from sosie.export.cards import read_card
+
+        text = json.dumps(read_card(path), ensure_ascii=False)
+    elif path.suffix in (".pdf", ".gguf", ".wav"):
+        return  # checked by their writers and tests (binary formats)
+    else:
+        text = path.read_text(encoding="utf-8")
+    if " ".join(disclosure.split()) not in " ".join(text.split()):
+        path.unlink(missing_ok=True)
+        fail(f"{path}: the export lost the disclosure, so it was not written; report this as a bug")
+
+
+@app.command()
+@user_errors
+def export(
+    slug: Slug,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ccv2, ccv3, modelfile, transcript or script.")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write; its suffix picks the variant (.png/.json, "
+                                   ".md/.json/.srt/.vtt, .fountain/.pdf)."),
+    ] = None,
+    interview_id: Annotated[
+        int | None,
+        typer.Option("--interview", help="Interview id for transcript and script (default: latest)."),
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Take the double elsewhere: character cards, an Ollama Modelfile, transcripts, an actor's script."""
+    if fmt not in EXPORT_FORMATS:
+        fail(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    persona = Persona.open(slug, home)
+    disclosure = persona.config.disclosure
+    if fmt in ("ccv2", "ccv3"):
+        from sosie.export.cards import card_v2, card_v3, write_card
+
+        path = out_path or Path(f"{slug}.{fmt}.png")
+        written = write_card(card_v2(persona) if fmt == "ccv2" else card_v3(persona), path)
+    elif fmt == "modelfile":
+        from sosie.export.modelfile import export_modelfile
+
+        written = export_modelfile(persona, out_path or Path(f"{slug}-ollama"))
+    elif fmt == "transcript":
+        interview_id = interview_id or _latest_interview(persona)
+        path = out_path or Path(f"{slug}-interview-{interview_id}.md")
+        if path.suffix in (".srt", ".vtt"):
+            from sosie.export.subtitles import write_subtitles
+
+            written = write_subtitles(persona, path, interview_id)
+        elif path.suffix in (".md", ".json"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(persona.transcript(interview_id, path.suffix[1:]), encoding="utf-8")
+            written = path
+        else:
+            fail(f"{path}: a transcript is .md, .json, .srt or .vtt")
+    else:
+        from sosie.export.script import write_script
+
+        interview_id = interview_id or _latest_interview(persona)
+        written = write_script(persona, out_path or Path(f"{slug}-interview-{interview_id}.fountain"),
+                               interview_id)
+    _check_disclosure(written, disclosure)
+    out.print(f"Wrote {shown_path(str(written))}", markup=False)
+
+
+def _latest_interview(persona: Persona) -> int:
+    interviews = persona.store.interviews()
+    if not interviews:
+        raise SosieError(
+            f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}")
+    return int(interviews[-1]["id"])
+
+
+@app.command()
+@user_errors
+def pack(
+    slug: Slug,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Archive to write.")] = None,
+    home: Home = None,
+) -> None:
+    """One portable archive of the persona, with a manifest of every file's sha256."""
+    from sosie.export.pack import pack as make_pack
+
+    persona = Persona.open(slug, home)
+    with err.status("packing"):
+        written = make_pack(persona, out_path)
+    out.print(f"Wrote {shown_path(str(written))}", markup=False)
+
+
+@app.command()
+@user_errors
+def unpack(
+    archive: Annotated[Path, typer.Argument(help="An archive written by sosie pack.")],
+    as_slug: Annotated[str | None, typer.Option("--as", help="Restore under another name.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a persona of that name.")] = False,
+    home: Home = None,
+) -> None:
+    """Verify every file of a packed persona against its manifest, then restore it."""
+    from sosie.export.pack import unpack as restore
+
+    with err.status("verifying and restoring"):
+        persona = restore(archive, home, as_slug, force)
+    out.print(f"Restored {persona.slug} ({persona.config.name}) to {shown_path(str(persona.workspace))}",
+              markup=False)
+
+
+@app.command()
+@user_errors
+def speak(
+    slug: Slug,
+    text: Annotated[str | None, typer.Option("--text", help="Speak this answer text instead.")] = None,
+    interview_id: Annotated[
+        int | None, typer.Option("--interview", help="Interview to read (default: latest).")
+    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="WAV file to write.")] = None,
+    home: Home = None,
+) -> None:
+    """Read an interview (or a text) aloud with a GENERIC synthetic voice (espeak-ng) to a WAV."""
+    from sosie.export.speech import speak as say
+    from sosie.export.speech import speak_transcript
+
+    persona = Persona.open(slug, home)
+    if text is not None:
+        spoken = f"A synthetic voice reading a simulation of {persona.config.name}. {text}"
+        written = say(spoken, out_path or Path(f"{slug}-answer.wav"))
+    else:
+        interview_id = interview_id or _latest_interview(persona)
+        record = json.loads(persona.transcript(interview_id, "json"))
+        written = speak_transcript(record, out_path or Path(f"{slug}-interview-{interview_id}.wav"))
+    out.print(f"Wrote {shown_path(str(written))} (a generic synthetic voice; not the person's)", markup=False)
 
 
 @app.command()

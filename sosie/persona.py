@@ -98,10 +98,12 @@ class Persona:
         return Subject(self.config.name, tuple(self.config.aliases))
 
     def add(
-        self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = ()
+        self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = (),
+        licence: str | None = None,
     ) -> IngestReport:
-        """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give."""
-        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs)
+        """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give;
+        ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none."""
+        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence)
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``)."""

@@ -173,7 +173,8 @@ def _locate(locators: list[tuple[int, str]], marks: list[int], start: int, end: 
 
 
 def _store_source(
-    store: Store, source: SourceText, key: str, kind: str, turns: list[Turn], replace_id: int | None
+    store: Store, source: SourceText, key: str, kind: str, turns: list[Turn], replace_id: int | None,
+    licence: str | None = None,
 ) -> tuple[int, int]:
     text, lines = source.text, _Lines(source.text)
     passages = pairs = 0
@@ -182,11 +183,13 @@ def _store_source(
             db.execute("DELETE FROM sources WHERE id = ?", (replace_id,))
         origin = source.meta.get("source") or source.meta.get("url")
         meta_json = json.dumps(source.meta, default=str, ensure_ascii=False)
+        stated = source.meta.get("licence") or source.meta.get("license")  # the file's own word wins
         source_id = db.execute(
             "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at,"
-            " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " text, licence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, source.sha256, source.size, kind, source.title, source.date,
-             str(origin) if origin else None, meta_json, now(), text if source.extracted else None),
+             str(origin) if origin else None, meta_json, now(), text if source.extracted else None,
+             str(stated) if stated else licence),
         ).lastrowid
         marks = [offset for offset, _ in source.locators]
         turn_ids: dict[int, int] = {}
@@ -222,8 +225,11 @@ def ingest(
     subject: Subject,
     on_file: Callable[[str], None] | None = None,
     globs: Sequence[str] = (),
+    licence: str | None = None,
 ) -> IngestReport:
-    """Add every file under ``paths``; re-adding an unchanged file is a no-op."""
+    """Add every file under ``paths``; re-adding an unchanged file is a no-op.
+
+    ``licence`` is recorded for each new source whose front matter states none."""
     report = IngestReport()
     for item in expand([Path(p) for p in paths], report, globs):
         if on_file:
@@ -245,7 +251,7 @@ def ingest(
                 raise BadSource(f"{path}: {subject.name} never speaks in it (speakers: {speakers}); "
                                 "add the label they go by with --alias")
             n_passages, n_pairs = _store_source(
-                store, source, key, kind, turns, existing["id"] if existing else None
+                store, source, key, kind, turns, existing["id"] if existing else None, licence
             )
             report.passages += n_passages
             report.qa_pairs += n_pairs

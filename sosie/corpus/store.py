@@ -144,9 +144,14 @@ def _m005_chat_threads(db: sqlite3.Connection) -> None:
     )
 
 
+def _m006_licences(db: sqlite3.Connection) -> None:
+    # each source's licence (front matter `licence:` or `sosie add --licence`); NULL = not stated
+    db.execute("ALTER TABLE sources ADD COLUMN licence TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
-    _m005_chat_threads,
+    _m005_chat_threads, _m006_licences,
 ]
 
 

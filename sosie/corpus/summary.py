@@ -8,12 +8,17 @@ from sosie.corpus.store import Store
 def corpus_summary(store: Store) -> dict:
     db = store.db
     sources = [
-        {"path": r[0], "kind": r[1], "date": r[2], "passages": r[3], "words": r[4] or 0}
+        {"path": r[0], "kind": r[1], "date": r[2], "passages": r[3], "words": r[4] or 0,
+         "licence": r[5], "origin": r[6]}
         for r in db.execute(
-            """SELECT s.path, s.kind, s.date, COUNT(p.id), SUM(p.words) FROM sources s
-               LEFT JOIN passages p ON p.source_id = s.id GROUP BY s.id ORDER BY s.path"""
+            """SELECT s.path, s.kind, s.date, COUNT(p.id), SUM(p.words), s.licence, s.origin
+               FROM sources s LEFT JOIN passages p ON p.source_id = s.id GROUP BY s.id ORDER BY s.path"""
         )
     ]
+    by_licence: dict[str, int] = {}
+    for source in sources:
+        key = source["licence"] or "not stated"
+        by_licence[key] = by_licence.get(key, 0) + 1
     by_role = {
         role: {"turns": n, "words": sum(len(t.split()) for (t,) in db.execute(
             "SELECT text FROM turns WHERE role = ?", (role,)))}
@@ -36,6 +41,7 @@ def corpus_summary(store: Store) -> dict:
         "by_role": by_role,
         "by_year": by_year,
         "by_format": by_format,
+        "by_licence": by_licence,
         "largest_sources": sorted(sources, key=lambda s: -s["words"])[:10],
         "sources_detail": sources,
     }

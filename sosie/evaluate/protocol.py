@@ -172,12 +172,20 @@ def evaluate(persona: Persona, options: EvalOptions | None = None,
         run_id = db.execute(
             "INSERT INTO eval_runs (started_at, finished_at, engines, report_dir, metrics_json)"
             " VALUES (?, ?, ?, ?, ?)",
-            (started_at, metrics["finished_at"], ",".join(options.engines), str(report_dir),
+            (started_at, metrics["finished_at"], ",".join(options.engines), stored_dir(persona, report_dir),
              json.dumps(metrics)),
         ).lastrowid
     metrics["run_id"] = run_id
     metrics["report_dir"] = str(report_dir)
     return metrics
+
+
+def stored_dir(persona: Persona, folder: Path) -> str:
+    """A report inside the workspace is stored relative to it, so a packed persona can move."""
+    try:
+        return str(Path(folder).resolve().relative_to(persona.workspace.resolve()))
+    except ValueError:
+        return str(folder)
 
 
 def check_adapter_not_trained_on(persona: Persona, test_paths: list[str]) -> None:

@@ -35,7 +35,8 @@ def latest_run(persona: Persona, run_id: int | None = None) -> tuple[int, Path]:
         rows = [r for r in rows if r["id"] == run_id]
     if not rows:
         raise SosieError(f"no evaluation run to quiz on; run: sosie eval {persona.slug}")
-    return rows[-1]["id"], Path(rows[-1]["report_dir"])
+    folder = Path(rows[-1]["report_dir"])  # relative: inside the workspace (see protocol.stored_dir)
+    return rows[-1]["id"], folder if folder.is_absolute() else persona.workspace / folder
 
 
 def quiz_items(

@@ -1,4 +1,5 @@
-"""``sosie merge``: the adapter merged into its base, as a GGUF file and an Ollama Modelfile.
+"""``sosie merge``: the adapter merged into its base, as a GGUF file and an Ollama Modelfile
+(written by :mod:`sosie.export.modelfile`).
 
 The GGUF is written with the ``gguf`` package: the base GGUF's metadata (tokenizer, chat
 template, hyper-parameters) is copied, and each tensor is replaced by the merged model's, in the
@@ -102,71 +103,12 @@ def write_gguf(model, base_gguf: Path, out: Path, metadata: dict[str, str]) -> P
     return out
 
 
-CHATML_TEMPLATE = (
-    "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
-    "<|im_start|>assistant\n"
-)
-
-
-def modelfile(persona: Persona, source: str, system: str, adapter: str | None = None) -> str:
-    """An Ollama Modelfile: ``FROM`` the merged GGUF (or a base plus ``ADAPTER``), the system
-    prompt with the disclosure, the chat template and sampling parameters."""
-    config = persona.config
-    settings = config.generative
-    lines = [
-        f"# A SIMULATION of {config.name}, made with Sosie. {config.disclosure}",
-        f"# Consent: {config.consent}" + (f" ({config.consent_note})" if config.consent_note else "") + ".",
-        f"FROM {source}",
-    ]
-    if adapter:
-        lines.append(f"ADAPTER {adapter}")
-    lines += [
-        f'TEMPLATE """{CHATML_TEMPLATE}"""',
-        f'SYSTEM """{system} {config.disclosure}"""',
-        f"PARAMETER temperature {settings.temperature}",
-        f"PARAMETER top_p {settings.top_p}",
-        f"PARAMETER num_ctx {settings.context_tokens}",
-        'PARAMETER stop "<|im_end|>"',
-        'PARAMETER stop "<|im_start|>"',
-    ]
-    return "\n".join(lines) + "\n"
-
-
-INSTRUCTIONS = {"FROM", "ADAPTER", "TEMPLATE", "SYSTEM", "PARAMETER", "MESSAGE", "LICENSE", "REQUIRES"}
-
-
-def parse_modelfile(text: str) -> list[tuple[str, str]]:
-    """(instruction, argument) pairs, as Ollama reads them; triple-quoted arguments may span
-    lines. Raises SosieError on an unknown instruction or an unclosed quote."""
-    out: list[tuple[str, str]] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        i += 1
-        if not line or line.startswith("#"):
-            continue
-        word, _, rest = line.partition(" ")
-        if word.upper() not in INSTRUCTIONS:
-            raise SosieError(f"Modelfile line {i}: unknown instruction {word!r}")
-        rest = rest.strip()
-        if rest.startswith('"""'):
-            body = rest[3:]
-            while '"""' not in body:
-                if i >= len(lines):
-                    raise SosieError(f"Modelfile: unclosed \"\"\" after {word}")
-                body += "\n" + lines[i]
-                i += 1
-            rest = body[: body.index('"""')]
-        out.append((word.upper(), rest))
-    return out
-
-
 def merge_and_export(persona: Persona, out_dir: Path | None = None) -> dict[str, Path]:
     """Merge the persona's adapter into its base; write the GGUF and the Modelfile."""
     import warnings
 
     from sosie.engines.finetuned import load_merged
+    from sosie.export.modelfile import modelfile, real_examples
     from sosie.train.dataset import system_prompt
     from sosie.train.trainer import ADAPTER, adapter_meta, resolve_base
 
@@ -189,6 +131,8 @@ def merge_and_export(persona: Persona, out_dir: Path | None = None) -> dict[str,
         "sosie.base_model": meta["base_model"],
     })
     modelfile_path = out_dir / "Modelfile"
-    modelfile_path.write_text(modelfile(persona, f"./{gguf_path.name}", system_prompt(persona)),
-                              encoding="utf-8")
+    examples = real_examples(persona, persona.config.generative.few_shot + 1)
+    modelfile_path.write_text(
+        modelfile(persona, f"./{gguf_path.name}", system_prompt(persona), examples=examples),
+        encoding="utf-8")
     return {"gguf": gguf_path, "modelfile": modelfile_path}

@@ -1,0 +1,1 @@
+"""Take the double elsewhere: character cards, Modelfiles, scripts, subtitles, packages, speech."""
