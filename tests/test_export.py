@@ -58,7 +58,9 @@ def test_export_command_writes_and_prints_the_path(demo_home, tmp_path):
         result = run_cli("export", "rowan", "--format", "transcript", "--out", str(tmp_path / out),
                          home=demo_home)
         assert result.returncode == 0, result.stderr
-        assert "Wrote" in result.stdout and "not the real person" in (tmp_path / out).read_text()
+        written = (tmp_path / out).read_text()
+        assert "Wrote" in result.stdout and "not the real person" in written
+        assert "Consent:" in written if out.endswith(".md") else json.loads(written)["consent"]["status"]
     result = run_cli("export", "rowan", "--format", "modelfile", "--out", str(tmp_path / "mf"),
                      home=demo_home)
     assert result.returncode == 0 and (tmp_path / "mf" / "Modelfile").is_file()

@@ -79,7 +79,8 @@ def _file_name(path: str) -> str:
 def _sources(persona: Persona) -> list[dict]:
     return [
         {"name": _file_name(row["path"]), "sha256": row["sha256"], "date": row["date"],
-         "title": row["title"], "origin": row["origin"], "kind": row["kind"]}
+         "title": row["title"], "origin": row["origin"], "kind": row["kind"],
+         "licence": row["licence"] or "not stated"}
         for row in persona.store.sources()
     ]
 
@@ -323,7 +324,8 @@ def _sosie_extension(persona: Persona, sources: list[dict]) -> dict:
         "description": config.description,
         "corpus_version": persona.store.corpus_version,
         "sosie_version": __version__,
-        "sources": [{"name": s["name"], "sha256": s["sha256"], "date": s["date"]} for s in sources],
+        "sources": [{"name": s["name"], "sha256": s["sha256"], "date": s["date"], "licence": s["licence"]}
+                    for s in sources],
     }
 
 

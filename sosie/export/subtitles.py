@@ -205,8 +205,8 @@ def subtitles(
     ]
     note = (
         f"Subtitles of interview {record['interview']} with a simulation of {record['name']}. "
-        f"{tidy(record['disclosure'])} Timings are estimated at {words_per_minute:g} words per minute, "
-        "not measured."
+        f"{tidy(record['disclosure'])} {_consent(record)}"
+        f"Timings are estimated at {words_per_minute:g} words per minute, not measured."
     ).replace("-->", "->")  # "-->" would end a WebVTT comment
     out = io.StringIO()
     webvtt.WebVTT(captions=captions, header_comments=[note]).write(out, format=fmt)
@@ -227,3 +227,11 @@ def write_subtitles(
         raise SosieError(f"cannot write subtitles as {path.name!r}: use a .srt or .vtt file name")
     text = subtitles(persona, interview_id, fmt, words_per_minute, gap_s)
     return replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _consent(record: dict) -> str:
+    consent = record.get("consent") or {}
+    if not consent.get("status"):
+        return ""
+    note = f" ({tidy(consent['note'])})" if consent.get("note") else ""
+    return f"Consent: {consent['status']}{note}. "

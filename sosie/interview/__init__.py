@@ -89,6 +89,7 @@ def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md
                 "persona": persona.slug,
                 "name": config.name,
                 "disclosure": config.disclosure,
+                "consent": {"status": config.consent, "note": config.consent_note},
                 "interview": row["id"],
                 "started_at": row["started_at"],
                 "engine": row["engine"],
@@ -107,6 +108,8 @@ def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md
         f"# Interview with a simulation of {config.name}",
         "",
         f"> {config.disclosure}",
+        "",
+        f"Consent: {config.consent}" + (f" ({config.consent_note})" if config.consent_note else "") + ".",
         "",
         f"Interview {row['id']}, started {row['started_at']}, engine `{row['engine']}`.",
     ]
