@@ -68,6 +68,14 @@ def user_errors(command):
     return wrapper
 
 
+def step_bar() -> Progress:
+    """The progress bar of the long commands (build, eval, train), on stderr, gone when done."""
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+
+
 def shown_path(path: str) -> str:
     try:
         return str(Path(path).relative_to(Path.cwd()))
@@ -234,10 +242,7 @@ def corpus(
 def build(slug: Slug, home: Home = None) -> None:
     """Build the hybrid BM25 + embedding index (atomic: a killed build keeps the old index)."""
     persona = Persona.open(slug, home)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
+    with step_bar() as progress:
         task = progress.add_task("loading embedding model", total=None)
 
         def report(stage: str, done: int, total: int) -> None:
@@ -421,10 +426,7 @@ def eval_(
         max_new_tokens=max_new_tokens, backend=backend, model=model, base_url=base_url,
         report_dir=report,
     )
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
+    with step_bar() as progress:
         task = progress.add_task("loading engines", total=None)
         metrics = evaluate(
             persona, options,
@@ -616,6 +618,7 @@ def train(
     """Fine-tune a LoRA adapter on the person's words; then use --engine finetuned."""
     import dataclasses
 
+    from sosie.train.trainer import base_reference, resolve_base
     from sosie.train.trainer import train as run_training
 
     persona = Persona.open(slug, home)
@@ -623,10 +626,8 @@ def train(
              "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length,
              "eval_every": eval_every, "seed": seed, "base_model": base_model}
     settings = dataclasses.replace(persona.config.train, **{k: v for k, v in flags.items() if v is not None})
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
+    resolve_base(base_reference(settings))  # a wrong --base-model fails before the progress bar
+    with step_bar() as progress:
         task = progress.add_task("loading the base model", total=None)
 
         def report(step: int, total: int, loss: float | None, eval_loss: float | None) -> None:

@@ -71,6 +71,9 @@ def test_train_commands_explain_what_is_missing(demo_home):
     assert result.stderr.count("\n") == 1
     result = run_cli("train", "wren", "--resume", home=demo_home)
     assert result.returncode == 1 and "no checkpoint" in result.stderr
+    result = run_cli("train", "wren", "--base-model", "./no/such/model", home=demo_home)
+    assert result.returncode == 1 and result.stderr == "error: no base model at ./no/such/model: " \
+        "give a local model folder (or a hub id)\n"
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +118,9 @@ def test_training_resumes_from_its_last_checkpoint(trained):
     report = train(persona, longer, resume=True)
     assert report.resumed_from == "checkpoint-4" and report.steps == 6
     assert 0 < report.tokens < first.tokens  # only the two new steps were trained in this run
+    with pytest.raises(SosieError, match="no base model"):  # a failed start loses nothing
+        train(persona, dataclasses.replace(settings, base_model="/no/such/model"))
+    assert (persona.workspace / "train" / "checkpoints" / "checkpoint-6").is_dir()
 
 
 @pytest.mark.slow

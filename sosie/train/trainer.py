@@ -64,7 +64,11 @@ def resolve_base(reference: str) -> str:
         from sosie.engines.backends import bundled_gguf
 
         return str(bundled_gguf())
-    return reference
+    # a hub id is "name" or "org/name"; anything else that names a path must exist here
+    looks_local = reference.startswith((".", "/", "~")) or reference.count("/") > 1
+    if looks_local and not Path(reference).expanduser().exists():
+        raise SosieError(f"no base model at {reference}: give a local model folder (or a hub id)")
+    return str(Path(reference).expanduser()) if looks_local else reference
 
 
 def load_base(reference: str, for_training: bool = True):
@@ -147,6 +151,7 @@ def train(
 
     settings = settings or persona.config.train
     base = base_reference(settings)
+    resolve_base(base)  # a wrong base fails here, before any checkpoint is touched
     examples = build_examples(persona, settings.max_turns, settings.include_text, seed=0)
     work = persona.workspace / "train"
     checkpoints = work / "checkpoints"
@@ -162,11 +167,6 @@ def train(
             raise SosieError("the corpus or the training settings changed since the checkpoint; "
                              "train afresh (without --resume)")
         resumed_from = found[-1].name
-    else:
-        shutil.rmtree(checkpoints, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    run_file.write_text(json.dumps({"fingerprint": stamp, "started_at": now()}))
-
     set_seed(settings.seed)
     model, tokenizer = load_base(base)
     if tokenizer.pad_token_id is None:
@@ -176,6 +176,11 @@ def train(
                for split in ("train", "eval")}
     if not encoded["train"]:
         raise SosieError(f"persona {persona.slug!r} has nothing to train on; add sources and build")
+    # Only now, with a model loaded and data to train on, may a fresh run clear old checkpoints.
+    if not resumed_from:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    run_file.write_text(json.dumps({"fingerprint": stamp, "started_at": now()}))
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # transformers' own
     model = get_peft_model(model, LoraConfig(
         r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
