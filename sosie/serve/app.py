@@ -469,8 +469,9 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
         h = host(slug)
         if len(body.question) > settings.max_question_chars:
             raise HTTPException(400, f"question: over {settings.max_question_chars} characters")
-        with h.lock:
-            h.session(session_id)  # a 404 before any stream starts
+        if body.stream:
+            with h.lock:
+                h.session(session_id)  # a 404 before the stream starts (after it, only an event)
 
         def work(on_token=None) -> dict:
             with h.lock:
