@@ -20,6 +20,7 @@ import numpy as np
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
 from sosie.engines.base import Answer, Citation, History, TokenCallback, abstention, register, tidy
+from sosie.engines.control import neutralise, neutralise_messages
 from sosie.engines.retrieval import retrieve, select
 from sosie.index.embedder import embed
 from sosie.profile import summary
@@ -31,15 +32,8 @@ if TYPE_CHECKING:
 MARKER = re.compile(r"\s*\[(\d+)\]")
 # "said so. [1] Next" -> "said so [1]. Next": a marker after the full stop belongs to that sentence
 TRAILING_MARKERS = re.compile(r"([.!?…])((?:\s*\[\d+\])+)")
-# Chat-template control strings that must never reach the model from a corpus passage.
-CONTROL = re.compile(r"<\|[^|>]*\|>|</?s>|\[/?INST\]|<<SYS>>|<</SYS>>", re.I)
 EXEMPLAR_WORDS = 90
 SOURCE_WORDS = 110
-
-
-def neutralise(text: str) -> str:
-    """Corpus text is data: strip chat control tokens so a passage cannot open a new turn."""
-    return CONTROL.sub(" ", text)
 
 
 def _clip(text: str, words: int) -> str:
@@ -69,13 +63,14 @@ def system_message(persona: Persona, profile: dict | None) -> str:
     ]
     if profile:
         rules += ["", "How " + config.name + " talks:", summary(profile, config.name)]
-    return "\n".join(line for line in rules if line)
+    # the name, description and style summary come from persona.toml and the corpus: data too
+    return neutralise("\n".join(line for line in rules if line))
 
 
 def sources_block(persona: Persona, sources: list[PassageRow], question: str) -> str:
     lines = [f"Sources ({persona.config.name}'s recorded words):"]
     for n, row in enumerate(sources, start=1):
-        where = ", ".join(x for x in (row.date, row.title) if x)
+        where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
         lines.append(f'[{n}] ({where}) "{neutralise(_clip(row.text, SOURCE_WORDS))}"')
     lines += ["", f"Question: {question}"]
     return "\n".join(lines)
@@ -166,6 +161,9 @@ class GenerativeEngine:
                          {"role": "assistant", "content": neutralise(a)}]
         block = sources_block(self.persona, sources, neutralise(question))
         messages.append({"role": "user", "content": block})
+        # every string above, whatever field it came from, passes one last time through the
+        # same neutralisation, so no field added later can carry a control token to the model
+        messages = neutralise_messages(messages)
         budget = self.backend.context_tokens - self.settings.max_new_tokens
         messages, dropped = fit(messages, history_from, self.backend, budget)
         return Prompt(messages, sources, dropped)

@@ -141,6 +141,7 @@ def build_examples(
 def question_writer(backend) -> Callable[[str], str]:
     """``passage -> question`` with any generative backend (the synthetic examples' author)."""
     from sosie.engines.backends import GenerationOptions
+    from sosie.engines.control import neutralise
 
     options = GenerationOptions(max_new_tokens=48, temperature=0.0)
 
@@ -148,7 +149,7 @@ def question_writer(backend) -> Callable[[str], str]:
         messages = [
             {"role": "system", "content": "You write the one question an interviewer asked that the "
              "passage answers. Reply with the question only."},
-            {"role": "user", "content": passage[:2000]},
+            {"role": "user", "content": neutralise(passage[:2000])},  # corpus text is data
         ]
         question = "".join(backend.stream(messages, options)).strip().splitlines()
         return question[0] if question else ""

@@ -91,8 +91,11 @@ def generate(backend: Backend, messages: list[dict], settings: GenerativeSetting
         max_new_tokens=settings.max_new_tokens, temperature=settings.temperature,
         top_p=settings.top_p, seed=settings.seed,
     )
+    from sosie.engines.control import neutralise_messages
+
     pieces = []
-    for piece in backend.stream(messages, options):
+    # every backend (transformers, llama.cpp, an OpenAI server) gets its messages through here
+    for piece in backend.stream(neutralise_messages(messages), options):
         pieces.append(piece)
         if on_token:
             on_token(piece)

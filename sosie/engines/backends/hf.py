@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sosie.engines.backends import GenerationOptions, bundled_gguf
+from sosie.engines.control import register_control_tokens
 from sosie.errors import SosieError
 
 CHATML = (
@@ -89,12 +90,21 @@ def load_fresh(model: str, for_training: bool = False):
     return lm, copy.deepcopy(tokenizer)
 
 
+def special_tokens(tokenizer) -> list[str]:
+    """Every string this tokenizer turns into a special token wherever it meets it in text."""
+    found = list(getattr(tokenizer, "all_special_tokens", []) or [])
+    decoder = getattr(tokenizer, "added_tokens_decoder", {}) or {}
+    found += [t.content for t in decoder.values() if getattr(t, "special", False)]
+    return found
+
+
 class TransformersBackend:
     name = "transformers"
 
     def __init__(self, model: str | None = None, context_tokens: int = 2048, **_: object):
         self.model_path = str(model or bundled_gguf())
         self.model, self.tokenizer = load(self.model_path)
+        register_control_tokens(special_tokens(self.tokenizer))  # neutralised in every prompt
         limit = getattr(self.model.config, "max_position_embeddings", context_tokens) or context_tokens
         self.context_tokens = min(context_tokens, limit)
 
