@@ -774,15 +774,23 @@ def unpack(
     archive: Annotated[Path, typer.Argument(help="An archive written by sosie pack.")],
     as_slug: Annotated[str | None, typer.Option("--as", help="Restore under another name.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a persona of that name.")] = False,
+    trust_settings: Annotated[
+        bool, typer.Option("--trust-settings",
+                           help="Keep the archive's backend, model and server URL (default: reset).")
+    ] = False,
     home: Home = None,
 ) -> None:
     """Verify every file of a packed persona against its manifest, then restore it."""
     from sosie.export.pack import unpack as restore
 
+    dropped: list[str] = []
     with err.status("verifying and restoring"):
-        persona = restore(archive, home, as_slug, force)
+        persona = restore(archive, home, as_slug, force, trust_settings=trust_settings, dropped=dropped)
     out.print(f"Restored {persona.slug} ({persona.config.name}) to {shown_path(str(persona.workspace))}",
               markup=False)
+    if dropped:
+        err.print("warning: the archive's model settings were reset to the local defaults (keep them "
+                  "with --trust-settings): " + "; ".join(dropped), markup=False)
 
 
 @app.command()

@@ -45,7 +45,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sosie import __version__
-from sosie.config import check_slug, home_dir, load_config, save_config
+from sosie.config import (
+    GenerativeSettings,
+    PersonaConfig,
+    TrainSettings,
+    check_slug,
+    home_dir,
+    load_config,
+    save_config,
+)
 from sosie.errors import SosieError
 from sosie.index.hybrid import current_build
 
@@ -232,12 +240,18 @@ def _write_tar(path: Path, slug: str, staging: Path, files: list[str], manifest:
 
 # -- unpack -----------------------------------------------------------------------------------------
 def unpack(
-    archive: Path, home: str | Path | None = None, slug: str | None = None, force: bool = False
+    archive: Path, home: str | Path | None = None, slug: str | None = None, force: bool = False,
+    *, trust_settings: bool = False, dropped: list[str] | None = None,
 ) -> Persona:
     """Verify ``archive`` and restore it as a persona (under ``slug`` if given); return it, opened.
 
     An existing persona of that name is replaced only with ``force``. On any failure nothing is
     left in the home and a one-line :class:`SosieError` names the file at fault.
+
+    The archive's model settings (generative backend, model, server URL; the training base
+    model) are reset to the local defaults unless ``trust_settings``: an archive could otherwise
+    send every later question, with the system prompt and the passages, to a server it names.
+    Each setting reset is appended to ``dropped`` as ``"generative.base_url = '...'"``.
     """
     from sosie.persona import Persona
 
@@ -262,7 +276,8 @@ def unpack(
             _check_space(archive, root, files)
             staging = Path(tempfile.mkdtemp(prefix=f".{target_slug}.unpack-", dir=root))
             _extract(archive, tar, members, top, files, staging)
-        _finish(archive, staging, target_slug, manifest)
+        _finish(archive, staging, target_slug, manifest, trust_settings,
+                dropped if dropped is not None else [])
         _swap_in(staging, workspace)
         staging = None
     except DAMAGE as exc:
@@ -430,15 +445,40 @@ def _extract(
                              "nothing restored")
 
 
-def _finish(archive: Path, staging: Path, slug: str, manifest: dict) -> None:
-    """Rename the persona if asked, then check the restored folder reads as a persona."""
+# Settings that decide where questions and corpus text are sent, or what is downloaded.
+UNTRUSTED = (("generative", "backend"), ("generative", "model"), ("generative", "base_url"),
+             ("train", "base_model"))
+
+
+def _drop_untrusted(config: PersonaConfig) -> list[str]:
+    """Reset the archive's model and server settings to this machine's defaults; say which."""
+    dropped = []
+    defaults = {"generative": GenerativeSettings(), "train": TrainSettings()}
+    for table, name in UNTRUSTED:
+        settings = getattr(config, table)
+        value, default = getattr(settings, name), getattr(defaults[table], name)
+        if value != default:
+            dropped.append(f"{table}.{name} = {value!r}")
+            setattr(settings, name, default)
+    return dropped
+
+
+def _finish(archive: Path, staging: Path, slug: str, manifest: dict, trust_settings: bool = False,
+            dropped: list[str] | None = None) -> None:
+    """Rename the persona if asked, reset untrusted settings, then check the restored folder
+    reads as a persona whose index lies inside it."""
     try:
         config = load_config(staging)
     except SosieError as exc:
         raise SosieError(f"{archive}: persona.toml does not load ({_one_line(exc)})") from exc
-    if config.slug != slug:
+    reset = [] if trust_settings else _drop_untrusted(config)
+    if dropped is not None:
+        dropped.extend(reset)
+    renamed = config.slug != slug
+    if renamed or reset:
         config.slug = slug
         save_config(staging, config)
+    if renamed:
         profile = staging / "profile.json"
         if profile.is_file():  # the profile names its persona too
             try:
@@ -447,7 +487,11 @@ def _finish(archive: Path, staging: Path, slug: str, manifest: dict) -> None:
                 raise SosieError(f"{archive}: profile.json is not valid JSON ({_one_line(exc)})") from exc
             data["persona"] = slug
             profile.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    if manifest.get("index") and current_build(staging / "index") is None:
+    try:
+        live = current_build(staging / "index")
+    except SosieError as exc:  # CURRENT naming "../elsewhere", "/abs", a link: refused
+        raise SosieError(f"{archive}: index/CURRENT is unsafe ({_one_line(exc).split(': ', 1)[1]})") from exc
+    if (manifest.get("index") or (staging / "index" / "CURRENT").exists()) and live is None:
         raise SosieError(f"{archive}: index/CURRENT does not name a complete index build")
 
 

@@ -71,12 +71,38 @@ def _sweep(root: Path, keep: str | None) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+# What CURRENT may name: a finished build folder directly inside index/, nothing else. An
+# unpacked archive chose these bytes, so "../elsewhere" or "/etc" must never be followed.
+BUILD_NAME = re.compile(r"build-[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
 def current_build(root: Path) -> Path | None:
+    """The live build folder, or None when there is none yet; a CURRENT that names anything but
+    a build folder inside ``root`` is refused with one line."""
     pointer = root / "CURRENT"
     if not pointer.is_file():
         return None
-    build = root / pointer.read_text().strip()
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    build = root / name
+    if (
+        not BUILD_NAME.fullmatch(name)
+        or name.endswith(".partial")
+        or build.is_symlink()
+        or build.resolve().parent != root.resolve()
+    ):
+        raise SosieError(
+            f"{pointer}: names {name!r}, not a build folder inside {root}; refused "
+            "(run: sosie build to make a new index)"
+        )
     return build if (build / "manifest.json").is_file() else None
+
+
+def _live_or_none(root: Path) -> Path | None:
+    """The live build for a new build to keep; a refused CURRENT is about to be replaced."""
+    try:
+        return current_build(root)
+    except SosieError:
+        return None
 
 
 def build_index(
@@ -85,7 +111,7 @@ def build_index(
     """Index every stored passage (one copy of near-duplicates) and past question."""
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
-    live = current_build(root)
+    live = _live_or_none(root)
     _sweep(root, live.name if live else None)  # leftovers of killed builds
     corpus_version = store.corpus_version
     rows = store.all_passages()
