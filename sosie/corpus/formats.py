@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sosie.corpus.labels import NAME
 from sosie.errors import BadSource
 
-NAME = r"[A-Z][A-Za-z.'’\-]*(?:[ ][A-Z][A-Za-z.'’\-]*){0,3}"
-PREFIX = re.compile(rf"^\s*(?:\[|\*\*)?({NAME})(?:\]|\*\*)?\s*:\s+")
+PREFIX = re.compile(rf"^\s*(?:\[|\*\*)?({NAME})(?:\]|\*\*)?\s*:\s+")  # "SPEAKER_00: " in a cue
 
 
 @dataclass
@@ -197,6 +197,9 @@ def read_json(path: Path, text: str) -> Extracted:
     except (json.JSONDecodeError, ValueError) as exc:
         raise BadSource(f"{path}: not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from exc
     if isinstance(data, dict):
+        timed = _timed_segments(data)
+        if timed is not None:
+            return _speech_to_text(path, *timed)
         data = next((v for v in data.values() if isinstance(v, list)), None)  # {"messages": [...]}
     if not isinstance(data, list):
         raise BadSource(f"{path}: JSON of the wrong shape; expected a list of {{speaker, text}} messages")
@@ -208,6 +211,60 @@ def read_json(path: Path, text: str) -> Extracted:
         ]
         return _records_to_turns(path, records, default_speaker=None)
     return _records_to_turns(path, data, default_speaker=None)
+
+
+def _timed_segments(data: dict) -> tuple[list[dict], float, str] | None:
+    """Speech-to-text output: WhisperX / faster-whisper ``segments`` (seconds) or AssemblyAI-style
+    ``utterances`` (milliseconds; Deepgram nests them under ``results``)."""
+    nested = data.get("results") if isinstance(data.get("results"), dict) else {}
+    for key, scale in (("segments", 1.0), ("utterances", 0.001)):
+        items = data.get(key) or nested.get(key)
+        if (isinstance(items, list) and items and all(isinstance(i, dict) for i in items)
+                and all("start" in i and "text" in i for i in items)):
+            # Deepgram's utterances are in seconds: floats below an hour's worth of milliseconds
+            if key == "utterances" and any(isinstance(i["start"], float) for i in items):
+                scale = 1.0
+            return items, scale, key
+    return None
+
+
+def _speech_to_text(path: Path, items: list[dict], scale: float, key: str) -> Extracted:
+    """One turn per run of segments by the same speaker; every segment's start is a locator."""
+    parts: list[str] = []
+    turns: list[tuple[str | None, int, int, str | None]] = []
+    locators: list[tuple[int, str]] = []
+    offset, current = 0, object()
+    for item in items:
+        words = " ".join(str(item.get("text") or "").split())
+        if not words:
+            continue
+        speaker = item.get("speaker")
+        if speaker is not None:
+            speaker = str(speaker)
+            if re.fullmatch(r"[A-Z]", speaker):  # AssemblyAI's "A", "B": not the answer label "A"
+                speaker = f"Speaker {speaker}"
+            elif re.fullmatch(r"\d+", speaker):  # Deepgram's 0, 1
+                speaker = f"Speaker {speaker}"
+        try:
+            start = float(item["start"]) * scale
+        except (TypeError, ValueError) as exc:
+            raise BadSource(f"{path}: segment start {item.get('start')!r} is not a number") from exc
+        if turns and speaker == current:
+            parts.append(" ")
+            offset += 1
+            turns[-1] = (turns[-1][0], turns[-1][1], offset + len(words), None)
+        else:
+            if turns:
+                parts.append("\n\n")
+                offset += 2
+            turns.append((speaker, offset, offset + len(words), None))
+            current = speaker
+        locators.append((offset, _clock(start)))
+        parts.append(words)
+        offset += len(words)
+    if not turns:
+        raise BadSource(f"{path}: speech-to-text JSON with no text in its {key}")
+    return Extracted("".join(parts) + "\n", {"format": f"speech-to-text JSON ({key})"}, locators, turns)
 
 
 TEXT_READERS = {

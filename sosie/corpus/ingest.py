@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import bisect
 import json
+import sqlite3
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from sosie.corpus.readers import MAX_FILE_BYTES, TEXT_SUFFIXES, SourceText, read_bytes, read_source
 from sosie.corpus.sentences import sentence_spans, word_count
-from sosie.corpus.speakers import Subject, Turn, split_turns
+from sosie.corpus.speakers import Subject, Transcript, detect
 from sosie.corpus.store import Store, now
 from sosie.errors import BadSource
 
@@ -34,6 +35,8 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line error)
     passages: int = 0
     qa_pairs: int = 0
+    # per file read: path, kind, convention, speakers {label: {role, turns, words}} (for --dry-run)
+    previews: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -173,10 +176,11 @@ def _locate(locators: list[tuple[int, str]], marks: list[int], start: int, end: 
 
 
 def _store_source(
-    store: Store, source: SourceText, key: str, kind: str, turns: list[Turn], replace_id: int | None,
-    licence: str | None = None,
+    store: Store, source: SourceText, key: str, found: Transcript, replace_id: int | None,
+    licence: str | None, settings: tuple[dict[str, str], bool],
 ) -> tuple[int, int]:
     text, lines = source.text, _Lines(source.text)
+    turns = found.turns
     passages = pairs = 0
     with store.transaction() as db:
         if replace_id is not None:
@@ -186,12 +190,14 @@ def _store_source(
         stated = source.meta.get("licence") or source.meta.get("license")  # the file's own word wins
         source_id = db.execute(
             "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at,"
-            " text, licence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, source.sha256, source.size, kind, source.title, source.date,
+            " text, licence, convention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, source.sha256, source.size, found.kind, source.title, source.date,
              str(origin) if origin else None, meta_json, now(), text if source.extracted else None,
-             str(stated) if stated else licence),
+             str(stated) if stated else licence, found.convention),
         ).lastrowid
-        marks = [offset for offset, _ in source.locators]
+        store.remember_settings(db, key, *settings)
+        locators = found.locators
+        marks = [offset for offset, _ in locators]
         turn_ids: dict[int, int] = {}
         for seq, turn in enumerate(turns):
             question_id = turn_ids.get(id(turn.question)) if turn.question else None
@@ -206,7 +212,7 @@ def _store_source(
                 continue
             pairs += question_id is not None
             for p_seq, (s, e) in enumerate(chunk(text, turn.start, turn.end)):
-                locator = _locate(source.locators, marks, s, e)
+                locator = _locate(locators, marks, s, e)
                 db.execute(
                     "INSERT INTO passages (source_id, turn_id, seq, text, start, end, line_start,"
                     " line_end, speaker, date, words, locator)"
@@ -226,38 +232,70 @@ def ingest(
     on_file: Callable[[str], None] | None = None,
     globs: Sequence[str] = (),
     licence: str | None = None,
+    speakers: Mapping[str, str] | None = None,
+    single_speaker: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
     """Add every file under ``paths``; re-adding an unchanged file is a no-op.
 
-    ``licence`` is recorded for each new source whose front matter states none."""
+    ``licence`` is recorded for each new source whose front matter states none. ``speakers``
+    maps labels to people (``{"SPEAKER_01": "Ada Example"}``) and ``single_speaker`` reads every
+    file as one voice; both are remembered per source and reused when it is added again.
+    ``dry_run`` reads and parses everything, fills ``report.previews``, and stores nothing."""
     report = IngestReport()
     for item in expand([Path(p) for p in paths], report, globs):
         if on_file:
             on_file(item.name)
-        key, path = item.key, item.name
         try:
-            source = item.load()
-            existing = store.source_by_path(key)
-            if existing is not None and existing["sha256"] == source.sha256:
-                report.unchanged.append(key)
-                continue
-            twin = store.source_by_sha(source.sha256)
-            if existing is None and twin is not None:
-                report.skipped.append((key, f"same content already stored as {twin['path']}"))
-                continue
-            kind, turns = split_turns(source, subject)
-            if not any(t.role == "subject" for t in turns):
-                speakers = ", ".join(sorted({t.speaker for t in turns}))
-                raise BadSource(f"{path}: {subject.name} never speaks in it (speakers: {speakers}); "
-                                "add the label they go by with --alias")
-            n_passages, n_pairs = _store_source(
-                store, source, key, kind, turns, existing["id"] if existing else None, licence
-            )
-            report.passages += n_passages
-            report.qa_pairs += n_pairs
-            (report.replaced if existing else report.added).append(key)
+            _ingest_one(store, item, subject, report, licence, dict(speakers or {}), single_speaker,
+                        dry_run)
         except BadSource as exc:
-            report.failed.append((str(path), str(exc)))
+            report.failed.append((item.name, str(exc)))
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
-            report.failed.append((str(path), f"{path}: could not be read ({type(exc).__name__}: {exc})"))
+            report.failed.append((item.name, f"{item.name}: could not be read ({type(exc).__name__}: {exc})"))
     return report
+
+
+def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport, licence: str | None,
+                speakers: dict[str, str], single_speaker: bool, dry_run: bool) -> None:
+    key, path = item.key, item.name
+    source = item.load()
+    remembered, was_single = store.source_settings(key)
+    settings = ({**remembered, **speakers}, single_speaker or was_single)
+    existing = store.source_by_path(key)
+    if not dry_run and existing is not None and existing["sha256"] == source.sha256 and (
+        settings == (remembered, was_single)
+    ):
+        report.unchanged.append(key)
+        return
+    twin = store.source_by_sha(source.sha256)
+    if existing is None and twin is not None and not dry_run:
+        report.skipped.append((key, f"same content already stored as {twin['path']}"))
+        return
+    found = detect(source, subject, settings[0], settings[1])
+    if dry_run:
+        report.previews.append({"path": path, "kind": found.kind, "convention": found.convention,
+                                "date": source.date, "speakers": found.speakers(source.text)})
+    if not any(t.role == "subject" for t in found.turns):
+        seen = ", ".join(sorted({t.speaker for t in found.turns}))
+        raise BadSource(f"{path}: {subject.name} never speaks in it (speakers: {seen}); say which "
+                        f"label is them with --speaker 'LABEL={subject.name}' or --alias")
+    if dry_run:
+        return
+    for attempt in range(2):
+        existing = store.source_by_path(key)
+        try:
+            n_passages, n_pairs = _store_source(store, source, key, found,
+                                                existing["id"] if existing else None, licence, settings)
+            break
+        except sqlite3.IntegrityError:
+            # another `sosie add` stored the same file between our check and our insert
+            again = store.source_by_path(key)
+            if attempt or again is None:
+                raise
+            if again["sha256"] == source.sha256:
+                report.unchanged.append(key)
+                return
+    report.passages += n_passages
+    report.qa_pairs += n_pairs
+    (report.replaced if existing else report.added).append(key)

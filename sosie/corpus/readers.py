@@ -6,7 +6,6 @@ bytes decoded as UTF-8, a leading BOM removed), so ``text[start:end]`` is the ci
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from sosie.corpus.formats import BINARY_READERS, TEXT_READERS
+from sosie.corpus.header import header_block, parse_date
 from sosie.errors import BadSource
 
 PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -41,11 +41,13 @@ class SourceText:
 
     @property
     def date(self) -> str | None:
+        """The front matter's or header block's date (natural language is parsed), else the
+        file name's ``YYYY-MM-DD``."""
         value = self.meta.get("date")
-        if isinstance(value, dt.date):
-            return value.isoformat()
         if value:
-            return str(value)
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
         found = DATE_IN_NAME.search(self.path.name)
         return found.group(1) if found else None
 
@@ -150,6 +152,10 @@ def read_bytes(path: Path, data: bytes, force_extracted: bool = False) -> Source
         if isinstance(loaded, dict):
             meta = {str(k).lower(): v for k, v in loaded.items()}
             body_start = found.end()
+    header, after_header = header_block(text, body_start)
+    if header:  # "**Date:** May 8, 2025" lines: the front matter wins where both say something
+        meta = {**header, **meta}
+        body_start = after_header
     if not text[body_start:].strip():
         raise BadSource(f"{path}: only front matter, no text to add")
     return SourceText(

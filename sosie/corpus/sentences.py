@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from sosie.corpus.text import trim
+
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "mt",
     "fig", "inc", "ltd", "co", "approx", "dept", "est", "vol", "p", "pp", "ca", "u.s", "u.k",
@@ -26,14 +28,6 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences; a blank line always ends a sentence."""
     end = len(text) if end is None else end
@@ -47,11 +41,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             after = text[match.end() : p_end].lstrip()
             if after and after[0].islower():
                 continue  # "e.g. this" or an ellipsis inside a sentence
-            s, e = _trim(text, cursor, match.end())
+            s, e = trim(text, cursor, match.end())
             if s < e:
                 spans.append((s, e))
             cursor = match.end()
-        s, e = _trim(text, cursor, p_end)
+        s, e = trim(text, cursor, p_end)
         if s < e:
             spans.append((s, e))
     return spans

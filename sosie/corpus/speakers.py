@@ -1,33 +1,46 @@
 """Tell the subject's words from everybody else's, and pair each answer with its question.
 
-A transcript is a file whose lines start with speaker labels (``MAYA CHEN:``, ``Q:``/``A:``,
-``INTERVIEWER:``). Anything else is a monologue (essay, talk, post): all of it belongs to
-its author, the subject unless the front matter names somebody else.
+A transcript is a file whose turns start with speaker labels, in any of the conventions of
+:mod:`sosie.corpus.labels` (``MAYA CHEN:``, ``Maya Chen (00:00:05):`` on its own line,
+``Senator JONES.``, ``Q.``/``A.``, ``## Live demo - Maya Chen``...). Anything else is a
+monologue (essay, talk, post): all of it belongs to its author, the subject unless the front
+matter names somebody else. A file that names two or more people in label positions is never
+silently read as a monologue: it is parsed as a transcript or refused with what was seen.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from sosie.corpus.readers import SourceText
-
-NAME = r"[A-Z][A-Za-z.'’\-]*(?:[ ][A-Z][A-Za-z.'’\-]*){0,3}"
-# NAME:  **NAME:**  **NAME**:  [NAME]:  and [NAME] on its own
-LABEL = re.compile(
-    rf"^[ \t]*(?:\[(?P<bracketed>{NAME})\][ \t]*:?|(?:\*\*)?(?P<plain>{NAME})(?:\*\*)?[ \t]*:(?:\*\*)?)"
-    r"(?:[ \t]+|$)",
-    re.M,
+from sosie.corpus.labels import (
+    HEADING,
+    LEADING_STAMP,
+    MARKUP,
+    STAMP_LINE,
+    Candidate,
+    candidate_at,
+    clock,
+    heading_names,
+    is_caps,
+    is_machine_label,
+    name_like,
 )
+from sosie.corpus.readers import SourceText
+from sosie.corpus.text import trim
+from sosie.errors import BadSource
 
-
-def label_of(match: re.Match) -> str:
-    return match.group("bracketed") or match.group("plain")
-HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*)$", re.M)
 HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
-MARKUP_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t].*|```.*|~~~.*|(?:-{3,}|\*{3,}|_{3,})[ \t]*)$", re.M)
 ANSWER_LABELS = {"a", "answer"}
+TITLES = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "senator", "sen", "representative",
+    "rep", "congressman", "congresswoman", "secretary", "ambassador", "general", "gen", "admiral",
+    "judge", "justice", "governor", "gov", "chairman", "chairwoman", "mayor", "commissioner",
+    "director", "dean", "president", "sir", "dame", "lord", "lady", "minister", "the", "baroness",
+}
+FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
 
 
 def normalise_name(label: str) -> str:
@@ -35,23 +48,39 @@ def normalise_name(label: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", label.lower()).split())
 
 
+def bare_name(label: str) -> str:
+    """``"Ms. DOE"`` -> ``"doe"``, ``"Mr. SMITH of Ohio"`` -> ``"smith"``: the name under the title."""
+    words = normalise_name(label).split()
+    if "of" in words[1:]:
+        words = words[: words.index("of", 1)]
+    while len(words) > 1 and words[0] in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
 @dataclass(frozen=True)
 class Subject:
-    """Recognises the subject's labels: full name, aliases, first or last name, ``A:``."""
+    """Recognises the subject's labels: full name, aliases, first or last name, titles, ``A:``."""
 
     name: str
     aliases: tuple[str, ...] = ()
+    _keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
-    def keys(self) -> set[str]:
+    def __post_init__(self) -> None:
         names = [self.name, *self.aliases]
-        keys = {normalise_name(n) for n in names} | ANSWER_LABELS
-        parts = normalise_name(self.name).split()
+        keys = {normalise_name(n) for n in names} | {bare_name(n) for n in names} | ANSWER_LABELS
+        parts = bare_name(self.name).split()
         if len(parts) >= 2:
             keys |= {parts[0], parts[-1]}
-        return {k for k in keys if k}
+        object.__setattr__(self, "_keys", frozenset(k for k in keys if k))
+
+    def keys(self) -> set[str]:
+        return set(self._keys)
 
     def is_subject(self, label: str) -> bool:
-        return normalise_name(label) in self.keys()
+        if is_machine_label(label):  # SPEAKER_00 is nobody until --speaker says who
+            return False
+        return normalise_name(label) in self._keys or bare_name(label) in self._keys
 
 
 @dataclass
@@ -62,51 +91,49 @@ class Turn:
     end: int
     date: str | None = None
     question: Turn | None = None
+    # False for text a section header gives to its presenter: a talk's sections are not answers
+    labelled: bool = True
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+@dataclass
+class Transcript:
+    """What a file turned out to be: its convention, its turns and its time marks."""
+
+    kind: str  # "transcript" or "monologue"
+    convention: str
+    turns: list[Turn]
+    locators: list[tuple[int, str]] = field(default_factory=list)
+
+    def speakers(self, text: str) -> dict[str, dict]:
+        """Per speaker: role, turns and words (what ``--dry-run`` and ``--speakers`` show)."""
+        rows: dict[str, dict] = {}
+        for turn in self.turns:
+            row = rows.setdefault(turn.speaker, {"role": turn.role, "turns": 0, "words": 0})
+            row["turns"] += 1
+            row["words"] += len(text[turn.start : turn.end].split())
+        return rows
 
 
-def _speaker_labels(text: str, start: int, subject: Subject) -> list[re.Match]:
-    """Label lines that really are speaker turns: ALL-CAPS, the subject, or repeated labels."""
-    found = list(LABEL.finditer(text, start))
-    counts = Counter(normalise_name(label_of(m)) for m in found)
+class Cast:
+    """Who a label is: the subject, a person named by ``--speaker``, or just its own name."""
 
-    def real(m: re.Match) -> bool:
-        label = label_of(m)
-        letters = re.sub(r"[^A-Za-z]", "", label)
-        return (
-            subject.is_subject(label)
-            or (letters.isupper() and len(letters) >= 2)
-            or counts[normalise_name(label)] >= 2
-        )
+    def __init__(self, subject: Subject, mapping: Mapping[str, str] | None):
+        self.subject = subject
+        self.mapping = {normalise_name(k): v for k, v in (mapping or {}).items()}
 
-    real_labels = [m for m in found if real(m)]
-    distinct = {normalise_name(label_of(m)) for m in real_labels}
-    has_subject = any(subject.is_subject(label_of(m)) for m in real_labels)
-    if len(real_labels) >= 2 and (len(distinct) >= 2 or has_subject):
-        return real_labels
-    return []
+    def who(self, label: str) -> tuple[str, str]:
+        """``(speaker as cited, role)``."""
+        named = self.mapping.get(normalise_name(label))
+        if named is not None:
+            return named, "subject" if self.subject.is_subject(named) else "other"
+        if self.subject.is_subject(label):
+            if normalise_name(label) in ANSWER_LABELS:  # "A:" is the subject; cite them by name
+                return self.subject.name, "subject"
+            return label, "subject"
+        return label, "other"
 
-
-def _transcript_turns(source: SourceText, labels: list[re.Match], subject: Subject) -> list[Turn]:
-    text, turns = source.text, []
-    for i, match in enumerate(labels):
-        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
-        s, e = _trim(text, match.end(), end)
-        if s >= e:
-            continue
-        label = label_of(match)
-        role = "subject" if subject.is_subject(label) else "other"
-        if normalise_name(label) in ANSWER_LABELS:  # "A:" is the subject; cite them by name
-            label = subject.name
-        turns.append(Turn(speaker=label, role=role, start=s, end=e, date=source.date))
-    return pair_questions(turns, text)
+    def known(self, label: str) -> bool:
+        return normalise_name(label) in self.mapping or self.subject.is_subject(label)
 
 
 def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
@@ -114,52 +141,218 @@ def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
     since the subject last spoke, else whatever the others said last."""
     since_last_answer: list[Turn] = []
     for turn in turns:
+        if not turn.labelled:
+            since_last_answer = []
+            continue
         if turn.role == "other":
             since_last_answer.append(turn)
             continue
         asking = [t for t in since_last_answer if "?" in text[t.start : t.end]]
-        # the last question asked since the subject last spoke; else whatever was said last
         candidates = asking or since_last_answer
         turn.question = candidates[-1] if candidates else None
         since_last_answer = []
     return turns
 
 
-def _monologue_turns(source: SourceText, subject: Subject) -> list[Turn]:
-    """One turn per stretch between headings; a heading starting with a date dates what follows."""
+def _lines(text: str, start: int) -> list[tuple[int, int]]:
+    spans, cursor = [], start
+    while cursor < len(text):
+        newline = text.find("\n", cursor)
+        end = len(text) if newline < 0 else newline
+        spans.append((cursor, end))
+        cursor = end + 1
+    return spans
+
+
+def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: str,
+              cast: Cast) -> dict[int, Candidate]:
+    """Keep the candidates that really start turns, judged on the whole file."""
+    counts = Counter(normalise_name(c.name) for c in found.values())
+    congress = sum(c.form == "congress" for c in found.values())
+    deposition = {c.name for c in found.values() if c.form == "deposition"}
+
+    def next_is_text(i: int) -> bool:
+        for j in range(i + 1, min(i + 4, len(lines))):
+            line = text[lines[j][0]:lines[j][1]]
+            if line.strip():
+                return j not in found and not STAMP_LINE.match(line)
+        return False
+
+    def real(i: int, c: Candidate) -> bool:
+        key = normalise_name(c.name)
+        if c.form == "congress":
+            return congress >= 2 or cast.known(c.name)
+        if c.form == "deposition":
+            return deposition == {"Q", "A"}
+        if c.form == "alone":
+            if not next_is_text(i):
+                return False
+            if not (c.colon or c.stamp or is_caps(c.name) or cast.known(c.name)):
+                return False  # a plain capitalised line is a title, not a speaker
+            return cast.known(c.name) or bool(c.stamp) or counts[key] >= 2
+        return (cast.known(c.name) or is_caps(c.name) or bool(c.stamp) or counts[key] >= 2
+                or is_machine_label(c.name))
+
+    accepted = {i: c for i, c in found.items() if real(i, c)}
+    distinct = {normalise_name(c.name) for c in accepted.values()}
+    has_subject = any(cast.who(c.name)[1] == "subject" for c in accepted.values())
+    if len(accepted) < 2 or (len(distinct) < 2 and not has_subject):
+        return {}
+    # once the file is a transcript, a one-off label of the same shape is a speaker too
+    forms = {c.form for c in accepted.values()}
+    for i, c in found.items():
+        if i not in accepted and c.form in forms and c.form == "inline" and c.colon and name_like(c.name):
+            accepted[i] = c
+    return accepted
+
+
+def _convention(accepted: dict[int, Candidate], by_heading: bool) -> str:
+    def key(c: Candidate) -> str:
+        if c.form in ("congress", "deposition"):
+            return {"congress": "record (Mr. SMITH.)", "deposition": "deposition (Q./A.)"}[c.form]
+        if c.form == "alone":
+            return "label line + time" if c.stamp else ("CAPS name line" if not c.colon else "label line")
+        return "NAME (time): text" if c.stamp else "NAME: text"
+
+    common = Counter(key(c) for c in accepted.values()).most_common(1)
+    parts = [common[0][0]] if common else []
+    if by_heading:
+        parts.append("section headers")
+    return " + ".join(parts) or "monologue"
+
+
+def _heading_speaker(title: str, cast: Cast, labels: set[str]) -> str | None:
+    for fragment in heading_names(title):
+        if cast.known(fragment) or normalise_name(fragment) in labels:
+            return fragment
+    for fragment in heading_names(title):
+        if name_like(fragment):
+            return fragment
+    return None
+
+
+def detect(
+    source: SourceText, subject: Subject, speakers: Mapping[str, str] | None = None,
+    single_speaker: bool = False,
+) -> Transcript:
+    """Read ``source`` as a transcript or a monologue; raise :class:`BadSource` when it names
+    several people in label positions without a consistent pattern."""
+    cast = Cast(subject, speakers)
     text = source.text
+    if source.turns is not None:  # a structured format (chat export, speech-to-text) knows its speakers
+        turns = []
+        for label, start, end, date in source.turns:
+            speaker, role = (subject.name, "subject") if label is None else cast.who(label)
+            turns.append(Turn(speaker, role, start, end, date or source.date))
+        return Transcript("transcript", str(source.meta.get("format") or "structured"),
+                          pair_questions(turns, text), list(source.locators))
+
     author = str(source.meta.get("speaker") or source.meta.get("author") or "").strip()
-    role = "other" if author and not subject.is_subject(author) else "subject"
-    speaker = author or subject.name
-    date = source.date
-    turns, cursor = [], source.body_start
-    for line in MARKUP_LINE.finditer(text, source.body_start):
-        s, e = _trim(text, cursor, line.start())
-        if s < e:
-            turns.append(Turn(speaker=speaker, role=role, start=s, end=e, date=date))
-        heading = HEADING.match(line.group())
+    author_turn = cast.who(author) if author else (subject.name, "subject")
+    lines = _lines(text, source.body_start)
+    found: dict[int, Candidate] = {}
+    headings: dict[int, str] = {}
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        heading = HEADING.match(line)
         if heading:
-            dated = HEADING_DATE.match(heading.group("title").strip())
-            if dated:
-                date = dated.group(1)
-        cursor = line.end()
-    s, e = _trim(text, cursor, len(text))
-    if s < e:
-        turns.append(Turn(speaker=speaker, role=role, start=s, end=e, date=date))
-    return turns
+            headings[i] = heading.group("title")
+        elif not single_speaker:
+            candidate = candidate_at(line)
+            if candidate is not None:
+                found[i] = candidate
+    accepted = {} if single_speaker else _accepted(found, lines, text, cast)
+    labels = {normalise_name(c.name) for c in accepted.values()}
+    named = {} if single_speaker else {
+        i: who for i, title in headings.items() if (who := _heading_speaker(title, cast, labels))
+    }
+    by_heading = any(cast.who(who)[1] == "subject" or cast.known(who) for who in named.values())
+    if not by_heading:
+        named = {}
+    if not accepted and not by_heading and not single_speaker:
+        _refuse_if_ambiguous(source, found, cast)
+
+    turns: list[Turn] = []
+    locators: list[tuple[int, str]] = []
+    # before any label, a transcript's text is nobody's; a presented talk's is its author's
+    current: tuple[str, str] | None = author_turn if (by_heading or not accepted) else None
+    date, start, labelled = source.date, None, False
+
+    def close(end: int) -> None:
+        if start is None or current is None:
+            return
+        s, e = trim(text, start, end)
+        if s < e:
+            turns.append(Turn(current[0], current[1], s, e, date, labelled=labelled))
+
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        if i in accepted:
+            close(s)
+            candidate = accepted[i]
+            current, labelled = cast.who(candidate.name), True
+            start = s + candidate.rest_offset if candidate.rest else e + 1
+            if candidate.stamp:
+                locators.append((start, candidate.stamp))
+        elif i in headings or MARKUP.match(line):
+            close(s)
+            start = e + 1
+            if i in named:
+                current, labelled = cast.who(named[i]), False
+            if i in headings:
+                dated = HEADING_DATE.match(headings[i].strip())
+                date = dated.group(1) if dated else date
+        elif (stamp := STAMP_LINE.match(line)) is not None:
+            close(s)
+            start = e + 1
+            locators.append((start, clock(stamp.group("stamp"))))
+        else:
+            if start is None:
+                start = s
+            leading = LEADING_STAMP.match(line)
+            if leading:
+                locators.append((s, clock(leading.group("stamp"))))
+    close(len(text))
+    speakers_seen = {t.speaker for t in turns}
+    if accepted or len(speakers_seen) > 1:
+        return Transcript("transcript", _convention(accepted, by_heading), pair_questions(turns, text),
+                          _merge(source.locators, locators))
+    return Transcript("monologue", "single speaker" if single_speaker else "monologue", turns,
+                      _merge(source.locators, locators))
+
+
+def _merge(first: list[tuple[int, str]], second: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    return sorted(set(first) | set(second)) if first else second
+
+
+def _refuse_if_ambiguous(source: SourceText, found: dict[int, Candidate], cast: Cast) -> None:
+    """Two or more person-like names in label positions, but no pattern that makes them turns.
+
+    Section titles are not counted: "## 2016 - Lantern Maps" names a product as often as a
+    person, so headers name speakers only once one of them names the subject or a --speaker."""
+    seen = Counter(c.name for c in found.values()
+                   if c.form in ("inline", "alone") and c.colon and (name_like(c.name) or cast.known(c.name)))
+    if len({normalise_name(n) for n in seen}) >= 2:
+        listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
+        raise BadSource(f"{source.path}: names in speaker positions but no consistent transcript "
+                        f"pattern (seen: {listed}); {FIX}")
+
+
+def heading_people(source: SourceText, transcript: Transcript) -> list[str]:
+    """Person-like names in the section titles of a file read as one voice (for a warning)."""
+    if transcript.kind != "monologue" or transcript.convention == "single speaker":
+        return []
+    names = []
+    for line in source.text[source.body_start:].splitlines():
+        heading = HEADING.match(line)
+        if heading:
+            fragments = heading_names(heading.group("title"))
+            if len(fragments) > 1 and name_like(fragments[0]):
+                names.append(fragments[0])
+    return list(dict.fromkeys(names))
 
 
 def split_turns(source: SourceText, subject: Subject) -> tuple[str, list[Turn]]:
     """Return ``(kind, turns)`` where kind is ``"transcript"`` or ``"monologue"``."""
-    if source.turns is not None:  # a structured format (chat export) knows its speakers
-        turns = [
-            Turn(speaker=speaker or subject.name,
-                 role="subject" if speaker is None or subject.is_subject(speaker) else "other",
-                 start=start, end=end, date=date or source.date)
-            for speaker, start, end, date in source.turns
-        ]
-        return "transcript", pair_questions(turns, source.text)
-    labels = _speaker_labels(source.text, source.body_start, subject)
-    if labels:
-        return "transcript", _transcript_turns(source, labels, subject)
-    return "monologue", _monologue_turns(source, subject)
+    found = detect(source, subject)
+    return found.kind, found.turns

@@ -149,9 +149,25 @@ def _m006_licences(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN licence TEXT")
 
 
+def _m007_speakers(db: sqlite3.Connection) -> None:
+    # the transcript convention each source was read in, and what the user said about who is
+    # who (`sosie add --speaker LABEL=Name`, `--single-speaker`), remembered per source path so
+    # re-adding a changed file reads it the same way
+    db.executescript(
+        """
+        ALTER TABLE sources ADD COLUMN convention TEXT;
+        CREATE TABLE source_settings (
+            path TEXT PRIMARY KEY,
+            speakers_json TEXT NOT NULL DEFAULT '{}',
+            single_speaker INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
-    _m005_chat_threads, _m006_licences,
+    _m005_chat_threads, _m006_licences, _m007_speakers,
 ]
 
 
@@ -177,6 +193,7 @@ class PassageRow:
     question: str | None
     question_speaker: str | None
     locator: str | None = None
+    origin: str | None = None  # the source's URL or provenance note, from its front matter
     also_in: list[str] = field(default_factory=list)  # sources of its near-duplicate copies
 
 
@@ -185,6 +202,8 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
+        if not path.exists():  # a person's words and interviews: readable by the owner only
+            path.touch(mode=0o600)
         # check_same_thread=False: the server answers on worker threads; it serialises each
         # persona's work with a lock (sosie.serve), so one connection is never used at once.
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
@@ -227,6 +246,35 @@ class Store:
     def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
 
+    def source_settings(self, path: str) -> tuple[dict[str, str], bool]:
+        """``(speaker mapping, single_speaker)`` remembered for the source at ``path``."""
+        row = self.db.execute(
+            "SELECT speakers_json, single_speaker FROM source_settings WHERE path = ?", (path,)
+        ).fetchone()
+        return (json.loads(row[0]), bool(row[1])) if row else ({}, False)
+
+    def remember_settings(self, db: sqlite3.Connection, path: str, speakers: dict[str, str],
+                          single_speaker: bool) -> None:
+        db.execute(
+            "INSERT INTO source_settings VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
+            " speakers_json = excluded.speakers_json, single_speaker = excluded.single_speaker",
+            (path, json.dumps(speakers, ensure_ascii=False, sort_keys=True), int(single_speaker)),
+        )
+
+    def speakers_by_source(self) -> list[dict]:
+        """Every speaker label seen per source: turns, words, and whether it was the subject."""
+        rows: dict[tuple, dict] = {}
+        for path, kind, convention, speaker, role, text in self.db.execute(
+            """SELECT s.path, s.kind, s.convention, t.speaker, t.role, t.text
+               FROM turns t JOIN sources s ON s.id = t.source_id ORDER BY s.path, t.seq"""
+        ):
+            row = rows.setdefault((path, speaker, role), {
+                "path": path, "kind": kind, "convention": convention, "speaker": speaker,
+                "role": role, "turns": 0, "words": 0})
+            row["turns"] += 1
+            row["words"] += len(text.split())
+        return list(rows.values())
+
     def sources(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM sources ORDER BY path").fetchall()
 
@@ -248,7 +296,7 @@ class Store:
         rows = self.db.execute(
             f"""SELECT p.id, p.source_id, p.turn_id, p.text, p.start, p.end, p.line_start,
                        p.line_end, p.speaker, p.date, s.path, s.sha256, s.title,
-                       q.text AS question, q.speaker AS question_speaker, p.locator
+                       q.text AS question, q.speaker AS question_speaker, p.locator, s.origin
                 FROM passages p JOIN sources s ON s.id = p.source_id
                 JOIN turns t ON t.id = p.turn_id
                 LEFT JOIN turns q ON q.id = t.question_turn_id

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from sosie.corpus.labels import moment_link
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Citation:
     question: str | None = None  # the real question this passage answered, if any
     locator: str | None = None  # "page 3" or "00:12:31" for PDFs and subtitles
     also_in: list[str] = field(default_factory=list)  # other sources with a near-identical passage
+    link: str | None = None  # the cited moment of a video page (a t= link), when the source has one
 
     @classmethod
     def from_passage(cls, n: int, row: PassageRow) -> Citation:
@@ -48,6 +50,7 @@ class Citation:
             question=tidy(row.question) if row.question else None,
             locator=row.locator,
             also_in=list(row.also_in),
+            link=moment_link(row.origin, row.locator),
         )
 
     @property

@@ -1,0 +1,195 @@
+"""The grammar of speaker labels, as transcripts in the wild write them.
+
+Every convention here was seen in files people really get: transcription services' exports,
+subtitle editors, congressional records, depositions, news and screenplay transcripts,
+Markdown notes of talks. A *candidate* is a line that looks like it starts a speaker's turn;
+:mod:`sosie.corpus.speakers` decides which candidates are real from the whole file.
+
+>>> m = candidate_at("[00:01:23] **Maya Chen:** Why bread?")
+>>> (m.name, m.stamp, m.form, m.rest)
+('Maya Chen', '00:01:23', 'inline', 'Why bread?')
+>>> candidate_at("Maya Chen  0:05").form, candidate_at("Maya Chen  0:05").stamp
+('alone', '00:00:05')
+>>> candidate_at("Senator JONES. Thank you, Mr. Chairman.").name
+'Senator JONES'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+STAMP = rf"(?:\[{TS}\]|\({TS}\)|{TS})"
+EM = r"(?:\*\*|__|\*|_)?"  # Markdown emphasis around a label
+UPPER = "A-ZÀ-ÖØ-Þ"
+PARTICLE = r"(?:de|da|di|del|della|van|von|der|den|la|le|du|bin|ibn|al|el|ter|ten|y|of)"
+WORD = rf"[{UPPER}][\w.'’\-]*"
+# "Maya Chen", "ROWAN ADLER", "Charles de Gaulle", "SPEAKER_00", "Speaker 2", "Dr. Lee"
+NAME = rf"(?:{WORD}(?:[ ](?:{PARTICLE}[ ])*{WORD}){{0,3}}(?:[ ]\d{{1,2}})?)"
+
+INLINE_OR_ALONE = re.compile(
+    rf"""^[ \t]*(?:>[ \t]*)?
+    {EM}(?:(?P<pre>{STAMP}){EM}[ \t]+{EM})?                 # a timestamp before the label
+    (?:\[(?P<bracketed>{NAME})\]|(?P<name>{NAME}))
+    {EM}(?:[ \t]*(?P<post>{STAMP}))?{EM}                     # a timestamp after it
+    (?:(?P<colon>[ \t]*:{EM})(?:[ \t]+|$)|(?P<space>[ \t]+)|[ \t]*$)""",
+    re.X,
+)
+HONORIFIC = (
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Senator|Sen|Representative|Rep|Congressman|"
+    r"Congresswoman|Secretary|Ambassador|General|Gen|Admiral|Adm|Judge|Justice|Governor|Gov|"
+    r"Chairman|Chairwoman|Chair|Mayor|Commissioner|Director|Dean|President|Sir|Dame|Lord|Lady|"
+    r"Minister|Speaker|Delegate|Baroness|Baron|Earl)"
+)
+# US congressional record and Hansard: "Senator JONES.", "The CHAIRMAN.", "Mr. SMITH of Ohio."
+CONGRESS = re.compile(
+    rf"^[ \t]*(?P<name>(?:{HONORIFIC}\.?|The)[ \t]+(?:[{UPPER}][a-z]+[ \t]+)?[{UPPER}][{UPPER}'’\-]+"
+    rf"(?:[ \t]+[{UPPER}][{UPPER}'’\-]+)*(?:[ \t]+of[ \t]+[{UPPER}][a-z]+(?:[ \t]+[{UPPER}][a-z]+)?)?)"
+    r"\.[ \t]+(?=\S)"
+)
+DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
+STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
+LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\))[ \t]+")
+HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
+MARKUP = re.compile(r"^[ \t]*(?:```.*|~~~.*|(?:-{3,}|\*{3,}|_{3,})[ \t]*)$")
+
+# words that start lines like "Note: ..." in prose: never speaker labels
+NOT_SPEAKERS = {
+    "note", "notes", "nb", "ps", "date", "title", "source", "url", "link", "update", "edit",
+    "summary", "warning", "tip", "example", "examples", "step", "see", "location", "venue",
+    "recorded", "published", "duration", "tags", "keywords", "transcript", "speakers",
+    "participants", "event", "re", "subject", "to", "from", "cc", "status", "part", "chapter",
+    "section", "figure", "table", "caution", "important", "thanks", "edited",
+}
+# words of section titles that are not names ("## Live Demo - Product Launch")
+TITLE_WORDS = {
+    "the", "a", "an", "and", "part", "chapter", "section", "introduction", "intro", "conclusion",
+    "summary", "overview", "demo", "live", "next", "steps", "closing", "opening", "remarks",
+    "questions", "answers", "q&a", "notes", "update", "day", "session", "keynote", "panel",
+    "discussion", "appendix", "welcome", "agenda", "launch", "product", "roadmap", "wrap",
+    "recap", "break", "lunch", "thanks", "acknowledgements", "references", "background",
+    "announcements", "highlights", "preview", "results", "future", "vision", "today", "news",
+}
+
+
+def clock(stamp: str) -> str:
+    """``"0:05"`` -> ``"00:00:05"``, ``"1:02:03.5"`` -> ``"01:02:03"`` (two parts are mm:ss)."""
+    parts = [int(p) for p in re.split(r"[.,]", stamp.strip("[]() "))[0].split(":")]
+    h, m, s = ([0] * (3 - len(parts)) + parts)[-3:]
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def seconds(locator: str) -> int | None:
+    found = re.fullmatch(r"(\d+):(\d{2}):(\d{2})", locator or "")
+    return int(found[1]) * 3600 + int(found[2]) * 60 + int(found[3]) if found else None
+
+
+@dataclass
+class Candidate:
+    """A line that may start a turn: who, when, in which form, and the text after the label."""
+
+    name: str
+    form: str  # "inline" (label: text), "alone" (label on its own line), "congress", "deposition"
+    stamp: str | None
+    colon: bool
+    rest: str  # the text after the label on the same line
+    rest_offset: int  # where ``rest`` starts, relative to the line
+
+
+def _shape_ok(name: str) -> bool:
+    letters = re.sub(r"[^\w]", "", name)
+    return len(letters) >= 1 and not name.endswith((".", "'", "’", "-"))
+
+
+def candidate_at(line: str) -> Candidate | None:
+    """The label this line starts with, if it has the shape of one."""
+    found = CONGRESS.match(line)
+    if found:
+        return Candidate(" ".join(found["name"].split()), "congress", None, False,
+                         line[found.end():], found.end())
+    found = DEPOSITION.match(line)
+    if found:
+        return Candidate(found["name"], "deposition", None, False, line[found.end():], found.end())
+    found = INLINE_OR_ALONE.match(line)
+    if not found:
+        return None
+    name = found["bracketed"] or found["name"]
+    stamp = found["pre"] or found["post"]
+    rest = line[found.end():].strip()
+    if not _shape_ok(name) or name.lower() in NOT_SPEAKERS:
+        return None
+    if found["space"] is not None and not found["bracketed"]:
+        return None  # "Maya said ..." is prose; only "[Maya] text" goes without a colon
+    tail = line[found.end():]
+    return Candidate(name, "inline" if rest else "alone", clock(stamp) if stamp else None,
+                     bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()))
+
+
+def is_caps(name: str) -> bool:
+    letters = re.sub(r"[^A-Za-zÀ-ÿ]", "", name)
+    return len(letters) >= 2 and letters.isupper()
+
+
+def is_machine_label(name: str) -> bool:
+    """Diarisation output: SPEAKER_00, Speaker 1, Speaker A."""
+    return bool(re.fullmatch(r"(?i)speaker[ _]?(?:\d+|[A-Z])", name))
+
+
+def name_like(text: str, allow_single: bool = False) -> bool:
+    """Does a heading fragment look like a person's name ("Ada Okafor", "Charles de Gaulle")?"""
+    words = text.split()
+    if not words or len(words) > 4 or (len(words) == 1 and not allow_single):
+        return False
+    if any(ch.isdigit() for ch in text):
+        return False
+    capitalised = [w for w in words if not re.fullmatch(PARTICLE, w)]
+    if not capitalised or len(capitalised) < min(2, len(words)):
+        return False
+    return all(re.fullmatch(rf"[{UPPER}][\w'’\-]*\.?", w) and w.lower().rstrip(".") not in TITLE_WORDS
+               for w in capitalised)
+
+
+def heading_names(title: str) -> list[str]:
+    """Fragments of a section title that may name its presenter, most likely first:
+    ``"Live demo - Maya Chen"``, ``"Maya Chen: the new tools"``, ``"Maya Chen, CTO"``."""
+    clean = re.sub(r"[*_`]", "", title).strip()
+    found = []
+    dash = re.split(r"[ \t]+[-–—|][ \t]+", clean)
+    if len(dash) >= 2:
+        found += [dash[-1].strip(), dash[0].strip()]
+    for sep in (":", ","):
+        if sep in clean:
+            found.append(clean.split(sep, 1)[0].strip())
+    paren = re.search(r"\(([^)]+)\)\s*$", clean)
+    if paren:
+        found.append(paren.group(1).strip())
+    found.append(clean)
+    return [f for f in dict.fromkeys(found) if f]
+
+
+def moment_link(origin: str | None, locator: str | None) -> str | None:
+    """A link to the cited moment of a video page, where the site takes a start time.
+
+    >>> moment_link("https://www.youtube.com/watch?v=abc", "00:31:45")
+    'https://www.youtube.com/watch?v=abc&t=1905s'
+    >>> moment_link("https://vimeo.com/123", "00:00:07-00:00:20")
+    'https://vimeo.com/123#t=7s'
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    if not origin or not locator or not re.match(r"https?://", str(origin)):
+        return None
+    start = seconds(locator.split("-")[0])
+    if start is None:
+        return None
+    url = urlsplit(str(origin))
+    host = url.hostname or ""
+    query = [(k, v) for k, v in parse_qsl(url.query) if k not in ("t", "start")]
+    if host.endswith(("youtube.com", "youtu.be")):
+        return urlunsplit(url._replace(query=urlencode([*query, ("t", f"{start}s")]), fragment=""))
+    if host.endswith("vimeo.com"):
+        return urlunsplit(url._replace(fragment=f"t={start}s"))
+    if host.endswith("dailymotion.com"):
+        return urlunsplit(url._replace(query=urlencode([*query, ("start", str(start))])))
+    return None
