@@ -145,10 +145,24 @@ class Question(BaseModel):
     stream: bool = False
 
 
-class ContentPart(BaseModel):
+class TextPart(BaseModel):
+    """OpenAI's text content part; ``text`` is required (a part without it is a 400)."""
+
     model_config = ConfigDict(extra="allow")
-    type: Annotated[str, Field(max_length=40)] = "text"
-    text: Annotated[str, Field(max_length=16000)] | None = None
+    type: Literal["text"]
+    text: Annotated[str, Field(max_length=16000)]
+
+
+class MediaPart(BaseModel):
+    """The non-text parts OpenAI clients send (images, audio, files, a refusal). They are part
+    of the shape so the request parses, and then refused with a 400 naming them: a double
+    answers from words, and answering as if an image were not there would mislead."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["image_url", "input_audio", "file", "refusal"]
+
+
+ContentPart = Annotated[TextPart | MediaPart, Field(discriminator="type")]
 
 
 class ChatMessage(BaseModel):
@@ -157,6 +171,11 @@ class ChatMessage(BaseModel):
     content: (
         Annotated[str, Field(max_length=16000)] | Annotated[list[ContentPart], Field(max_length=32)] | None
     )
+
+    def media_parts(self) -> list[str]:
+        if not isinstance(self.content, list):
+            return []
+        return [part.type for part in self.content if not isinstance(part, TextPart)]
 
 
 class ChatRequest(BaseModel):
@@ -240,8 +259,13 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        errors = exc.errors() or [{"loc": (), "msg": "invalid request"}]
+        # a union reports every branch; the deepest location is the branch the client meant
+        first = max(errors, key=lambda e: len(e.get("loc", ())))
+        # pydantic names union branches in the location ("list[...]", "constrained-str"):
+        # the field path without them is what the client wrote
+        where = ".".join(str(part) for part in first.get("loc", ())
+                         if part != "body" and not (isinstance(part, str) and ("[" in part or "-" in part)))
         return error(400, f"{where}: {first['msg']}" if where else first["msg"])
 
     @app.exception_handler(UnknownPersona)
@@ -251,6 +275,11 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
     @app.exception_handler(SosieError)
     async def user_error(_: Request, exc: SosieError) -> JSONResponse:
         return error(400, str(exc))
+
+    @app.exception_handler(Exception)  # a bug still answers one JSON line, never a bare 500
+    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
+        log.error("request failed", exc_info=exc)
+        return error(500, f"internal error: {type(exc).__name__}")
 
     # -- pages ----------------------------------------------------------------------------------
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -296,6 +325,11 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
             raise HTTPException(
                 400, f"messages: {len(request.messages)} messages, over this server's limit of "
                 f"{settings.max_messages}; start a new conversation")
+        for i, message in enumerate(request.messages):
+            if message.role in ("user", "assistant") and (kinds := message.media_parts()):
+                raise HTTPException(
+                    400, f"messages.{i}.content: {', '.join(sorted(set(kinds)))} parts are not "
+                    "supported; a double reads text only (send the question as text parts)")
         messages = [m.model_dump() for m in request.messages]
         turns = chat.conversation(messages)
         if not turns or turns[-1][0] != "user" or not turns[-1][1]:

@@ -45,7 +45,11 @@ def message_text(content: str | list | None) -> str:
         return ""
     if isinstance(content, str):
         return content
-    return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+    # only text parts count; a part whose text is missing or null adds nothing (never a TypeError)
+    return "\n".join(
+        part["text"] for part in content
+        if isinstance(part, dict) and part.get("type", "text") == "text" and isinstance(part.get("text"), str)
+    )
 
 
 def conversation(messages: list[dict]) -> list[tuple[str, str]]:
