@@ -152,3 +152,32 @@ def test_bare_bracket_labels_and_case_insensitive_aliases(tmp_path):
     assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
     text = read_source(path).text
     assert text[turns[1].start : turns[1].end] == "Gus needs feeding."
+
+
+def _add_in_process(db_path: str, corpus: str) -> tuple[int, list]:
+    from sosie.corpus.ingest import ingest
+    from sosie.corpus.store import Store
+
+    report = ingest(Store(Path(db_path)), [Path(corpus)], Subject("Rowan Adler", ("Rowan",)))
+    return len(report.added) + len(report.unchanged), report.failed
+
+
+def test_concurrent_adds_of_the_same_files_both_succeed(tmp_path):
+    import multiprocessing
+    import os
+    import stat
+
+    from sosie.corpus.store import Store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(12):
+        (corpus / f"note{i:02d}.md").write_text(f"Note {i}. Trains beat planes, reason {i}.\n")
+    db_path = tmp_path / "sosie.db"
+    Store(db_path).close()
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600  # a person's words: owner only
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap(_add_in_process, [(str(db_path), str(corpus))] * 2)
+    assert [failed for _, failed in results] == [[], []]
+    assert all(count == 12 for count, _ in results)
+    assert Store(db_path).stats()["sources"] == 12

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sosie.corpus.labels import (
     HEADING,
@@ -43,11 +44,13 @@ TITLES = {
 FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
 
 
+@lru_cache(maxsize=4096)
 def normalise_name(label: str) -> str:
     """``"ROWAN_ADLER"``, ``"Rowan Adler:"`` and ``"rowan adler"`` are one name."""
     return " ".join(re.sub(r"[\W_]+", " ", label.lower()).split())
 
 
+@lru_cache(maxsize=4096)
 def bare_name(label: str) -> str:
     """``"Ms. DOE"`` -> ``"doe"``, ``"Mr. SMITH of Ohio"`` -> ``"smith"``: the name under the title."""
     words = normalise_name(label).split()

@@ -120,6 +120,7 @@ def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md
             out += [""]
             out += [
                 f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
+                + (f" — [watch at {c.locator}]({c.link})" if c.link else "")
                 for c in answer.citations
             ]
         if answer.support and answer.engine != "quote":  # quotes are verbatim by construction

@@ -89,6 +89,10 @@ async function openCitation(citation) {
     row("Speaker", p.speaker);
     row("Date", p.date || "undated");
     row("Timestamp / page", p.locator);
+    if (citation.link && /^https?:\/\//.test(citation.link)) {  // the cited moment of a video page
+      const a = Sosie.el("a", { href: citation.link, target: "_blank", rel: "noopener noreferrer", text: citation.link });
+      meta.append(Sosie.el("dt", { text: "Watch at this moment" }), Sosie.el("dd", {}, a));
+    }
     row("Lines", p.line_start === p.line_end ? `${p.line_start}` : `${p.line_start}–${p.line_end}`);
     row("Characters", `${p.start}–${p.end}`);
     row("Answering", p.question);
