@@ -106,12 +106,18 @@ class Persona:
         return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence)
 
     def build(self, progress: Progress | None = None) -> dict:
-        """Index the passages, then measure the style profile (``profile.json``)."""
-        manifest = build_index(
-            self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
-        )
-        self._index = None
-        self.write_profile()
+        """Index the passages, then measure the style profile (``profile.json``).
+
+        One build at a time per workspace: a second one raises :class:`BuildRunning` (with the
+        running build's pid) instead of racing it for ``index/``."""
+        from sosie.locks import build_lock
+
+        with build_lock(self.workspace):
+            manifest = build_index(
+                self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
+            )
+            self._index = None
+            self.write_profile()
         return manifest
 
     def write_profile(self) -> dict:

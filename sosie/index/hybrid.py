@@ -30,6 +30,7 @@ from sosie.corpus.dedupe import near_duplicates
 from sosie.corpus.store import Store, now
 from sosie.errors import NotBuilt, SosieError
 from sosie.index.embedder import MODEL_NAME, embed, embed_query
+from sosie.locks import OWNER_NAME, owned_by_someone_alive, owner_stamp
 
 INDEX_FORMAT = 1
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; damps the head of each ranking
@@ -66,8 +67,10 @@ class QuestionHit:
 
 
 def _sweep(root: Path, keep: str | None) -> None:
+    """Remove old builds and the debris of killed ones, but never a folder whose owner still
+    runs: another build's ``.partial`` (or its just-renamed folder) is not debris."""
     for child in root.glob("build-*"):
-        if child.name != keep:
+        if child.name != keep and not owned_by_someone_alive(child):
             shutil.rmtree(child, ignore_errors=True)
 
 
@@ -123,8 +126,22 @@ def build_index(
     texts = [row["text"] for row in rows]
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
     partial = root / f"build-{stamp}.partial"
-    partial.mkdir()
+    partial.mkdir(mode=0o700)
+    try:
+        (partial / OWNER_NAME).write_text(owner_stamp() + "\n")  # whose work this is, for sweeps
+        manifest = _write_build(store, root, partial, stamp, rows, pairs, texts, duplicates,
+                                corpus_version, started, progress)
+    except BaseException:
+        # a failed build (a full disk, an interrupt) leaves nothing taking space behind
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    _sweep(root, manifest["build"])
+    return {k: v for k, v in manifest.items() if k != "build"}
 
+
+def _write_build(store: Store, root: Path, partial: Path, stamp: str, rows: list, pairs: list,
+                 texts: list[str], duplicates, corpus_version: int, started: float,
+                 progress: Progress | None) -> dict:
     retriever = bm25s.BM25()
     retriever.index([tokenize(t) for t in texts], show_progress=False)
     retriever.save(str(partial / "bm25"), show_progress=False)
@@ -161,11 +178,15 @@ def build_index(
     final = root / f"build-{stamp}"
     os.rename(partial, final)
     pointer = root / "CURRENT.tmp"
-    pointer.write_text(final.name)
-    os.replace(pointer, root / "CURRENT")  # the atomic swap
+    try:
+        pointer.write_text(final.name)
+        os.replace(pointer, root / "CURRENT")  # the atomic swap
+    except BaseException:
+        pointer.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)  # never made live: the old build stays
+        raise
     store.set_duplicates(duplicates)
-    _sweep(root, final.name)
-    return manifest
+    return {**manifest, "build": final.name}
 
 
 class HybridIndex:
