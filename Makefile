@@ -59,6 +59,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/speakers.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/train.py
 
