@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -53,8 +55,60 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and run it again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run it again",
+    errno.EROFS: "the file system is read-only; use a writable --home",
+    errno.EACCES: "check the folder's permissions",
+    errno.EPERM: "check the folder's permissions",
+}
+
+
+def _workspace_of(kwargs: dict) -> Path | None:
+    """The workspace a command works on, to name when an error carries no path of its own."""
+    from sosie.config import home_dir, workspace_path
+
+    try:
+        if isinstance(kwargs.get("slug"), str):
+            return workspace_path(kwargs["slug"], kwargs.get("home"))
+        return home_dir(kwargs.get("home"))
+    except SosieError:
+        return None
+
+
+def os_error_line(exc: OSError, where: Path | None) -> str:
+    """``PATH: cause (what to do)`` for an OSError from anywhere below a command."""
+    path = exc.filename if exc.filename is not None else where
+    cause = exc.strerror or " ".join(str(a) for a in exc.args) or type(exc).__name__
+    hint = HINTS.get(exc.errno or 0)
+    return f"{path or 'a file'}: {cause}" + (f" ({hint})" if hint else "")
+
+
+def sqlite_error_line(exc: sqlite3.Error, where: Path | None) -> str:
+    """sqlite3 errors name no file; the persona's database is the one."""
+    database = (where / "sosie.db") if where is not None and where.suffix != ".db" else where
+    cause = _one_line(exc)
+    lowered = cause.lower()
+    if "unable to open" in lowered or "readonly" in lowered:
+        hint = "is the workspace read-only, or missing? check its permissions or use another --home"
+    elif "full" in lowered or "i/o error" in lowered:
+        hint = "the disk may be full; free some space and run it again"
+    elif "locked" in lowered or "busy" in lowered:
+        hint = "another sosie process is writing it; try again when it is done"
+    else:
+        hint = "the database may be damaged; restore it from a pack"
+    return f"{database or 'sosie.db'}: {cause} ({hint})"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def user_errors(command):
-    """Every SosieError becomes one line on stderr and exit status 1; nothing else is printed."""
+    """Every error a user can act on becomes one line on stderr and exit status 1, never a
+    traceback: SosieError, and the OSError and sqlite3 errors of a full disk, a read-only or
+    vanished workspace (named by path, with the cause). Commands remove their partial output
+    themselves (the build's .partial folder, temporary files) before the error reaches here."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -62,6 +116,10 @@ def user_errors(command):
             return command(*args, **kwargs)
         except SosieError as exc:
             fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(sqlite_error_line(exc, _workspace_of(kwargs)))
+        except OSError as exc:
+            fail(os_error_line(exc, _workspace_of(kwargs)))
         except KeyboardInterrupt:
             fail("interrupted; everything completed so far is saved", 130)
 
@@ -72,7 +130,7 @@ def step_bar() -> Progress:
     """The progress bar of the long commands (build, eval, train), on stderr, gone when done."""
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,  # no stray blank line in logs
     )
 
 
@@ -178,7 +236,7 @@ def add(
     persona = Persona.open(slug, home)
     with Progress(
         TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,  # no stray blank line in logs
     ) as progress:
         task = progress.add_task("reading", total=None)
         report = persona.add(

@@ -133,8 +133,12 @@ class Persona:
         }
         path = self.workspace / "profile.json"
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(profile, indent=2, ensure_ascii=False))
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(profile, indent=2, ensure_ascii=False))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise
         return profile
 
     def profile(self) -> dict:

@@ -131,9 +131,15 @@ def build_index(
         (partial / OWNER_NAME).write_text(owner_stamp() + "\n")  # whose work this is, for sweeps
         manifest = _write_build(store, root, partial, stamp, rows, pairs, texts, duplicates,
                                 corpus_version, started, progress)
-    except BaseException:
+    except BaseException as exc:
         # a failed build (a full disk, an interrupt) leaves nothing taking space behind
         shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno is None:
+            # numpy's short write on a full disk: OSError("38400 requested and 12256 written")
+            raise SosieError(f"{root}: could not write the index ({exc}); is the disk full? free "
+                             "some space and run it again") from exc
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(root)  # a failed write names no file: say where it was writing
         raise
     _sweep(root, manifest["build"])
     return {k: v for k, v in manifest.items() if k != "build"}
