@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 STAMP = rf"(?:\[{TS}\]|\({TS}\)|{TS})"
@@ -52,6 +53,8 @@ DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
 LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\))[ \t]+")
 HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
+# "STATEMENT OF ADA OKAFOR, CEO" or "EXAMINATION" in a record, "INT. STUDIO - DAY" in a script
+CAPS_TITLE = re.compile(rf"^[ \t]*[{UPPER}][^a-zß-ÿ]*[{UPPER}][^a-zß-ÿ]*$")
 MARKUP = re.compile(r"^[ \t]*(?:```.*|~~~.*|(?:-{3,}|\*{3,}|_{3,})[ \t]*)$")
 
 # words that start lines like "Note: ..." in prose: never speaker labels
@@ -95,22 +98,33 @@ class Candidate:
     colon: bool
     rest: str  # the text after the label on the same line
     rest_offset: int  # where ``rest`` starts, relative to the line
+    styled: bool = False  # in Markdown emphasis or brackets: "**Ben:**", "[Ben]"
 
 
 def _shape_ok(name: str) -> bool:
-    letters = re.sub(r"[^\w]", "", name)
-    return len(letters) >= 1 and not name.endswith((".", "'", "’", "-"))
+    return not name.endswith((".", "'", "’", "-"))
+
+
+def _may_be_label(line: str) -> bool:
+    """A cheap test before the regular expressions: most lines of prose cannot be labels."""
+    head = line[:100]
+    return ":" in head or len(line) <= 80 or ". " in head[:60] or head.lstrip()[:2] in ("Q.", "A.")
 
 
 def candidate_at(line: str) -> Candidate | None:
     """The label this line starts with, if it has the shape of one."""
-    found = CONGRESS.match(line)
-    if found:
-        return Candidate(" ".join(found["name"].split()), "congress", None, False,
-                         line[found.end():], found.end())
-    found = DEPOSITION.match(line)
-    if found:
-        return Candidate(found["name"], "deposition", None, False, line[found.end():], found.end())
+    if not _may_be_label(line):
+        return None
+    stripped = line.lstrip()
+    if ". " in line[:80]:
+        found = CONGRESS.match(line)
+        if found:
+            return Candidate(" ".join(found["name"].split()), "congress", None, False,
+                             line[found.end():], found.end())
+        if stripped[:2] in ("Q.", "A."):
+            found = DEPOSITION.match(line)
+            if found:
+                return Candidate(found["name"], "deposition", None, False, line[found.end():], found.end())
     found = INLINE_OR_ALONE.match(line)
     if not found:
         return None
@@ -122,20 +136,28 @@ def candidate_at(line: str) -> Candidate | None:
     if found["space"] is not None and not found["bracketed"]:
         return None  # "Maya said ..." is prose; only "[Maya] text" goes without a colon
     tail = line[found.end():]
+    head = line[: found.end()]
+    styled = bool(found["bracketed"]) or "**" in head or "__" in head
     return Candidate(name, "inline" if rest else "alone", clock(stamp) if stamp else None,
-                     bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()))
+                     bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()), styled)
 
 
+NOT_LETTERS = re.compile(r"[^A-Za-zÀ-ÿ]")
+MACHINE_LABEL = re.compile(r"(?i)speaker[ _]?(?:\d+|[A-Z])")
+
+
+@lru_cache(maxsize=4096)
 def is_caps(name: str) -> bool:
-    letters = re.sub(r"[^A-Za-zÀ-ÿ]", "", name)
+    letters = NOT_LETTERS.sub("", name)
     return len(letters) >= 2 and letters.isupper()
 
 
 def is_machine_label(name: str) -> bool:
     """Diarisation output: SPEAKER_00, Speaker 1, Speaker A."""
-    return bool(re.fullmatch(r"(?i)speaker[ _]?(?:\d+|[A-Z])", name))
+    return MACHINE_LABEL.fullmatch(name) is not None
 
 
+@lru_cache(maxsize=4096)
 def name_like(text: str, allow_single: bool = False) -> bool:
     """Does a heading fragment look like a person's name ("Ada Okafor", "Charles de Gaulle")?"""
     words = text.split()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sosie.corpus.labels import (
+    CAPS_TITLE,
     HEADING,
     LEADING_STAMP,
     MARKUP,
@@ -41,6 +42,8 @@ TITLES = {
     "judge", "justice", "governor", "gov", "chairman", "chairwoman", "mayor", "commissioner",
     "director", "dean", "president", "sir", "dame", "lord", "lady", "minister", "the", "baroness",
 }
+MARKS = set("`~-*_")  # first characters of a code fence or a rule
+STAMPS = set("[(*_0123456789")  # first characters of a line holding only a timestamp
 FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
 
 
@@ -123,9 +126,18 @@ class Cast:
     def __init__(self, subject: Subject, mapping: Mapping[str, str] | None):
         self.subject = subject
         self.mapping = {normalise_name(k): v for k, v in (mapping or {}).items()}
+        for key, value in list(self.mapping.items()):  # "B" as the tool wrote it means "Speaker B"
+            if re.fullmatch(r"[a-z]|\d+", key):
+                self.mapping.setdefault(f"speaker {key}", value)
+        self._who: dict[str, tuple[str, str]] = {}
 
     def who(self, label: str) -> tuple[str, str]:
         """``(speaker as cited, role)``."""
+        if label not in self._who:
+            self._who[label] = self._resolve(label)
+        return self._who[label]
+
+    def _resolve(self, label: str) -> tuple[str, str]:
         named = self.mapping.get(normalise_name(label))
         if named is not None:
             return named, "subject" if self.subject.is_subject(named) else "other"
@@ -197,16 +209,24 @@ def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: s
                 or is_machine_label(c.name))
 
     accepted = {i: c for i, c in found.items() if real(i, c)}
-    distinct = {normalise_name(c.name) for c in accepted.values()}
+    styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
+
+    def one_off(i: int, c: Candidate) -> bool:
+        """A label seen once, in the shape the file's other labels have: a speaker too."""
+        if c.form == "inline" and c.colon:
+            return name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
+        return (c.form == "alone" and is_caps(c.name) and styles[("alone", c.styled, True)] > 0
+                and next_is_text(i))
+
+    everything = {**accepted, **{i: c for i, c in found.items() if i not in accepted and one_off(i, c)}}
+    distinct = {normalise_name(c.name) for c in everything.values()}
     has_subject = any(cast.who(c.name)[1] == "subject" for c in accepted.values())
-    if len(accepted) < 2 or (len(distinct) < 2 and not has_subject):
+    # two labels that each hold up alone, or the subject's label and somebody else's
+    if len(everything) < 2 or len(distinct) < 2 and not has_subject:
         return {}
-    # once the file is a transcript, a one-off label of the same shape is a speaker too
-    forms = {c.form for c in accepted.values()}
-    for i, c in found.items():
-        if i not in accepted and c.form in forms and c.form == "inline" and c.colon and name_like(c.name):
-            accepted[i] = c
-    return accepted
+    if len(accepted) < 2 and not has_subject:
+        return {}
+    return dict(sorted(everything.items()))
 
 
 def _convention(accepted: dict[int, Candidate], by_heading: bool) -> str:
@@ -257,7 +277,7 @@ def detect(
     headings: dict[int, str] = {}
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
-        heading = HEADING.match(line)
+        heading = HEADING.match(line) if "#" in line[:8] else None
         if heading:
             headings[i] = heading.group("title")
         elif not single_speaker:
@@ -297,7 +317,9 @@ def detect(
             start = s + candidate.rest_offset if candidate.rest else e + 1
             if candidate.stamp:
                 locators.append((start, candidate.stamp))
-        elif i in headings or MARKUP.match(line):
+        elif i in headings or (line[:8].lstrip()[:1] in MARKS and MARKUP.match(line)) or (
+            accepted and line.isupper() and CAPS_TITLE.match(line)
+        ):
             close(s)
             start = e + 1
             if i in named:
@@ -305,14 +327,14 @@ def detect(
             if i in headings:
                 dated = HEADING_DATE.match(headings[i].strip())
                 date = dated.group(1) if dated else date
-        elif (stamp := STAMP_LINE.match(line)) is not None:
+        elif (stamp := STAMP_LINE.match(line) if line[:12].lstrip()[:1] in STAMPS else None) is not None:
             close(s)
             start = e + 1
             locators.append((start, clock(stamp.group("stamp"))))
         else:
             if start is None:
                 start = s
-            leading = LEADING_STAMP.match(line)
+            leading = LEADING_STAMP.match(line) if line[:4].lstrip()[:1] in "[(" else None
             if leading:
                 locators.append((s, clock(leading.group("stamp"))))
     close(len(text))
