@@ -33,7 +33,7 @@ def home_dir(home: str | Path | None = None) -> Path:
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG.match(slug or ""):
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):  # "zed\n" matches ^...$ with .match
         raise SosieError(
             f"invalid persona name {slug!r}: use 1-64 lowercase letters, digits, '-' or '_' "
             "(e.g. 'ada')"

@@ -174,7 +174,8 @@ def test_oversized_bodies_are_refused_with_or_without_a_length(served):
         for i in range(0, len(big), 8192):
             yield big[i : i + 8192].encode()
 
-    refused = httpx.post(served.url + "/v1/chat/completions", content=chunks())
+    refused = httpx.post(served.url + "/v1/chat/completions", content=chunks(),
+                         headers={"content-type": "application/json"})
     assert refused.status_code == 413 and "bytes" in refused.json()["error"]["message"]
 
 

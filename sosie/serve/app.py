@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -573,6 +574,13 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
         with h.lock:
             return quiz_summary(h.persona, quiz_id)
 
+    # The Guard answers 415 to a POST without a JSON Content-Type (even an empty one): say so
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "POST" in route.methods:
+            route.responses.setdefault(415, {
+                "model": ErrorBody,
+                "description": "Content-Type is not application/json (required on every POST, "
+                "even without a body: a cross-site page cannot send it)"})
     return Guard(app, settings.token, is_loopback(settings.host) and not settings.token,
                  settings.max_body_bytes)
 

@@ -32,7 +32,7 @@ class ModelId:
     @classmethod
     def parse(cls, model: str) -> ModelId | None:
         """``sosie/ada``, ``sosie/ada:quote`` or plain ``ada``; None when it is none of these."""
-        found = MODEL_ID.match(model.strip())
+        found = MODEL_ID.fullmatch(model.strip())
         return cls(found.group(1), found.group(2)) if found else None
 
     def __str__(self) -> str:

@@ -7,15 +7,42 @@ the OpenAPI spec included, is served without the check.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 from urllib.parse import parse_qs, urlencode
 
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOOPBACK_NAMES = {"localhost"}
 COOKIE = "sosie_token"
+# Bodies of POSTs to the APIs must say they are JSON: a cross-site page can send text/plain,
+# a form or no body at all without a CORS preflight, but never application/json.
+JSON_PREFIXES = ("/api/", "/v1/")
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    """``localhost``, any address in 127.0.0.0/8, ``::1`` (bracketed or not) and IPv4-mapped
+    loopback: one rule for the bind address and the Host header alike."""
+    name = host.strip().lower().rstrip(".")
+    if name in LOOPBACK_NAMES:
+        return True
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def local_path(path: str) -> str:
+    """A redirect target on this server: ``//evil.example/`` (or ``/\\evil``) would leave it."""
+    return "/" + path.lstrip("/\\")
 
 
 def _host_name(header: str) -> str:
@@ -48,7 +75,7 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.loopback_only and _host_name(headers.get("host", "")) not in LOOPBACK_NAMES:
+        if self.loopback_only and not is_loopback(_host_name(headers.get("host", ""))):
             return await _error(send, 421, "this server answers only to localhost (Host header refused)")
         if self.token:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -66,6 +93,10 @@ class Guard:
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
             return await _error(send, 413, f"request body over {self.max_body_bytes} bytes")
+        if (scope["method"] in BODY_METHODS and scope["path"].startswith(JSON_PREFIXES)
+                and not is_json(headers.get("content-type", ""))):
+            return await _error(send, 415, "send the request body as JSON "
+                                "(Content-Type: application/json)")
         return await self._capped(scope, receive, send)
 
     def _authorised(self, headers: dict[str, str]) -> bool:
@@ -102,6 +133,7 @@ class Guard:
                 return  # the 413 is already out; what the app tries to say after it is dropped
             if message["type"] == "http.response.start":
                 started = True
+                message = _same_site_location(message)
             await send(message)
 
         await self.app(scope, counting_receive, guarded_send)
@@ -115,9 +147,19 @@ async def _error(send, status: int, message: str, headers: dict[str, str] | None
     await send({"type": "http.response.body", "body": body.encode()})
 
 
+def _same_site_location(message: dict) -> dict:
+    """No response of this server sends a browser to another site (``Location: //evil``)."""
+    headers = []
+    for name, value in message.get("headers", []):
+        if name.lower() == b"location" and value.startswith((b"//", b"/\\")):
+            value = local_path(value.decode("latin-1")).encode("latin-1")
+        headers.append((name, value))
+    return {**message, "headers": headers}
+
+
 async def _redirect_with_cookie(send, scope, query: dict, token: str) -> None:
     rest = {k: v for k, v in query.items() if k != "token"}
-    location = scope["path"] + (("?" + urlencode(rest, doseq=True)) if rest else "")
+    location = local_path(scope["path"]) + (("?" + urlencode(rest, doseq=True)) if rest else "")
     cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
     await send({"type": "http.response.start", "status": 303,
                 "headers": [(b"location", location.encode()), (b"set-cookie", cookie.encode())]})
