@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -48,6 +49,13 @@ BaseUrlOpt = Annotated[
 SupportOpt = Annotated[
     bool, typer.Option("--show-support", help="Tag each sentence verbatim, supported or extrapolated.")
 ]
+
+
+@app.callback()
+def private_files() -> None:
+    # Runs before every command. Everything a command writes (workspaces, transcripts, reports,
+    # exports) is the user's alone: folders 0700, files 0600; a person's words are private.
+    os.umask(0o077)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -179,6 +187,12 @@ def warn_if_stale(persona: Persona) -> None:
     if status["built"] and status["stale"]:
         err.print(
             f"warning: files changed since the last build; run: sosie build {persona.slug}",
+            markup=False,
+        )
+    elif status["built"] and status.get("profile_stale"):
+        err.print(
+            "warning: the style profile is not from the corpus the index was built from (a build "
+            f"was interrupted after the index switch?); run: sosie build {persona.slug}",
             markup=False,
         )
 
@@ -433,6 +447,7 @@ def profile(
 ) -> None:
     """Show the persona's style profile (measured at build time from the person's words)."""
     persona = Persona.open(slug, home)
+    warn_if_stale(persona)
     data = persona.profile()
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
@@ -560,6 +575,7 @@ def list_personas(home: Home = None) -> None:
             stats = persona.store.stats()
             status = persona.index_status()
             state = "stale" if status.get("stale") else ("built" if status["built"] else "not built")
+            state = "profile-stale" if status.get("profile_stale") and state == "built" else state
             table.add_row(slug, persona.config.name, str(stats["sources"]), str(stats["passages"]),
                           str(stats["qa_pairs"]), str(stats["subject_words"]), state)
     out.print(table)

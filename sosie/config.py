@@ -182,4 +182,5 @@ def save_config(workspace: Path, config: PersonaConfig) -> None:
     card = workspace / "persona.toml"
     tmp = card.with_suffix(".toml.tmp")
     tmp.write_text(config.to_toml(), encoding="utf-8")
+    tmp.chmod(0o600)  # the card holds consent notes and provenance: its owner's alone
     os.replace(tmp, card)

@@ -50,7 +50,10 @@ class Persona:
             if exist_ok:
                 return cls.open(slug, home)
             raise SosieError(f"persona {slug!r} already exists at {workspace}")
-        workspace.mkdir(parents=True, exist_ok=True)
+        if not workspace.parent.exists():
+            workspace.parent.mkdir(mode=0o700, parents=True)  # a new home: only its owner reads it
+        workspace.mkdir(mode=0o700, exist_ok=True)
+        workspace.chmod(0o700)  # a person's words and interviews are private, whatever the umask
         save_config(workspace, config)
         persona = cls(workspace, config)
         _ = persona.store  # creates sosie.db with its schema
@@ -117,10 +120,12 @@ class Persona:
                 self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
             )
             self._index = None
-            self.write_profile()
+            self.write_profile(manifest["corpus_version"])
         return manifest
 
-    def write_profile(self) -> dict:
+    def write_profile(self, corpus_version: int | None = None) -> dict:
+        """Measure and write ``profile.json``; ``corpus_version`` is the index build's, so a
+        profile left from an older corpus (a build killed after the index switch) is noticed."""
         from sosie.profile import compute_profile
 
         db = self.store.db
@@ -128,13 +133,14 @@ class Persona:
         others = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='other' ORDER BY id")]
         profile = {
             "persona": self.slug,
-            "corpus_version": self.store.corpus_version,
+            "corpus_version": self.store.corpus_version if corpus_version is None else corpus_version,
             **compute_profile(mine, others),
         }
         path = self.workspace / "profile.json"
         tmp = path.with_suffix(".json.tmp")
         try:
             tmp.write_text(json.dumps(profile, indent=2, ensure_ascii=False))
+            tmp.chmod(0o600)
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
@@ -163,8 +169,17 @@ class Persona:
         return {
             "built": True,
             "stale": manifest["corpus_version"] != self.store.corpus_version,
+            # the profile is measured after the index switch: a build killed in between leaves
+            # the old corpus's profile (or none) beside the new index
+            "profile_stale": self._profile_version() != manifest["corpus_version"],
             **manifest,
         }
+
+    def _profile_version(self) -> int | None:
+        try:
+            return json.loads((self.workspace / "profile.json").read_text(encoding="utf-8"))["corpus_version"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     @contextmanager
     def holding_out(self, source_paths: Iterable[str]) -> Iterator[None]:

@@ -30,6 +30,8 @@ class StubServer:
         self.reply = reply
         self.delay = delay
         self.requests: list[dict] = []
+        self.pieces_sent = 0  # streamed pieces written before the client hung up, if it did
+        self.hung_up = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,16 +57,20 @@ class StubServer:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for piece in re.findall(r"\S+\s*", text):
-                    chunk = {
-                        "id": "stub", "object": "chat.completion.chunk", "created": 0,
-                        "model": body["model"],
-                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
-                    }
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                    self.wfile.flush()
-                    time.sleep(stub.delay)
-                self.wfile.write(b"data: [DONE]\n\n")
+                try:
+                    for piece in re.findall(r"\S+\s*", text):
+                        chunk = {
+                            "id": "stub", "object": "chat.completion.chunk", "created": 0,
+                            "model": body["model"],
+                            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                        }
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                        stub.pieces_sent += 1
+                        time.sleep(stub.delay)
+                    self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):  # the client closed the stream
+                    stub.hung_up.set()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"

@@ -192,3 +192,30 @@ def test_an_interview_carries_its_history_into_the_next_prompt(rowan, stub):
     assert first.text in contents  # the double's earlier answer, as an assistant turn
     transcript = rowan.transcript(session.id, "md")
     assert "Support, sentence by sentence: verbatim, extrapolated." in transcript
+
+
+@pytest.mark.slow
+def test_a_cancelled_generation_stops_the_bundled_model(smollm2):
+    """What a client hanging up does (issue 20, item 6): ``on_token`` raises, and the model's
+    generation thread stops at its next token instead of writing all its tokens."""
+    import threading
+    import time
+
+    from sosie.config import GenerativeSettings
+    from sosie.engines.backends import GenerationCancelled, generate
+
+    settings = GenerativeSettings(max_new_tokens=400, temperature=0.0)
+    seen: list[str] = []
+
+    def hang_up(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == 3:
+            raise GenerationCancelled("the client went away")
+
+    started = time.monotonic()
+    with pytest.raises(GenerationCancelled):
+        generate(smollm2, [{"role": "user", "content": "Write a very long story about trains."}],
+                 settings, hang_up)
+    assert time.monotonic() - started < 15  # 400 tokens would take ~30 s on these 2 cores
+    # the model's own thread has ended: it is not writing the other ~400 tokens in the background
+    assert not [t for t in threading.enumerate() if t.name == "sosie-generate" and t.is_alive()]

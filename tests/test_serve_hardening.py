@@ -113,3 +113,82 @@ def test_a_slug_with_a_trailing_newline_is_refused(home):
     result = run_cli("new", "zed\n", "--name", "Zed", home=home)
     assert result.returncode == 1 and "invalid persona name" in result.stderr
     assert not home.exists() or not any(home.iterdir())
+
+
+ZEPPELINS = ("Zeppelins are the slowest and most beautiful way to cross an ocean. I have always "
+             "wanted to ride a zeppelin over the Atlantic, slowly, with a notebook.\n")
+
+
+@pytest.mark.slow
+def test_the_server_flags_a_stale_index_and_picks_up_a_new_build(small, tmp_path):
+    from conftest import run_cli
+    from live_server import LiveServer
+
+    from sosie.serve import create_app
+
+    small.add(small.corpus_dir)
+    small.build()
+    home = small.workspace.parent
+    with LiveServer(create_app([small])) as server:
+        api = server.url + "/api/personas/small"
+        assert httpx.get(api).json()["index"]["stale"] is False
+        sid = httpx.post(api + "/sessions", json={}).json()["id"]
+
+        def ask(question: str) -> dict:
+            response = httpx.post(f"{api}/sessions/{sid}/ask", json={"question": question}, timeout=60)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        note = tmp_path / "2020-01-01-zeppelins.md"
+        note.write_text(ZEPPELINS)
+        assert run_cli("add", "small", str(note), home=home).returncode == 0  # another process
+        card = httpx.get(api).json()
+        assert card["index"]["stale"] is True  # flagged like the CLI's warning
+        before = ask("What do you think of zeppelins?")
+        assert before["index"]["stale"] is True
+        assert not any(c["source"].endswith("zeppelins.md") for c in before["answer"]["citations"])
+
+        assert run_cli("build", "small", home=home).returncode == 0  # another process again
+        after = ask("What do you think of zeppelins?")
+        assert after["index"]["stale"] is False and after["index"]["profile_stale"] is False
+        assert after["index"]["corpus_version"] > card["index"]["corpus_version"]
+        assert any(c["source"].endswith("zeppelins.md") for c in after["answer"]["citations"])
+
+
+@pytest.mark.slow
+def test_a_client_that_disconnects_mid_stream_stops_the_generation(demo_home):
+    import time
+
+    from live_server import LiveServer
+    from openai_stub import StubServer
+
+    from sosie import Persona
+    from sosie.serve import ServeSettings, create_app
+
+    words = 80
+
+    def long_reply(messages: list[dict]) -> str:
+        return " ".join(f"word{i}" for i in range(words)) + "."
+
+    with StubServer(long_reply, delay=0.1) as model:  # 8 s to write the whole reply
+        persona = Persona.open("rowan", demo_home)
+        options = {"backend": "openai", "model": "stub", "base_url": model.base_url}
+        with LiveServer(create_app([persona], ServeSettings(engine_options=options))) as server:
+            sessions = server.url + "/api/personas/rowan/sessions"
+            sid = httpx.post(sessions, json={"engine": "generative"}).json()["id"]
+            with httpx.Client(timeout=30) as http:
+                with http.stream("POST", f"{sessions}/{sid}/ask",
+                                 json={"question": "What do you think about trains?", "stream": True}) as r:
+                    for line in r.iter_lines():
+                        if line.startswith("event: token"):
+                            break  # one draft token seen: hang up
+            assert model.hung_up.wait(5), "the model's stream was never closed"
+            sent = model.pieces_sent
+            time.sleep(1.0)
+            assert model.pieces_sent == sent < words  # generation stopped, and stays stopped
+            started = time.monotonic()  # the persona is free at once for the next question
+            other = httpx.post(sessions, json={"engine": "quote"}).json()["id"]
+            quick = httpx.post(f"{sessions}/{other}/ask", json={"question": "Why trains?"}, timeout=30)
+            assert quick.status_code == 200 and time.monotonic() - started < 5
+            assert httpx.get(f"{sessions}/{sid}").json()["exchanges"] == []  # nothing half-stored
+        persona.close()

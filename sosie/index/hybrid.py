@@ -113,7 +113,7 @@ def build_index(
 ) -> dict:
     """Index every stored passage (one copy of near-duplicates) and past question."""
     started = time.perf_counter()
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     live = _live_or_none(root)
     _sweep(root, live.name if live else None)  # leftovers of killed builds
     corpus_version = store.corpus_version

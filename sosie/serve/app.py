@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sosie import __version__
 from sosie.config import SLUG
+from sosie.engines.backends import GenerationCancelled
 from sosie.engines.base import Answer, engine_available, engine_names
 from sosie.errors import SosieError, UnknownPersona
 from sosie.interview import InterviewSession, transcript
@@ -86,6 +87,30 @@ class PersonaHost:
         # Live sessions, so a turn need not re-read its interview; each is checked against the
         # stored count of exchanges first, so one written elsewhere is simply read again.
         self.live: OrderedDict[int, InterviewSession] = OrderedDict()
+        self._seen: tuple[str, int] | None = None  # (index build, corpus version) last logged
+
+    def index_state(self) -> dict:
+        """The index as of now, checked before every answer (lock held). ``Persona.index``
+        reloads when ``index/CURRENT`` changed, so a ``sosie build`` run elsewhere is picked up
+        at the next request; a corpus changed by ``sosie add`` since the build is logged once
+        and flagged (``stale``) in the persona card and in every answer, like the CLI's warning."""
+        status = self.persona.index_status()
+        state = {
+            "built_at": status.get("built_at"),
+            "corpus_version": status.get("corpus_version"),
+            "stale": bool(status.get("stale")),
+            "profile_stale": bool(status.get("profile_stale")),
+        }
+        seen = (str(self.persona.index.build.name), self.persona.store.corpus_version)
+        if seen != self._seen:
+            if self._seen is not None and seen[0] != self._seen[0]:
+                log.warning("persona %s: a new index build (%s) is live; answering from it",
+                            self.persona.slug, seen[0])
+            if state["stale"]:
+                log.warning("persona %s: files changed since the last build; run: sosie build %s",
+                            self.persona.slug, self.persona.slug)
+            self._seen = seen
+        return state
 
     @property
     def engines(self) -> list[str]:
@@ -127,6 +152,7 @@ class PersonaHost:
             "models": [str(chat.ModelId(config.slug, None))]
             + [str(chat.ModelId(config.slug, e)) for e in self.engines],
             "corpus": {k: stats[k] for k in ("sources", "passages", "subject_words", "qa_pairs")},
+            "index": self.index_state(),
         }
 
 
@@ -302,7 +328,8 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
     def models() -> dict:
         data = []
         for h in hosts.values():
-            card = h.card()
+            with h.lock:  # the card reads the persona's database
+                card = h.card()
             for model in card["models"]:
                 data.append({
                     "id": model, "object": "model", "created": 0, "owned_by": "sosie",
@@ -340,12 +367,13 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
                 400, f"messages: the question is over {settings.max_question_chars} characters")
         completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
 
-        def work(on_token=None) -> tuple[Answer, int, int]:
+        def work(on_token=None) -> tuple[Answer, int, int, dict]:
             with h.lock:
-                return chat_turn(h, model, turns, request.session)
+                state = h.index_state()
+                return (*chat_turn(h, model, turns, request.session, on_token), state)
 
         if not request.stream:
-            answer, interview_id, exchange = await asyncio.to_thread(work)
+            answer, interview_id, exchange, state = await asyncio.to_thread(work)
             content = chat.render(answer)
             return {
                 "id": completion_id, "object": "chat.completion", "created": int(time.time()),
@@ -358,7 +386,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
                     "total_tokens": sum(chat.estimate_tokens(t) for _, t in turns)
                     + chat.estimate_tokens(content),
                 },
-                "sosie": chat.sosie_field(answer, interview_id, exchange),
+                "sosie": chat.sosie_field(answer, interview_id, exchange) | {"index": state},
             }
 
         def chunk(delta: dict, finish: str | None = None, extra: dict | None = None) -> str:
@@ -376,10 +404,11 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
                     yield f"data: {json.dumps({'error': {'message': value, 'type': 'server_error'}})}\n\n"
                     return
                 if kind == "done":
-                    answer, interview_id, exchange = value
+                    answer, interview_id, exchange, state = value
                     for piece in word_pieces(chat.render(answer)):
                         yield chunk({"content": piece})
-                    yield chunk({}, "stop", {"sosie": chat.sosie_field(answer, interview_id, exchange)})
+                    yield chunk({}, "stop", {"sosie": chat.sosie_field(answer, interview_id, exchange)
+                                             | {"index": state}})
                     yield "data: [DONE]\n\n"
                     return
                 if kind == "wait":
@@ -387,7 +416,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None):
+    def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None, on_token=None):
         persona = h.persona
         question, prior = turns[-1][1], turns[:-1]
         engine = model.engine or persona.config.default_engine
@@ -406,7 +435,7 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
         def key(answer: Answer) -> str:
             return chat.thread_key([*prior, ("user", question), ("assistant", chat.render(answer))])
 
-        answer = session.ask(question, thread_key=key)
+        answer = session.ask(question, on_token=on_token, thread_key=key)
         h.keep(session)
         return answer, session.id, session.exchanges
 
@@ -510,9 +539,11 @@ def create_app(personas: list[Persona], settings: ServeSettings | None = None) -
 
         def work(on_token=None) -> dict:
             with h.lock:
+                state = h.index_state()
                 session = h.session(session_id)
                 answer = session.ask(body.question, on_token=on_token)
-            return {"interview": session_id, "exchange": session.exchanges, "answer": answer.to_dict()}
+            return {"interview": session_id, "exchange": session.exchanges, "answer": answer.to_dict(),
+                    "index": state}
 
         if not body.stream:
             return await asyncio.to_thread(work)
@@ -591,11 +622,15 @@ async def run_in_worker(
 ) -> AsyncIterator[tuple[str, Any]]:
     """Run ``work`` on a thread; yield ("token", text)*, then ("done", result) or ("error", msg).
 
-    The work is not cancelled when the client goes away: a question that was asked is answered
-    and stored, so the transcript never misses a turn the double gave.
+    When the client goes away mid-stream, Starlette cancels the response and this generator with
+    it; the ``finally`` below then tells the worker, whose next token raises
+    :class:`GenerationCancelled`: the model stops (or its server's stream is closed), the
+    unfinished turn is not stored, and the persona's lock is free for the next question. Work
+    that streams no tokens (the quote engine) is quick and finishes, stored as usual.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
+    gone = threading.Event()
 
     def put(item: tuple[str, Any]) -> None:
         try:
@@ -603,9 +638,17 @@ async def run_in_worker(
         except RuntimeError:  # the event loop has closed: the server is stopping
             pass
 
+    def on_token(text: str) -> None:
+        if gone.is_set():
+            raise GenerationCancelled("the client went away")
+        if with_tokens:
+            put(("token", text))
+
     def run() -> None:
         try:
-            put(("done", work(on_token=(lambda t: put(("token", t))) if with_tokens else None)))
+            put(("done", work(on_token=on_token)))
+        except GenerationCancelled:
+            log.info("generation stopped: the client disconnected")
         except (SosieError, HTTPException) as exc:
             put(("error", str(getattr(exc, "detail", exc))))
         except Exception as exc:  # noqa: BLE001 - reported to the client, logged here
@@ -613,15 +656,18 @@ async def run_in_worker(
             put(("error", f"internal error: {type(exc).__name__}"))
 
     threading.Thread(target=run, daemon=True, name="sosie-answer").start()
-    while True:
-        try:
-            item = await asyncio.wait_for(queue.get(), timeout=keepalive_s)
-        except TimeoutError:
-            yield ("wait", None)
-            continue
-        yield item
-        if item[0] != "token":
-            return
+    try:
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=keepalive_s)
+            except TimeoutError:
+                yield ("wait", None)
+                continue
+            yield item
+            if item[0] != "token":
+                return
+    finally:
+        gone.set()  # finished, or cancelled because the client disconnected
 
 
 def word_pieces(text: str, words: int = 4) -> list[str]:

@@ -31,6 +31,12 @@ BACKENDS = {
 }
 
 
+class GenerationCancelled(Exception):
+    """Raised by an ``on_token`` callback to stop a generation nobody is waiting for (a client
+    that went away); each backend stops its model or closes its stream when its generator is
+    closed, so the work and the persona's lock are given back at the next token."""
+
+
 @dataclass
 class GenerationOptions:
     max_new_tokens: int = 160
@@ -95,8 +101,14 @@ def generate(backend: Backend, messages: list[dict], settings: GenerativeSetting
 
     pieces = []
     # every backend (transformers, llama.cpp, an OpenAI server) gets its messages through here
-    for piece in backend.stream(neutralise_messages(messages), options):
-        pieces.append(piece)
-        if on_token:
-            on_token(piece)
+    stream = backend.stream(neutralise_messages(messages), options)
+    try:
+        for piece in stream:
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)  # may raise GenerationCancelled
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # stops the model (or the server's stream) now, not when garbage-collected
     return "".join(pieces)

@@ -113,7 +113,16 @@ class TransformersBackend:
 
     def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]:
         import torch
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        stop = threading.Event()
+
+        class StopWhenAsked(StoppingCriteria):
+            """Ends generation at the next token once the consumer has stopped reading."""
+
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool,
+                                  device=input_ids.device)
 
         prompt = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self.model.device)
@@ -128,6 +137,7 @@ class TransformersBackend:
             do_sample=sample,
             pad_token_id=self.tokenizer.eos_token_id,
             repetition_penalty=1.1,
+            stopping_criteria=StoppingCriteriaList([StopWhenAsked()]),
         )
         if sample:
             kwargs.update(temperature=options.temperature, top_p=options.top_p)
@@ -141,9 +151,12 @@ class TransformersBackend:
                 errors.append(exc)
                 streamer.end()
 
-        worker = threading.Thread(target=generate, daemon=True)
+        worker = threading.Thread(target=generate, daemon=True, name="sosie-generate")
         worker.start()
-        yield from streamer
-        worker.join()
+        try:
+            yield from streamer
+        finally:
+            stop.set()  # a consumer that stopped early (a client gone) stops the model too
+            worker.join()
         if errors:
             raise SosieError(f"generation failed: {errors[0]}") from errors[0]

@@ -34,7 +34,10 @@ class LlamaCppBackend:
             messages=messages, stream=True, max_tokens=options.max_new_tokens,
             temperature=options.temperature, top_p=options.top_p, seed=options.seed,
         )
-        for chunk in chunks:
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
+        try:
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+        finally:
+            chunks.close()  # llama.cpp generates lazily: closing stops it at once

@@ -46,8 +46,11 @@ class OpenAIBackend:
                 max_tokens=options.max_new_tokens, temperature=options.temperature,
                 top_p=options.top_p, seed=options.seed,
             )
-            for chunk in chunks:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            try:
+                for chunk in chunks:
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+            finally:
+                chunks.close()  # a consumer that stopped early closes the server's stream
         except self._errors as exc:
             raise SosieError(f"the OpenAI-compatible server failed: {exc}") from exc
