@@ -176,7 +176,8 @@ def print_answer(
             out.print(f"{item['sentence']} {cited}", markup=False)
     for c in answer.citations:
         out.print(
-            f"  [{c.n}] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'} · {c.position}",
+            f"  [{c.n}] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'} · {c.position}"
+            + (f" · {c.link}" if c.link else ""),
             markup=False,
             highlight=False,
         )
@@ -244,9 +245,25 @@ def add(
         str | None,
         typer.Option("--licence", help="Licence of these sources, e.g. CC-BY-4.0 (front matter wins)."),
     ] = None,
+    speaker: Annotated[
+        list[str], typer.Option("--speaker", help="Who a transcript label is, LABEL=Name, e.g. "
+                                "'SPEAKER_01=Ada Example' (repeatable; remembered per source).")
+    ] = [],  # noqa: B006
+    single_speaker: Annotated[
+        bool, typer.Option("--single-speaker", help="Read the files as one voice, labels and all.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show each file's format and speakers; store nothing.")
+    ] = False,
     home: Home = None,
 ) -> None:
     """Ingest files and folders: the subject's words become passages, the others' become questions."""
+    speakers = {}
+    for pair in speaker:
+        label, sep, name = pair.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            fail(f"--speaker {pair!r}: expected LABEL=Name, e.g. --speaker 'SPEAKER_01=Ada Example'")
+        speakers[label.strip()] = name.strip()
     persona = Persona.open(slug, home)
     with Progress(
         TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
@@ -254,18 +271,37 @@ def add(
     ) as progress:
         task = progress.add_task("reading", total=None)
         report = persona.add(
-            *paths, globs=glob, licence=licence,
+            *paths, globs=glob, licence=licence, speakers=speakers, single_speaker=single_speaker,
+            dry_run=dry_run,
             on_file=lambda name: progress.update(task, description=f"reading {escape(Path(name).name)}"),
         )
+    if dry_run:
+        print_previews(report.previews, persona.config.name)
     for path, why in report.skipped:
         err.print(f"skipped: {shown_path(path)}: {why}", markup=False)
     for _, message in report.failed:
         err.print(f"error: {message}", markup=False)
-    out.print(report.summary(), markup=False)
+    if dry_run:
+        out.print(f"dry run: {len(report.previews)} readable, {len(report.failed)} failed; nothing stored",
+                  markup=False)
+    else:
+        out.print(report.summary(), markup=False)
     if report.added or report.replaced:
         out.print(f"Next: sosie build {slug}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def print_previews(previews: list[dict], subject: str) -> None:
+    """``sosie add --dry-run``: per file, the convention and who says how much."""
+    for preview in previews:
+        out.print(f"{shown_path(preview['path'])}: {preview['kind']}, {preview['convention']}, "
+                  f"{preview['date'] or 'undated'}", markup=False)
+        table = Table("speaker", "turns", "words", "taken as", box=None, show_header=True, pad_edge=False)
+        for name, row in preview["speakers"].items():
+            table.add_row(escape(name), str(row["turns"]), f"{row['words']:,}",
+                          f"the subject ({escape(subject)})" if row["role"] == "subject" else "someone else")
+        out.print(table)
 
 
 @app.command()
@@ -273,12 +309,32 @@ def add(
 def corpus(
     slug: Slug,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    speakers: Annotated[
+        bool, typer.Option("--speakers", help="Every speaker label per source, with who was the subject.")
+    ] = False,
     home: Home = None,
 ) -> None:
     """What the persona knows: words and passages by source, speaker role and year."""
     from sosie.corpus.summary import corpus_summary
 
     persona = Persona.open(slug, home)
+    if speakers:
+        rows = persona.store.speakers_by_source()
+        if as_json:
+            out.print_json(json.dumps(rows, ensure_ascii=False))
+            return
+        table = Table("source", "read as", "speaker", "turns", "words", "taken as",
+                      title="Speakers by source")
+        previous = None
+        for row in rows:
+            first = row["path"] != previous  # name each source once, on its first speaker's row
+            previous = row["path"]
+            table.add_row(escape(shown_path(row["path"])) if first else "",
+                          escape(row["convention"] or row["kind"]) if first else "",
+                          escape(row["speaker"]), str(row["turns"]), f"{row['words']:,}",
+                          "the subject" if row["role"] == "subject" else "someone else")
+        out.print(table)
+        return
     summary = corpus_summary(persona.store)
     if as_json:
         out.print_json(json.dumps(summary, ensure_ascii=False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,11 +102,15 @@ class Persona:
 
     def add(
         self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = (),
-        licence: str | None = None,
+        licence: str | None = None, speakers: Mapping[str, str] | None = None, single_speaker: bool = False,
+        dry_run: bool = False,
     ) -> IngestReport:
         """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give;
-        ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none."""
-        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence)
+        ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none;
+        ``speakers`` maps transcript labels to people (``{"SPEAKER_01": "Ada Example"}``),
+        ``single_speaker`` reads the files as one voice, ``dry_run`` stores nothing."""
+        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence,
+                      speakers=speakers, single_speaker=single_speaker, dry_run=dry_run)
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``).
