@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/speakers.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/faults.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sosie tests bench
