@@ -1,24 +1,37 @@
 """The persona card: ``persona.toml``, a small readable file beside ``sosie.db``.
 
+Every setting is a dataclass field whose metadata carries its help text, so the settings are
+one table of (table, name, type, default, help) -- :func:`settings_table` -- that the ``sosie``
+flags, the README check and the validation of ``persona.toml`` all read.
+
 >>> PersonaConfig(slug="ada", name="Ada Example").disclosure
 'Simulated Ada Example — built from their recorded words; not the real person.'
+>>> [s.key for s in settings_table() if s.table == "quote"][:2]
+['quote.min_similarity', 'quote.question_match']
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import tomli_w
 
 from sosie.errors import SosieError, UnknownPersona
+from sosie.files import atomic_write
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CONSENT_VALUES = ("self", "granted", "public-record", "none")
 PRONOUNS = {"her": "her", "his": "his", "their": "their", "she": "her", "he": "his", "they": "their"}
+TABLES = ("quote", "generative", "train")  # the [tables] of persona.toml that hold engine settings
 
 
 def home_dir(home: str | Path | None = None) -> Path:
@@ -41,69 +54,107 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def setting(
+    default: Any = MISSING, *, help: str, factory: Callable[[], Any] | None = None,
+    flag: str = "", flag_help: str = "", key: str = "",
+) -> Any:
+    """A settings field: its default and help, and optionally the ``sosie`` flag that overrides it
+    (``flag``, with its own short ``flag_help``) and its key in ``persona.toml`` when that is not
+    the field's name (``key="consent.status"``)."""
+    metadata = {"help": help, "flag": flag, "flag_help": flag_help, "key": key}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class QuoteSettings:
-    """Knobs of the quote engine; every field is documented in the README's settings table."""
+    """Knobs of the quote engine (``[quote]`` in ``persona.toml``)."""
 
-    min_similarity: float = 0.25  # cosine below which a passage is "not about this question"
-    question_match: float = 0.62  # cosine at which a past question counts as the same question
-    max_passages: int = 3  # passages quoted in one answer
-    max_words: int = 90  # soft cap on the composed answer
-    mmr_lambda: float = 0.7  # relevance vs novelty when picking passages
+    min_similarity: float = setting(
+        0.25, help="cosine below which a passage is not about the question (raise it to abstain more)")
+    question_match: float = setting(
+        0.62, help="cosine at which a past question counts as the same question")
+    max_passages: int = setting(3, help="passages quoted in one answer")
+    max_words: int = setting(90, help="soft cap on the answer's length")
+    mmr_lambda: float = setting(0.7, help="relevance vs novelty when picking passages")
 
 
 @dataclass
 class GenerativeSettings:
-    """The generative engine and its backend; every field is in the README's settings table."""
+    """The generative engine and its backend (``[generative]`` in ``persona.toml``)."""
 
-    backend: str = "transformers"  # transformers | llamacpp | openai
-    model: str = ""  # a path, folder or model name; "" = the bundled SmolLM2-135M-Instruct
-    base_url: str = ""  # the openai backend's server, e.g. http://127.0.0.1:11434/v1
-    max_new_tokens: int = 160
-    temperature: float = 0.7
-    top_p: float = 0.9
-    seed: int = 0
-    context_tokens: int = 2048  # prompt + answer budget; older interview turns are dropped to fit
-    sources: int = 4  # passages numbered in the prompt
-    few_shot: int = 2  # real question/answer pairs shown as examples
-    supported_similarity: float = 0.55  # cosine to a source at which a sentence counts as supported
+    backend: str = setting(
+        "transformers", help="`transformers`, `llamacpp` or `openai`",
+        flag="--backend", flag_help="Generative backend: transformers, llamacpp or openai.")
+    model: str = setting(
+        "", help="model path, folder or name; empty = the bundled SmolLM2",
+        flag="--model", flag_help="Model path, folder or name (default: the bundled SmolLM2).")
+    base_url: str = setting(
+        "", help="the `openai` backend's server",
+        flag="--base-url", flag_help="OpenAI-compatible server for --backend openai.")
+    max_new_tokens: int = setting(160, help="answer length cap, in tokens")
+    temperature: float = setting(0.7, help="sampling temperature (0 = greedy)")
+    top_p: float = setting(0.9, help="nucleus sampling")
+    seed: int = setting(0, help="sampling seed: the same question gives the same answer")
+    context_tokens: int = setting(
+        2048, help="prompt + answer budget; older interview turns are dropped to fit")
+    sources: int = setting(4, help="passages numbered in the prompt")
+    few_shot: int = setting(2, help="real question/answer pairs shown as examples")
+    supported_similarity: float = setting(
+        0.55, help="cosine to a source at which a sentence counts as supported")
 
 
 @dataclass
 class TrainSettings:
-    """LoRA fine-tuning (``sosie train``); every field is in the README's settings table."""
+    """LoRA fine-tuning (``sosie train``, ``[train]`` in ``persona.toml``); the fields with a
+    ``flag`` are also ``sosie train`` options."""
 
-    base_model: str = ""  # "" = the bundled SmolLM2-135M-Instruct; or a local HF folder / hub id
-    rank: int = 8  # LoRA rank r
-    alpha: int = 16  # LoRA alpha (scale = alpha / rank)
-    dropout: float = 0.05
-    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
-    learning_rate: float = 2e-4
-    epochs: float = 2.0
-    max_steps: int = 0  # > 0 overrides epochs
-    batch_size: int = 4
-    gradient_accumulation: int = 1
-    max_length: int = 512  # tokens per example; longer ones are cut
-    include_text: bool = True  # monologue passages as plain-text (continued pre-training) examples
-    max_turns: int = 3  # consecutive question/answer exchanges kept together as one conversation
-    eval_every: int = 50  # steps between held-out eval losses (and checkpoints)
-    seed: int = 0
+    base_model: str = setting(
+        "", help="base model for `sosie train`; empty = the bundled SmolLM2-135M-Instruct; or a local "
+        "HF folder / hub id", flag="--base-model", flag_help="Local HF folder or hub id (default: bundled).")
+    rank: int = setting(8, help="LoRA rank", flag="--rank", flag_help="LoRA rank.")
+    alpha: int = setting(16, help="LoRA alpha; the update is scaled by alpha / rank",
+                         flag="--alpha", flag_help="LoRA alpha.")
+    dropout: float = setting(0.05, help="LoRA dropout")
+    target_modules: list[str] = setting(
+        factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"], help="the layers that get LoRA weights")
+    learning_rate: float = setting(2e-4, help="peak learning rate, linear decay",
+                                   flag="--lr", flag_help="Learning rate.")
+    epochs: float = setting(2.0, help="passes over the training examples",
+                            flag="--epochs", flag_help="Passes over the data.")
+    max_steps: int = setting(0, help="when > 0, stop after this many steps instead",
+                             flag="--max-steps", flag_help="Stop after N steps.")
+    batch_size: int = setting(4, help="examples per device per step",
+                              flag="--batch-size", flag_help="Examples per step.")
+    gradient_accumulation: int = setting(1, help="steps whose gradients are summed before an update")
+    max_length: int = setting(512, help="tokens per example; longer ones are cut",
+                              flag="--max-length", flag_help="Tokens per example.")
+    include_text: bool = setting(True, help="train on monologue passages as plain text too")
+    max_turns: int = setting(3, help="consecutive real exchanges kept together as one conversation")
+    eval_every: int = setting(50, help="steps between held-out eval losses and checkpoints",
+                              flag="--eval-every", flag_help="Steps between evals.")
+    seed: int = setting(0, help="the seed of LoRA's initialisation, the data order and dropout",
+                        flag="--seed", flag_help="Random seed.")
 
 
 @dataclass
 class PersonaConfig:
-    slug: str
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    description: str = ""
-    pronoun: str = "their"
-    disclosure: str = ""
-    default_engine: str = "quote"
-    consent: str = "none"
-    consent_note: str = ""
-    provenance_note: str = ""
-    fictional: bool = False
-    near_duplicate_jaccard: float = 0.8  # passages this alike are indexed once (1.0: exact only)
+    slug: str  # the workspace folder's name; written to persona.toml, not a setting to edit
+    name: str = setting(help="the subject's name")
+    aliases: list[str] = setting(factory=list, help="other names; they also match transcript labels")
+    description: str = setting("", help="who the person is, one or two sentences")
+    pronoun: str = setting("their", help="`her`, `his` or `their`, used in the disclosure")
+    disclosure: str = setting("", help="shown with every answer; may be reworded, never removed")
+    default_engine: str = setting("quote", help="engine used when `--engine` is not given")
+    consent: str = setting("none", key="consent.status",
+                           help="`self`, `granted`, `public-record` or `none`")
+    consent_note: str = setting("", key="consent.note", help="who consented, how, when")
+    provenance_note: str = setting("", key="provenance.note", help="where the corpus came from")
+    fictional: bool = setting(False, help="true for invented subjects such as the demo's")
+    near_duplicate_jaccard: float = setting(
+        0.8, help="passages at least this alike (MinHash Jaccard of word 3-shingles) are indexed once; "
+        "`1.0` keeps all but exact copies apart")
     quote: QuoteSettings = field(default_factory=QuoteSettings)
     generative: GenerativeSettings = field(default_factory=GenerativeSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
@@ -140,16 +191,13 @@ class PersonaConfig:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SosieError(f"{where}: not valid TOML ({exc}); fix or recreate it") from exc
+        check_keys(data, where)
         data.pop("format", None)
         consent = data.pop("consent", {})
         provenance = data.pop("provenance", {})
         quote = data.pop("quote", {})
         generative = data.pop("generative", {})
         train = data.pop("train", {})
-        known = set(cls.__dataclass_fields__) - {"quote", "generative", "train", "consent", "consent_note"}
-        unknown = set(data) - known - {"provenance_note"}
-        if unknown:
-            raise SosieError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
         try:
             return cls(
                 **data,
@@ -162,6 +210,76 @@ class PersonaConfig:
             )
         except TypeError as exc:
             raise SosieError(f"{where}: {exc}") from exc
+
+
+class Setting(NamedTuple):
+    """One row of the settings table: ``table`` is "" for the top level of ``persona.toml``."""
+
+    table: str
+    name: str
+    type: Any
+    default: Any
+    help: str
+    flag: str = ""  # the sosie option that overrides it, if any
+    flag_help: str = ""
+    attr: str = ""  # the dataclass field it is stored in
+
+    @property
+    def key(self) -> str:
+        """Its dotted key in ``persona.toml``: ``quote.min_similarity``, ``consent.status``."""
+        return f"{self.table}.{self.name}" if self.table else self.name
+
+
+def _rows(cls: type, table: str) -> list[Setting]:
+    types = typing.get_type_hints(cls)
+    rows = []
+    for f in dataclasses.fields(cls):
+        if "help" not in f.metadata:
+            continue  # the slug and the nested tables
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        where, _, name = (f.metadata["key"] or f"{table}.{f.name}").rpartition(".")
+        rows.append(Setting(where, name, types[f.name], None if default is MISSING else default,
+                            f.metadata["help"], f.metadata["flag"], f.metadata["flag_help"], f.name))
+    return rows
+
+
+@functools.cache
+def settings_table() -> tuple[Setting, ...]:
+    """Every setting a user sets in ``persona.toml``, in file order:
+    ``(Setting(table='', name='name', ...), ..., Setting(table='train', name='seed', ...))``."""
+    nested = {"quote": QuoteSettings, "generative": GenerativeSettings, "train": TrainSettings}
+    rows = _rows(PersonaConfig, "")
+    return tuple(rows + [row for table, cls in nested.items() for row in _rows(cls, table)])
+
+
+def settings_of(table: str) -> dict[str, Setting]:
+    """One table's rows by field name: ``settings_of("train")["learning_rate"].flag == "--lr"``."""
+    return {row.attr: row for row in settings_table() if row.table == table and row.attr}
+
+
+def valid_keys() -> dict[str, list[str]]:
+    """The keys ``persona.toml`` may hold, by table ("" = the top level)."""
+    keys: dict[str, list[str]] = {"": ["format", "slug"]}
+    for row in settings_table():
+        keys.setdefault(row.table, []).append(row.name)
+    keys[""] += [table for table in keys if table and table not in keys[""]]
+    return keys
+
+
+def check_keys(data: dict, where: Path) -> None:
+    """An unknown key fails in one line that names it and the valid ones (a typo in a setting
+    would otherwise be silently ignored or reported as a Python TypeError)."""
+    valid = valid_keys()
+    unknown = sorted(set(data) - set(valid[""]))
+    if unknown:
+        raise SosieError(f"{where}: unknown setting(s) {', '.join(unknown)}; "
+                         f"valid: {', '.join(valid[''])}")
+    for table, keys in valid.items():
+        if table and isinstance(data.get(table), dict):
+            unknown = sorted(set(data[table]) - set(keys))
+            if unknown:
+                raise SosieError(f"{where}: unknown setting(s) {', '.join(f'{table}.{k}' for k in unknown)}; "
+                                 f"valid in [{table}]: {', '.join(keys)}")
 
 
 def workspace_path(slug: str, home: str | Path | None = None) -> Path:
@@ -179,8 +297,5 @@ def load_config(workspace: Path) -> PersonaConfig:
 
 
 def save_config(workspace: Path, config: PersonaConfig) -> None:
-    card = workspace / "persona.toml"
-    tmp = card.with_suffix(".toml.tmp")
-    tmp.write_text(config.to_toml(), encoding="utf-8")
-    tmp.chmod(0o600)  # the card holds consent notes and provenance: its owner's alone
-    os.replace(tmp, card)
+    # the card holds consent notes and provenance: its owner's alone (0600)
+    atomic_write(workspace / "persona.toml", config.to_toml(), mode=0o600)
