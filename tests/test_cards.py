@@ -10,6 +10,7 @@ import re
 import pytest
 from PIL import Image
 
+from sosie import Persona
 from sosie.errors import SosieError
 from sosie.export.cards import (
     ELISION,
@@ -201,7 +202,7 @@ def test_persona_from_card_answers_with_the_real_words(v3, home, tmp_path):
         note = persona.config.provenance_note
         assert "character card" in note and "by Sosie" in note and "Bundled with the sosie package" in note
         question, answer = parse_examples(card["data"]["mes_example"], "Rowan Adler")[1]
-        reply = persona.ask(question, engine="quote")
+        reply = Persona.open(persona.slug, home).ask(question, engine="quote")
         assert not reply.abstained and reply.citations
         assert reply.citations[0].source.endswith("from-card/card-examples.txt")
         # the top passage is that real answer: every sentence the engine quotes from it is in it

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from conftest import SOSIE, run_cli
 
-from sosie.engines.base import ENGINES, Answer, register
+from sosie import registry
+from sosie.engines.base import Answer
 from sosie.evaluate import EvalOptions, evaluate, get_split, held_out_pairs, reword
 from sosie.evaluate.quiz import new_quiz_id, quiz_items, quiz_summary, record_pick
 
@@ -124,11 +125,10 @@ def test_quiz_scores_picks_against_chance(evaluation, rowan):
 
 
 def test_an_engine_added_later_joins_by_name(rowan, tmp_path):
-    @register
     class Parrot:
         name = "parrot-test"
 
-        def __init__(self, persona, **_):
+        def __init__(self, persona):
             self.persona = persona
 
         def answer(self, question, history=(), on_token=None):
@@ -136,11 +136,12 @@ def test_an_engine_added_later_joins_by_name(rowan, tmp_path):
                           persona=self.persona.slug, engine=self.name,
                           disclosure=self.persona.config.disclosure)
 
+    registry.register("engine", "parrot-test", Parrot)
     try:
         metrics = evaluate(rowan, EvalOptions(engines=["parrot-test"], limit=3, offtopic=2,
                                               report_dir=tmp_path / "r"))
     finally:
-        ENGINES.pop("parrot-test")
+        registry.unregister("engine", "parrot-test")
     assert metrics["engines"]["parrot-test"]["offtopic_declined"]["mean"] == 0.0
     assert metrics["engines"]["parrot-test"]["grounding"]["n"] == 0
 

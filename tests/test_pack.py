@@ -21,7 +21,8 @@ import pytest
 
 import sosie
 from sosie import Persona, SosieError
-from sosie.export.pack import pack, unpack
+from sosie.export.pack import pack
+from sosie.export.pack import unpack as unpack_workspace
 from sosie.export.speech import (
     INSTALL,
     espeak_path,
@@ -31,6 +32,11 @@ from sosie.export.speech import (
     transcript_script,
 )
 from sosie.interview import transcript
+
+
+def unpack(*args, **kwargs) -> Persona:
+    """Restore as the library's front door does: an opened Persona, ready to be asked."""
+    return unpack_workspace(*args, opener=Persona.open, **kwargs)
 
 QUESTION = "What do you think about trains?"
 needs_espeak = pytest.mark.skipif(espeak_path() is None, reason="espeak-ng is not installed")

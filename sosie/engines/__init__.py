@@ -1,5 +1,18 @@
-"""Engines answer questions as the persona; each is chosen by name (``quote`` first)."""
+"""Engines answer questions as the persona; each is chosen by name (``quote`` first).
 
-from sosie.engines.base import ENGINES, Answer, Citation, Engine, make_engine
+Engines are registered as entry points (group ``sosie.engines``), see :mod:`sosie.registry`.
+"""
 
-__all__ = ["ENGINES", "Answer", "Citation", "Engine", "make_engine"]
+from sosie.engines.base import (
+    Answer,
+    Citation,
+    Engine,
+    EngineOptions,
+    engine_available,
+    engine_for,
+    engine_names,
+    make_engine,
+)
+
+__all__ = ["Answer", "Citation", "Engine", "EngineOptions", "engine_available", "engine_for",
+           "engine_names", "make_engine"]

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from sosie import registry
 from sosie.corpus.labels import moment_link
-from sosie.errors import SosieError
 
 if TYPE_CHECKING:
     from sosie.corpus.store import PassageRow
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 
 def tidy(text: str) -> str:
@@ -88,7 +88,7 @@ class Answer:
         return cls(**data)
 
 
-def abstention(persona: Persona, question: str, engine: str) -> Answer:
+def abstention(persona: Workspace, question: str, engine: str) -> Answer:
     """What every engine says when the corpus has nothing on the question."""
     return Answer(
         question=question,
@@ -120,31 +120,38 @@ class Engine(Protocol):
     ) -> Answer: ...
 
 
-ENGINES: dict[str, type] = {}
+@dataclass
+class EngineOptions:
+    """What every engine that uses a language model accepts; ``None`` = the persona's setting."""
 
-
-def register(cls: type) -> type:
-    ENGINES[cls.name] = cls
-    return cls
+    backend: str | None = None  # transformers | llamacpp | openai
+    model: str | None = None  # a catalogue name (qwen2.5-1.5b), a GGUF file or a model folder
+    base_url: str | None = None  # the OpenAI-compatible server, for backend openai
 
 
 def engine_names() -> list[str]:
-    """Every registered engine: the built-in ones and any a user registered."""
-    import sosie.engines.baseline  # noqa: F401  (registers the built-in engines)
-    import sosie.engines.finetuned  # noqa: F401
-    import sosie.engines.generative  # noqa: F401
-    import sosie.engines.quote  # noqa: F401
-
-    return sorted(ENGINES)
+    """Every registered engine: the built-in ones and any a plug-in or a user registered."""
+    return registry.names("engine")
 
 
-def engine_available(name: str, persona: Persona) -> bool:
+def engine_available(name: str, workspace: Workspace) -> bool:
     """Whether the persona can use this engine now (the fine-tuned one needs a trained adapter)."""
-    check = getattr(ENGINES.get(name), "available", None)
-    return check(persona) if check else name in ENGINES
-
-
-def make_engine(name: str, persona: Persona, **options) -> Engine:
     if name not in engine_names():
-        raise SosieError(f"unknown engine {name!r}; available: {', '.join(sorted(ENGINES))}")
-    return ENGINES[name](persona, **options)
+        return False
+    check = getattr(registry.load("engine", name), "available", None)
+    return check(workspace) if check else True
+
+
+def make_engine(name: str, workspace: Workspace, **options) -> Engine:
+    """A new engine; options it does not declare are refused with the valid ones."""
+    return registry.make("engine", name, workspace, **options)  # type: ignore[return-value]
+
+
+def engine_for(workspace: Workspace, name: str | None = None, **options) -> Engine:
+    """The workspace's engine ``name`` with these options, made once and kept on the workspace."""
+    name = name or workspace.config.default_engine
+    given = {k: v for k, v in options.items() if v}
+    key = (name, tuple(sorted((k, str(v)) for k, v in given.items())))
+    if key not in workspace._engines:
+        workspace._engines[key] = make_engine(name, workspace, **given)
+    return workspace._engines[key]  # type: ignore[return-value]

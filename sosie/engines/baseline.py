@@ -10,26 +10,25 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
-from sosie.engines.base import Answer, History, TokenCallback, register, tidy
+from sosie.engines.base import Answer, EngineOptions, History, TokenCallback, tidy
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 SYSTEM = "You are a helpful assistant. Answer the interviewer's question in a few sentences."
 
 
-@register
 class BaselineEngine:
     name = "baseline"
+    Options = EngineOptions
 
     def __init__(
         self,
-        persona: Persona,
+        persona: Workspace,
         backend: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
         backend_instance: Backend | None = None,
-        **_: object,
     ):
         self.persona = persona
         self.settings = persona.config.generative

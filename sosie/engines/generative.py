@@ -10,6 +10,7 @@ marker gets the marker of the passage that supports it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -19,7 +20,15 @@ import numpy as np
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
-from sosie.engines.base import Answer, Citation, History, TokenCallback, abstention, register, tidy
+from sosie.engines.base import (
+    Answer,
+    Citation,
+    EngineOptions,
+    History,
+    TokenCallback,
+    abstention,
+    tidy,
+)
 from sosie.engines.control import neutralise, neutralise_messages
 from sosie.engines.retrieval import retrieve, select
 from sosie.index.embedder import embed
@@ -27,7 +36,7 @@ from sosie.profile import summary
 
 if TYPE_CHECKING:
     from sosie.corpus.store import PassageRow
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 # "said so. [1] Next" -> "said so [1]. Next": a marker after the full stop belongs to that sentence
@@ -48,7 +57,7 @@ class Prompt:
     dropped_turns: int = 0
 
 
-def system_message(persona: Persona, profile: dict | None) -> str:
+def system_message(persona: Workspace, profile: dict | None) -> str:
     config = persona.config
     rules = [
         f"You are a simulation of {config.name}, answering an interviewer's questions.",
@@ -67,7 +76,7 @@ def system_message(persona: Persona, profile: dict | None) -> str:
     return neutralise("\n".join(line for line in rules if line))
 
 
-def sources_block(persona: Persona, sources: list[PassageRow], question: str) -> str:
+def sources_block(persona: Workspace, sources: list[PassageRow], question: str) -> str:
     lines = [f"Sources ({persona.config.name}'s recorded words):"]
     for n, row in enumerate(sources, start=1):
         where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
@@ -97,22 +106,27 @@ def fit(messages: list[dict], history_from: int, backend: Backend, budget: int) 
     return messages, dropped
 
 
-@register
 class GenerativeEngine:
     name = "generative"
 
+    @dataclass
+    class Options(EngineOptions):
+        max_new_tokens: int | None = None  # a cap for this engine only (the evaluation's --max-new-tokens)
+
     def __init__(
         self,
-        persona: Persona,
+        persona: Workspace,
         backend: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
+        max_new_tokens: int | None = None,
         backend_instance: Backend | None = None,
-        **_: object,
     ):
         self.persona = persona
         self._profile: tuple[int, dict] | None = None
         self.settings = persona.config.generative
+        if max_new_tokens:  # a copy: the persona's own settings are never changed
+            self.settings = dataclasses.replace(self.settings, max_new_tokens=max_new_tokens)
         self.retrieval = persona.config.quote
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 

@@ -9,27 +9,31 @@ Nothing passes the similarity floor -> the engine says the corpus does not cover
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.base import Answer, Citation, abstention, register, tidy
+from sosie.engines.base import Answer, Citation, abstention, tidy
 from sosie.engines.retrieval import retrieve, select
 from sosie.errors import SosieError
 from sosie.index.hybrid import tokenize
 
 if TYPE_CHECKING:
     from sosie.corpus.store import PassageRow
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 
 
 
 
-@register
 class QuoteEngine:
     name = "quote"
 
-    def __init__(self, persona: Persona, **_: object):
+    @dataclass
+    class Options:
+        """The quote engine uses no language model and takes no options."""
+
+    def __init__(self, persona: Workspace):
         self.persona = persona
         self.settings = persona.config.quote
 

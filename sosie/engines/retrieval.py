@@ -17,7 +17,7 @@ from sosie.index.embedder import embed_query
 
 if TYPE_CHECKING:
     from sosie.config import QuoteSettings
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 QUESTION_MATCH_BONUS = 0.1  # a real answer to the same question beats a merely similar passage
 RETRIEVE_K = 12
@@ -34,7 +34,7 @@ class Retrieved:
         return not self.relevance
 
 
-def retrieve(persona: Persona, question: str, settings: QuoteSettings) -> Retrieved:
+def retrieve(persona: Workspace, question: str, settings: QuoteSettings) -> Retrieved:
     index = persona.index
     qv = embed_query(question)
     relevance: dict[int, float] = {}
@@ -54,7 +54,7 @@ def retrieve(persona: Persona, question: str, settings: QuoteSettings) -> Retrie
     return Retrieved(qv, relevance)
 
 
-def select(persona: Persona, relevance: dict[int, float], limit: int, lam: float) -> list[int]:
+def select(persona: Workspace, relevance: dict[int, float], limit: int, lam: float) -> list[int]:
     """Maximal marginal relevance over the candidates' embeddings."""
     index = persona.index
     chosen: list[int] = []

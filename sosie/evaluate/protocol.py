@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sosie import registry
 from sosie.corpus.sentences import sentence_spans
 from sosie.corpus.store import now
+from sosie.engines import engine_for
 from sosie.errors import SosieError
 from sosie.evaluate.metrics import (
     AuthorshipClassifier,
@@ -29,11 +31,11 @@ from sosie.evaluate.metrics import (
     chunks,
     rouge_l,
 )
-from sosie.evaluate.split import get_split, held_out_pairs
+from sosie.corpus.split import get_split, held_out_pairs
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 OFFTOPIC = Path(__file__).parent / "offtopic.txt"
 REWORDINGS = [
@@ -101,15 +103,18 @@ def _offtopic_questions(options: EvalOptions, rng: random.Random) -> list[str]:
     return picked
 
 
-def run_engines(persona: Persona, names: list[str], questions: list[str], reworded: list[str],
+def run_engines(persona: Workspace, names: list[str], questions: list[str], reworded: list[str],
                 offtopic: list[str], options: EvalOptions,
                 progress: Callable[[str, int, int], None] | None = None) -> dict[str, EngineRun]:
     runs: dict[str, EngineRun] = {}
     total = len(names) * (len(questions) + len(reworded) + len(offtopic))
     done = 0
-    backend = {"backend": options.backend, "model": options.model, "base_url": options.base_url}
+    wanted = {"backend": options.backend, "model": options.model, "base_url": options.base_url,
+              "max_new_tokens": options.max_new_tokens}
     for name in names:
-        engine = persona.engine(name, **backend)
+        # each engine gets the options it has (the quote engine has none: it uses no model)
+        accepted = registry.option_names(registry.load("engine", name))
+        engine = engine_for(persona, name, **{k: v for k, v in wanted.items() if k in accepted})
         run = EngineRun()
         started = time.perf_counter()
         for bucket, asked in ((run.answers, questions), (run.reworded, reworded),
@@ -124,7 +129,7 @@ def run_engines(persona: Persona, names: list[str], questions: list[str], reword
     return runs
 
 
-def evaluate(persona: Persona, options: EvalOptions | None = None,
+def evaluate(persona: Workspace, options: EvalOptions | None = None,
              progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Run the protocol; write the report; return the metrics (also in ``metrics.json``)."""
     options = options or EvalOptions()
@@ -144,15 +149,9 @@ def evaluate(persona: Persona, options: EvalOptions | None = None,
     reworded = [reword(q) for q in questions]
     offtopic = _offtopic_questions(options, rng)
 
-    saved_tokens = persona.config.generative.max_new_tokens
-    if options.max_new_tokens:
-        persona.config.generative.max_new_tokens = options.max_new_tokens
     started_at = now()
-    try:
-        with persona.holding_out(test_paths):
-            runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
-    finally:
-        persona.config.generative.max_new_tokens = saved_tokens
+    with persona.holding_out(test_paths):
+        runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
 
     if progress:
         progress("scoring", 0, 1)
@@ -180,7 +179,7 @@ def evaluate(persona: Persona, options: EvalOptions | None = None,
     return metrics
 
 
-def stored_dir(persona: Persona, folder: Path) -> str:
+def stored_dir(persona: Workspace, folder: Path) -> str:
     """A report inside the workspace is stored relative to it, so a packed persona can move."""
     try:
         return str(Path(folder).resolve().relative_to(persona.workspace.resolve()))
@@ -188,9 +187,9 @@ def stored_dir(persona: Persona, folder: Path) -> str:
         return str(folder)
 
 
-def check_adapter_not_trained_on(persona: Persona, test_paths: list[str]) -> None:
+def check_adapter_not_trained_on(persona: Workspace, test_paths: list[str]) -> None:
     """A fine-tuned double must not have seen the answers it is scored on."""
-    from sosie.train.trainer import adapter_meta
+    from sosie.engines.loading import adapter_meta
 
     trained = {s["sha256"] for s in adapter_meta(persona)["trained_on"]}
     marks = ",".join("?" * len(test_paths))
@@ -209,7 +208,7 @@ def _grounded_share(answer: dict) -> float | None:
     return sum(t != "extrapolated" for t in tags) / len(tags)
 
 
-def score(persona: Persona, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
+def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
           options: EvalOptions) -> dict:
     db = persona.store.db
     train = [p for p, side in sides.items() if side == "train"]

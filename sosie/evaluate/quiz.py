@@ -18,7 +18,7 @@ from sosie.corpus.store import now
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 
 @dataclass
@@ -28,7 +28,7 @@ class QuizItem:
     real_index: int
 
 
-def latest_run(persona: Persona, run_id: int | None = None) -> tuple[int, Path]:
+def latest_run(persona: Workspace, run_id: int | None = None) -> tuple[int, Path]:
     query = "SELECT id, report_dir FROM eval_runs WHERE finished_at IS NOT NULL"
     rows = persona.store.db.execute(query + " ORDER BY id").fetchall()
     if run_id is not None:
@@ -40,7 +40,7 @@ def latest_run(persona: Persona, run_id: int | None = None) -> tuple[int, Path]:
 
 
 def quiz_items(
-    persona: Persona, run_id: int | None = None, k: int = 3, seed: int | None = None
+    persona: Workspace, run_id: int | None = None, k: int = 3, seed: int | None = None
 ) -> tuple[int, list[QuizItem]]:
     run, folder = latest_run(persona, run_id)
     answers = folder / "answers.jsonl"
@@ -74,7 +74,7 @@ def new_quiz_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def record_pick(persona: Persona, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
+def record_pick(persona: Workspace, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
     correct = picked == item.real_index
     with persona.store.transaction() as db:
         db.execute(
@@ -86,7 +86,7 @@ def record_pick(persona: Persona, quiz_id: str, run_id: int, item: QuizItem, pic
     return correct
 
 
-def quiz_summary(persona: Persona, quiz_id: str | None = None) -> dict:
+def quiz_summary(persona: Workspace, quiz_id: str | None = None) -> dict:
     """Accuracy against chance; ``quiz_id=None`` pools every quiz taken on this persona."""
     from scipy.stats import binomtest
 

@@ -38,7 +38,7 @@ from sosie.errors import SosieError
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 SPEC_V2, SPEC_V3 = "chara_card_v2", "chara_card_v3"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,7 +76,7 @@ def _file_name(path: str) -> str:
     return PurePath(path.split("!")[-1]).name  # ARCHIVE.zip!member -> member
 
 
-def _sources(persona: Persona) -> list[dict]:
+def _sources(persona: Workspace) -> list[dict]:
     return [
         {"name": _file_name(row["path"]), "sha256": row["sha256"], "date": row["date"],
          "title": row["title"], "origin": row["origin"], "kind": row["kind"],
@@ -116,7 +116,7 @@ def trim_question(text: str, limit: int = QUESTION_WORDS) -> str:
     return " ".join(kept)
 
 
-def example_pairs(persona: Persona, count: int = EXAMPLES) -> list[tuple[str | None, str]]:
+def example_pairs(persona: Workspace, count: int = EXAMPLES) -> list[tuple[str | None, str]]:
     """Real (question, answer) pairs, one per source in date order, then a second round...
 
     Answers of 25-150 words to a real question come first (they read as an interview); a corpus
@@ -164,7 +164,7 @@ def _stopwords() -> set[str]:
     return set(bm25s.stopwords.STOPWORDS_EN) | set(FUNCTION_WORDS)
 
 
-def topic_terms(persona: Persona, top: int = 8) -> list[list[str]]:
+def topic_terms(persona: Workspace, top: int = 8) -> list[list[str]]:
     """The person's distinctive subjects: words they use in many passages, far more often than
     other writers do (the bundled background writers; not the interviewers, who ask about the
     very same subjects). Each topic is a
@@ -203,7 +203,7 @@ def topic_terms(persona: Persona, top: int = 8) -> list[list[str]]:
     return [[w for w, _ in surface[stem].most_common(3)] for _, stem in scored[:top]]
 
 
-def _quote_for(persona: Persona, keys: list[str], used: set[str]) -> dict | None:
+def _quote_for(persona: Workspace, keys: list[str], used: set[str]) -> dict | None:
     """A real sentence of 8-40 words that says one of ``keys``; the one nearest 20 words."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", re.I)
     best: tuple[int, dict] | None = None
@@ -224,7 +224,7 @@ def _quote_for(persona: Persona, keys: list[str], used: set[str]) -> dict | None
     return None if best is None else best[1]
 
 
-def character_book(persona: Persona, profile: dict) -> dict:
+def character_book(persona: Workspace, profile: dict) -> dict:
     """Lorebook entries for the person's signature phrases and topics, each a real quote."""
     name = persona.config.name
     stop = _stopwords()
@@ -270,7 +270,7 @@ def character_book(persona: Persona, profile: dict) -> dict:
     }
 
 
-def _system_prompt(persona: Persona) -> str:
+def _system_prompt(persona: Workspace) -> str:
     from sosie.train.dataset import system_prompt
 
     config = persona.config
@@ -282,7 +282,7 @@ def _system_prompt(persona: Persona) -> str:
     )
 
 
-def _creator_notes(persona: Persona, sources: list[dict]) -> str:
+def _creator_notes(persona: Workspace, sources: list[dict]) -> str:
     from sosie import __version__
 
     config = persona.config
@@ -307,7 +307,7 @@ def _creator_notes(persona: Persona, sources: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _sosie_extension(persona: Persona, sources: list[dict]) -> dict:
+def _sosie_extension(persona: Workspace, sources: list[dict]) -> dict:
     from sosie import __version__
 
     config = persona.config
@@ -329,7 +329,7 @@ def _sosie_extension(persona: Persona, sources: list[dict]) -> dict:
     }
 
 
-def _data(persona: Persona) -> dict:
+def _data(persona: Workspace) -> dict:
     """The fields V2 and V3 share. Needs a built persona (its style profile)."""
     from sosie import __version__
     from sosie.profile import summary
@@ -371,7 +371,7 @@ def _data(persona: Persona) -> dict:
     }
 
 
-def card_v2(persona: Persona) -> dict:
+def card_v2(persona: Workspace) -> dict:
     """A ``chara_card_v2`` card of a built persona (``NotBuilt`` if it has no style profile)."""
     return {"spec": SPEC_V2, "spec_version": "2.0", "data": _data(persona)}
 
@@ -382,7 +382,7 @@ def _card_source(source: dict) -> str:
     return origin if re.match(r"https?://", origin) else source["name"]
 
 
-def card_v3(persona: Persona, now: float | None = None) -> dict:
+def card_v3(persona: Workspace, now: float | None = None) -> dict:
     """A ``chara_card_v3`` card. ``creation_date`` is when the first source was added (when the
     double began), ``modification_date`` is ``now`` (the export), both in unix seconds UTC."""
     data = _data(persona)
@@ -731,11 +731,11 @@ def parse_examples(text: str, name: str) -> list[tuple[str | None, str]]:
 
 def _subject_label(name: str) -> str:
     """The name in capitals when the ingester reads it as a speaker label, else ``A`` (answer)."""
-    from sosie.corpus.speakers import LABEL, label_of
+    from sosie.corpus.labels import candidate_at
 
     label = name.upper()
-    match = LABEL.match(f"{label}: x")
-    return label if match and label_of(match) == label else "A"
+    found = candidate_at(f"{label}: x")
+    return label if found is not None and found.form == "inline" and found.name == label else "A"
 
 
 def examples_transcript(pairs: list[tuple[str | None, str]], name: str, origin: str) -> str:
@@ -752,7 +752,7 @@ def examples_transcript(pairs: list[tuple[str | None, str]], name: str, origin: 
     return header + "\n\n".join(lines) + "\n"
 
 
-def persona_from_card(card: dict, slug: str | None = None, home: str | Path | None = None) -> Persona:
+def persona_from_card(card: dict, slug: str | None = None, home: str | Path | None = None) -> Workspace:
     """A new persona from a card: its name and description; the disclosure, consent and other
     settings from ``extensions.sosie`` when a Sosie card has one (else the default disclosure and
     consent "none"); and, as its corpus, the card's example dialogue, written to
@@ -761,7 +761,7 @@ def persona_from_card(card: dict, slug: str | None = None, home: str | Path | No
     A card with no example dialogue still gives a persona, with no sources and not built: add
     some with ``sosie add`` and build it. The caller closes the returned persona.
     """
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
     data = card.get("data") if isinstance(card, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not data["name"].strip():
@@ -777,7 +777,7 @@ def persona_from_card(card: dict, slug: str | None = None, home: str | Path | No
     description = sosie.get("description") if "description" in sosie else data.get("description", "")
     nickname = data.get("nickname")
     aliases = sosie.get("aliases") or ([nickname] if isinstance(nickname, str) and nickname else [])
-    persona = Persona.create(
+    persona = Workspace.create(
         slug or slug_from_name(name), name, [a for a in aliases if isinstance(a, str)], home=home,
         description=description if isinstance(description, str) else "",
         pronoun=str(sosie.get("pronoun") or "their"),

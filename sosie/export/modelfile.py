@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 CHATML_TEMPLATE = (
     "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
@@ -30,7 +30,7 @@ def _quoted(text: str) -> str:
 
 
 def modelfile(
-    persona: Persona,
+    persona: Workspace,
     source: str,
     system: str,
     adapter: str | None = None,
@@ -93,7 +93,7 @@ def parse_modelfile(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def real_examples(persona: Persona, count: int) -> list[tuple[str, str, str]]:
+def real_examples(persona: Workspace, count: int) -> list[tuple[str, str, str]]:
     """Short real exchanges from the training side of the split (never a held-out one)."""
     from sosie.train.dataset import build_examples
 
@@ -109,7 +109,7 @@ def real_examples(persona: Persona, count: int) -> list[tuple[str, str, str]]:
     return chosen[:count]
 
 
-def export_modelfile(persona: Persona, out: Path) -> Path:
+def export_modelfile(persona: Workspace, out: Path) -> Path:
     """A folder Ollama can build from: the Modelfile and, beside it, the model it names.
 
     The fine-tuned GGUF (``sosie merge``) when there is one, else the bundled base GGUF; the

@@ -40,7 +40,7 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +58,7 @@ from sosie.errors import SosieError
 from sosie.index.hybrid import current_build
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 FORMAT = "sosie-persona"
 FORMAT_VERSION = 1
@@ -77,7 +77,7 @@ DAMAGE = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile)
 
 # -- pack -------------------------------------------------------------------------------------------
 def pack(
-    persona: Persona,
+    persona: Workspace,
     out: Path | None = None,
     *,
     include_checkpoints: bool = False,
@@ -189,7 +189,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _manifest(persona: Persona, staging: Path, files: list[str], left_out: list[str]) -> dict:
+def _manifest(persona: Workspace, staging: Path, files: list[str], left_out: list[str]) -> dict:
     config = persona.config
     index = None
     live = current_build(staging / "index")
@@ -242,7 +242,8 @@ def _write_tar(path: Path, slug: str, staging: Path, files: list[str], manifest:
 def unpack(
     archive: Path, home: str | Path | None = None, slug: str | None = None, force: bool = False,
     *, trust_settings: bool = False, dropped: list[str] | None = None,
-) -> Persona:
+    opener: Callable[[str, Path], Workspace] | None = None,
+) -> Workspace:
     """Verify ``archive`` and restore it as a persona (under ``slug`` if given); return it, opened.
 
     An existing persona of that name is replaced only with ``force``. On any failure nothing is
@@ -253,7 +254,7 @@ def unpack(
     send every later question, with the system prompt and the passages, to a server it names.
     Each setting reset is appended to ``dropped`` as ``"generative.base_url = '...'"``.
     """
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
     archive = Path(archive).expanduser()
     if not archive.is_file():
@@ -289,7 +290,8 @@ def unpack(
             shutil.rmtree(staging, ignore_errors=True)
         if created_root:
             _remove_if_empty(root)
-    return Persona.open(target_slug, root)
+    # opener: a higher layer's class (sosie.Persona.open) when the caller wants to ask it
+    return (opener or Workspace.open)(target_slug, root)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -37,7 +37,7 @@ from sosie.errors import SosieError
 from sosie.interview import transcript
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 INTERVIEWER = "INTERVIEWER"
 SCENE = "INT. INTERVIEW ROOM - DAY"
@@ -47,7 +47,7 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[-–,]\s*\d+)*)\]")
 
 
 # -- the stored record ----------------------------------------------------------------------------
-def interview_record(persona: Persona, interview_id: int | None = None) -> dict:
+def interview_record(persona: Workspace, interview_id: int | None = None) -> dict:
     """The interview as its stored JSON transcript; refuses one with nothing said yet."""
     record = json.loads(transcript(persona, interview_id, "json"))
     if not record["exchanges"]:
@@ -162,7 +162,7 @@ def _long_source(source: Source) -> str:
     )
 
 
-def _title_page(record: dict, persona: Persona, cue: str) -> list[tuple[str, list[str]]]:
+def _title_page(record: dict, persona: Workspace, cue: str) -> list[tuple[str, list[str]]]:
     config = persona.config
     consent = f"Consent: {config.consent}" + (" (fictional subject)" if config.fictional else "")
     consent += f" — {config.consent_note}" if config.consent_note else ""
@@ -187,7 +187,7 @@ def _title_page(record: dict, persona: Persona, cue: str) -> list[tuple[str, lis
     ]
 
 
-def build_script(persona: Persona, interview_id: int | None = None) -> Script:
+def build_script(persona: Workspace, interview_id: int | None = None) -> Script:
     """The interview as script elements, shared by the Fountain text and the PDF."""
     record = interview_record(persona, interview_id)
     cue = _cue(record["name"])
@@ -267,7 +267,7 @@ def _fountain_title_page(title_page: list[tuple[str, list[str]]]) -> str:
     return "\n".join(lines)
 
 
-def fountain(persona: Persona, interview_id: int | None = None) -> str:
+def fountain(persona: Workspace, interview_id: int | None = None) -> str:
     """The interview (default: the latest) as a Fountain screenplay for an actor to perform."""
     script = build_script(persona, interview_id)
     blocks = [_fountain_title_page(script.title_page), SCENE]
@@ -326,7 +326,7 @@ def replace_atomically(path: Path, write) -> Path:
     return path
 
 
-def write_script(persona: Persona, path: Path, interview_id: int | None = None) -> Path:
+def write_script(persona: Workspace, path: Path, interview_id: int | None = None) -> Path:
     """Write the script as ``.fountain`` text or as a ``.pdf``; the suffix chooses."""
     path = Path(path)
     suffix = path.suffix.lower()

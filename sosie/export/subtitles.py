@@ -31,7 +31,7 @@ from sosie.errors import SosieError
 from sosie.export.script import interview_record, replace_atomically, spoken_text
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 FORMATS = ("srt", "vtt")
 LINE_CHARS = 42
@@ -187,7 +187,7 @@ def _check_options(fmt: str, words_per_minute: float, gap_s: float) -> None:
 
 
 def subtitles(
-    persona: Persona,
+    persona: Workspace,
     interview_id: int | None = None,
     fmt: str = "srt",
     words_per_minute: float = 150.0,
@@ -214,7 +214,7 @@ def subtitles(
 
 
 def write_subtitles(
-    persona: Persona,
+    persona: Workspace,
     path: Path,
     interview_id: int | None = None,
     words_per_minute: float = 150.0,

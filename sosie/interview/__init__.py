@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
-from sosie.engines.base import Answer, Engine
+from sosie.engines.base import Answer, Engine, engine_for
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 
 class InterviewSession:
@@ -22,7 +22,7 @@ class InterviewSession:
     """
 
     def __init__(
-        self, persona: Persona, engine: Engine, title: str | None = None, interview_id: int | None = None
+        self, persona: Workspace, engine: Engine, title: str | None = None, interview_id: int | None = None
     ):
         self.persona = persona
         self.engine = engine
@@ -39,12 +39,12 @@ class InterviewSession:
                     self.history.append((row["question"], answer["text"]))
 
     @classmethod
-    def resume(cls, persona: Persona, interview_id: int, **options) -> InterviewSession:
+    def resume(cls, persona: Workspace, interview_id: int, **options) -> InterviewSession:
         """The stored interview ``interview_id``, with its engine and history, ready to go on."""
         row = persona.store.interview(interview_id)
         if row is None:
             raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
-        return cls(persona, persona.engine(row["engine"], **options), interview_id=interview_id)
+        return cls(persona, engine_for(persona, row["engine"], **options), interview_id=interview_id)
 
     def ask(
         self, question: str, on_token=None, thread_key: Callable[[Answer], str] | None = None
@@ -62,7 +62,7 @@ class InterviewSession:
         return answer
 
 
-def transcript(persona: Persona, interview_id: int | None = None, fmt: str = "md") -> str:
+def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "md") -> str:
     """The interview (default: the latest) as Markdown or JSON, disclosure and sources included."""
     interviews = persona.store.interviews()
     if not interviews:

@@ -26,7 +26,7 @@ from sosie.corpus.store import now
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 MIN_ANSWER_WORDS = 4
 
@@ -46,15 +46,15 @@ class Example:
         return sum(len(m["content"].split()) for m in self.messages if m["role"] == "assistant")
 
 
-def system_prompt(persona: Persona) -> str:
+def system_prompt(persona: Workspace) -> str:
     """What the fine-tuned double is told; the same words at training and at answering time."""
     name = persona.config.name
     return (f"You are a simulation of {name}, answering an interviewer's questions in "
             f"{persona.config.pronoun} own words. You are not the real {name}.")
 
 
-def held_out_sources(persona: Persona, seed: int = 0) -> set[str]:
-    from sosie.evaluate.split import get_split
+def held_out_sources(persona: Workspace, seed: int = 0) -> set[str]:
+    from sosie.corpus.split import get_split
 
     try:
         sides = get_split(persona.store, seed)
@@ -64,7 +64,7 @@ def held_out_sources(persona: Persona, seed: int = 0) -> set[str]:
 
 
 def build_examples(
-    persona: Persona,
+    persona: Workspace,
     max_turns: int = 3,
     include_text: bool = True,
     synthetic: int = 0,
@@ -169,7 +169,7 @@ def hf_line(example: Example) -> dict:
             "source": PurePath(example.source).name, "sha256": example.sha256}
 
 
-def card(persona: Persona, examples: list[Example], count_tokens: Callable[[str], int] | None) -> dict:
+def card(persona: Workspace, examples: list[Example], count_tokens: Callable[[str], int] | None) -> dict:
     """Counts, tokens, sources and the split: what a dataset card says."""
     summary: dict = {"persona": persona.slug, "name": persona.config.name,
                      "disclosure": persona.config.disclosure, "consent": persona.config.consent,
@@ -209,7 +209,7 @@ def card_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dataset(persona: Persona, examples: list[Example], out: Path,
+def write_dataset(persona: Workspace, examples: list[Example], out: Path,
                   count_tokens: Callable[[str], int] | None = None) -> dict:
     """``train|eval`` x ``openai|hf`` JSONL files, ``card.json`` and ``card.md``, written whole."""
     out.mkdir(parents=True, exist_ok=True)

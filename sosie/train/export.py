@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 GLOBAL_NAMES = {
     "model.embed_tokens.weight": "token_embd.weight",
@@ -103,7 +103,7 @@ def write_gguf(model, base_gguf: Path, out: Path, metadata: dict[str, str]) -> P
     return out
 
 
-def merge_and_export(persona: Persona, out_dir: Path | None = None) -> dict[str, Path]:
+def merge_and_export(persona: Workspace, out_dir: Path | None = None) -> dict[str, Path]:
     """Merge the persona's adapter into its base; write the GGUF and the Modelfile."""
     import warnings
 

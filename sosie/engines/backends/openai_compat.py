@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sosie.engines.backends import GenerationOptions
 from sosie.errors import SosieError
@@ -15,13 +16,19 @@ from sosie.errors import SosieError
 class OpenAIBackend:
     name = "openai"
 
+    @dataclass
+    class Options:
+        model: str | None = None  # the server's model name
+        base_url: str | None = None  # e.g. http://127.0.0.1:11434/v1; else $OPENAI_BASE_URL
+        context_tokens: int = 8192
+        timeout: float = 120.0
+
     def __init__(
         self,
         model: str | None = None,
         base_url: str | None = None,
         context_tokens: int = 8192,
         timeout: float = 120.0,
-        **_: object,
     ):
         try:
             import openai

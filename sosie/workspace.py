@@ -1,0 +1,199 @@
+"""``Workspace``: one person's folder (``persona.toml``, ``sosie.db``, ``index/``,
+``profile.json``) and what the stages below the engines make of it.
+
+Engines, interviews, evaluation, training and exports all receive a Workspace; nothing here
+knows about them. :class:`sosie.persona.Persona` adds the engines on top.
+
+>>> ws = Workspace.create("ada", name="Ada Example", aliases=["Ada"])   # doctest: +SKIP
+>>> ws.add("interviews/"); ws.build()                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
+from sosie.corpus import IngestReport, Store, ingest
+from sosie.corpus.speakers import Subject
+from sosie.errors import NotBuilt, SosieError
+from sosie.files import atomic_write
+from sosie.index.hybrid import HybridIndex, Progress, build_index, current_build
+
+
+class Workspace:
+    """A workspace folder: ``persona.toml``, ``sosie.db``, ``index/`` and ``profile.json``."""
+
+    def __init__(self, workspace: Path, config: PersonaConfig):
+        self.workspace = workspace
+        self.config = config
+        self._store: Store | None = None
+        self._index: HybridIndex | None = None
+        self._engines: dict[tuple, object] = {}  # engines made for it (see sosie.engines.engine_for)
+
+    # -- life cycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        slug: str,
+        name: str,
+        aliases: Iterable[str] = (),
+        *,
+        home: str | Path | None = None,
+        exist_ok: bool = False,
+        **settings,
+    ) -> Workspace:
+        """Make a new workspace; ``settings`` are :class:`PersonaConfig` fields."""
+        config = PersonaConfig(slug=slug, name=name, aliases=list(aliases), **settings)
+        workspace = workspace_path(slug, home)
+        if (workspace / "persona.toml").exists():
+            if exist_ok:
+                return cls.open(slug, home)
+            raise SosieError(f"persona {slug!r} already exists at {workspace}")
+        if not workspace.parent.exists():
+            workspace.parent.mkdir(mode=0o700, parents=True)  # a new home: only its owner reads it
+        workspace.mkdir(mode=0o700, exist_ok=True)
+        workspace.chmod(0o700)  # a person's words and interviews are private, whatever the umask
+        save_config(workspace, config)
+        persona = cls(workspace, config)
+        _ = persona.store  # creates sosie.db with its schema
+        return persona
+
+    @classmethod
+    def open(cls, slug: str, home: str | Path | None = None) -> Workspace:
+        workspace = workspace_path(slug, home)
+        return cls(workspace, load_config(workspace))
+
+    @staticmethod
+    def names(home: str | Path | None = None) -> list[str]:
+        root = home_dir(home)
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if (p / "persona.toml").is_file())
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def slug(self) -> str:
+        return self.config.slug
+
+    def save(self) -> None:
+        save_config(self.workspace, self.config)
+
+    # -- corpus -> index ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.workspace / "sosie.db")
+        return self._store
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(self.config.name, tuple(self.config.aliases))
+
+    def add(
+        self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = (),
+        licence: str | None = None, speakers: Mapping[str, str] | None = None, single_speaker: bool = False,
+        dry_run: bool = False,
+    ) -> IngestReport:
+        """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give;
+        ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none;
+        ``speakers`` maps transcript labels to people (``{"SPEAKER_01": "Ada Example"}``),
+        ``single_speaker`` reads the files as one voice, ``dry_run`` stores nothing."""
+        return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence,
+                      speakers=speakers, single_speaker=single_speaker, dry_run=dry_run)
+
+    def build(self, progress: Progress | None = None) -> dict:
+        """Index the passages, then measure the style profile (``profile.json``).
+
+        One build at a time per workspace: a second one raises :class:`BuildRunning` (with the
+        running build's pid) instead of racing it for ``index/``."""
+        from sosie.locks import build_lock
+
+        with build_lock(self.workspace):
+            manifest = build_index(
+                self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
+            )
+            self._index = None
+            self.write_profile(manifest["corpus_version"])
+        return manifest
+
+    def write_profile(self, corpus_version: int | None = None) -> dict:
+        """Measure and write ``profile.json``; ``corpus_version`` is the index build's, so a
+        profile left from an older corpus (a build killed after the index switch) is noticed."""
+        from sosie.profile import compute_profile
+
+        db = self.store.db
+        mine = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='subject' ORDER BY id")]
+        others = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='other' ORDER BY id")]
+        profile = {
+            "persona": self.slug,
+            "corpus_version": self.store.corpus_version if corpus_version is None else corpus_version,
+            **compute_profile(mine, others),
+        }
+        atomic_write(self.workspace / "profile.json", json.dumps(profile, indent=2, ensure_ascii=False))
+        return profile
+
+    def profile(self) -> dict:
+        path = self.workspace / "profile.json"
+        if not path.is_file():
+            raise NotBuilt(f"persona {self.slug!r} has no style profile yet; run: sosie build {self.slug}")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    @property
+    def index(self) -> HybridIndex:
+        live = current_build(self.workspace / "index")
+        if self._index is None or live is None or self._index.build != live:
+            self._index = HybridIndex.load(self.workspace / "index", self.slug)
+        return self._index
+
+    def index_status(self) -> dict:
+        """``{"built": bool, "stale": bool, ...}``; stale means files changed since the build."""
+        live = current_build(self.workspace / "index")
+        if live is None:
+            return {"built": False, "stale": False}
+        manifest = self.index.manifest
+        return {
+            "built": True,
+            "stale": manifest["corpus_version"] != self.store.corpus_version,
+            # the profile is measured after the index switch: a build killed in between leaves
+            # the old corpus's profile (or none) beside the new index
+            "profile_stale": self._profile_version() != manifest["corpus_version"],
+            **manifest,
+        }
+
+    def _profile_version(self) -> int | None:
+        try:
+            return json.loads((self.workspace / "profile.json").read_text(encoding="utf-8"))["corpus_version"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    @contextmanager
+    def holding_out(self, source_paths: Iterable[str]) -> Iterator[None]:
+        """Within this block no engine can retrieve, quote or imitate these sources' words."""
+        paths = list(source_paths)
+        marks = ",".join("?" * len(paths))
+        db = self.store.db
+        passages = {r[0] for r in db.execute(
+            f"SELECT p.id FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})",
+            paths)}
+        turns = {r[0] for r in db.execute(
+            f"SELECT t.id FROM turns t JOIN sources s ON s.id = t.source_id WHERE s.path IN ({marks})",
+            paths)}
+        index = self.index
+        index.hide(passages, turns)
+        try:
+            yield
+        finally:
+            index.unhide()
