@@ -1,0 +1,158 @@
+"""What the routes share: the settings, the served personas, and the dependency that reaches them.
+
+``create_app`` builds one :class:`Served` and keeps it on ``app.state.served``; a route asks for
+it with a ``Served`` parameter (:data:`ServedDep`) and is otherwise a plain function:
+
+>>> def persona_card(slug: SlugPath, served: ServedDep) -> dict:   # doctest: +SKIP
+...     with (h := served.host(slug)).lock:
+...         return h.card()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from sosie.engines.base import engine_available, engine_names
+from sosie.errors import SosieError
+from sosie.interview import InterviewSession
+from sosie.persona import Persona
+from sosie.serve import chat
+from sosie.serve.guard import is_loopback
+
+log = logging.getLogger("sosie.serve")
+NOT_SERVED = {"baseline"}  # the no-persona control of the evaluation is not a double
+LIVE_SESSIONS = 256  # interviews kept ready per persona (a cache: all of them are in sosie.db)
+
+
+@dataclass
+class ServeSettings:
+    """How ``sosie serve`` runs; each field is a CLI flag and is in the README's table."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None  # required when host is not loopback; SOSIE_TOKEN in the CLI
+    max_body_bytes: int = 64 * 1024
+    max_question_chars: int = 4000
+    max_messages: int = 64  # chat history length a client may send in one request
+    engine_options: dict = field(default_factory=dict)  # backend, model, base_url (generative)
+
+    def check(self) -> None:
+        if not is_loopback(self.host) and not self.token:
+            raise SosieError(
+                f"refusing to serve on {self.host} without a token: pass --token TOKEN or set "
+                "SOSIE_TOKEN (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
+            )
+        if self.token and not all(c.isalnum() or c in "-_.~" for c in self.token):
+            raise SosieError("the token may use only letters, digits and - _ . ~ (it travels in a cookie)")
+
+
+class PersonaHost:
+    """One served persona: its workspace, the lock that serialises its work, its engines."""
+
+    def __init__(self, persona: Persona, engine_options: dict):
+        status = persona.index_status()
+        if not status["built"]:
+            raise SosieError(f"persona {persona.slug!r} has no index yet; run: sosie build {persona.slug}")
+        self.persona = persona
+        self.lock = threading.Lock()
+        self.engine_options = {k: v for k, v in engine_options.items() if v}
+        # Live sessions, so a turn need not re-read its interview; each is checked against the
+        # stored count of exchanges first, so one written elsewhere is simply read again.
+        self.live: OrderedDict[int, InterviewSession] = OrderedDict()
+        self._seen: tuple[str, int] | None = None  # (index build, corpus version) last logged
+
+    def index_state(self) -> dict:
+        """The index as of now, checked before every answer (lock held). ``Persona.index``
+        reloads when ``index/CURRENT`` changed, so a ``sosie build`` run elsewhere is picked up
+        at the next request; a corpus changed by ``sosie add`` since the build is logged once
+        and flagged (``stale``) in the persona card and in every answer, like the CLI's warning."""
+        status = self.persona.index_status()
+        state = {
+            "built_at": status.get("built_at"),
+            "corpus_version": status.get("corpus_version"),
+            "stale": bool(status.get("stale")),
+            "profile_stale": bool(status.get("profile_stale")),
+        }
+        seen = (str(self.persona.index.build.name), self.persona.store.corpus_version)
+        if seen != self._seen:
+            if self._seen is not None and seen[0] != self._seen[0]:
+                log.warning("persona %s: a new index build (%s) is live; answering from it",
+                            self.persona.slug, seen[0])
+            if state["stale"]:
+                log.warning("persona %s: files changed since the last build; run: sosie build %s",
+                            self.persona.slug, self.persona.slug)
+            self._seen = seen
+        return state
+
+    @property
+    def engines(self) -> list[str]:
+        return [name for name in engine_names()
+                if name not in NOT_SERVED and engine_available(name, self.persona)]
+
+    def session(self, interview_id: int) -> InterviewSession:
+        """The stored interview, ready to go on; call with the lock held."""
+        row = self.persona.store.interview(interview_id)
+        if row is None:
+            raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
+        session = self.live.get(interview_id)
+        if session is None or session.exchanges != row["exchanges"]:
+            session = InterviewSession.resume(self.persona, interview_id, **self.engine_options)
+        self.keep(session)
+        return session
+
+    def keep(self, session: InterviewSession) -> None:
+        self.live[session.id] = session
+        self.live.move_to_end(session.id)
+        while len(self.live) > LIVE_SESSIONS:
+            self.live.popitem(last=False)
+
+    def card(self) -> dict:
+        config = self.persona.config
+        stats = self.persona.store.stats()
+        return {
+            "slug": config.slug,
+            "name": config.name,
+            "description": config.description,
+            "disclosure": config.disclosure,
+            "simulated": True,
+            "consent": config.consent,
+            "consent_note": config.consent_note,
+            "provenance_note": config.provenance_note,
+            "fictional": config.fictional,
+            "default_engine": config.default_engine,
+            "engines": self.engines,
+            "models": [str(chat.ModelId(config.slug, None))]
+            + [str(chat.ModelId(config.slug, e)) for e in self.engines],
+            "corpus": {k: stats[k] for k in ("sources", "passages", "subject_words", "qa_pairs")},
+            "index": self.index_state(),
+        }
+
+
+class Served:
+    """Everything one app serves: the settings and a :class:`PersonaHost` per persona."""
+
+    def __init__(self, personas: list[Persona], settings: ServeSettings):
+        settings.check()
+        if not personas:
+            raise SosieError("no personas to serve; create one with: sosie new NAME --name \"Full Name\"")
+        self.settings = settings
+        self.hosts = {p.slug: PersonaHost(p, settings.engine_options) for p in personas}
+
+    def host(self, slug: str) -> PersonaHost:
+        if slug not in self.hosts:
+            raise HTTPException(404, f"no persona {slug!r} is served here (served: {', '.join(self.hosts)})")
+        return self.hosts[slug]
+
+
+def served(request: Request) -> Served:
+    """The dependency: the app's :class:`Served`, made by ``create_app``."""
+    return request.app.state.served
+
+
+ServedDep = Annotated[Served, Depends(served)]
