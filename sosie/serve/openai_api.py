@@ -130,7 +130,7 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
         if session_id is None and session.engine.name != engine:
             session = None  # the same words to another engine: a new interview
     if session is None:
-        session = persona.interview(engine, title="chat", **h.engine_options)
+        session = persona.interview(engine, title="chat", **h.options_for(engine))
         session.history = chat.history_from(prior)
 
     def key(answer: Answer) -> str:

@@ -30,7 +30,7 @@ def new_session(slug: SlugPath, served: ServedDep,
     if engine not in h.engines:
         raise HTTPException(400, f"engine: no engine {engine!r}; served: {', '.join(h.engines)}")
     with h.lock:
-        session = h.persona.interview(engine, title=body.title or "web", **h.engine_options)
+        session = h.persona.interview(engine, title=body.title or "web", **h.options_for(engine))
         h.keep(session)
         return dict(h.persona.store.interview(session.id))
 

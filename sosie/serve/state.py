@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from sosie import registry
 from sosie.engines.base import engine_available, engine_names
 from sosie.errors import SosieError
 from sosie.interview import InterviewSession
@@ -90,6 +91,12 @@ class PersonaHost:
             self._seen = seen
         return state
 
+    def options_for(self, engine: str) -> dict:
+        """The served engine options this engine declares: the quote engine uses no model, so
+        ``--backend``/``--model`` are for the engines that do (an engine refuses unknown keys)."""
+        accepted = registry.option_names(registry.load("engine", engine))
+        return {k: v for k, v in self.engine_options.items() if k in accepted}
+
     @property
     def engines(self) -> list[str]:
         return [name for name in engine_names()
@@ -102,7 +109,7 @@ class PersonaHost:
             raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
         session = self.live.get(interview_id)
         if session is None or session.exchanges != row["exchanges"]:
-            session = InterviewSession.resume(self.persona, interview_id, **self.engine_options)
+            session = InterviewSession.resume(self.persona, interview_id, **self.options_for(row["engine"]))
         self.keep(session)
         return session
 
