@@ -1,0 +1,176 @@
+"""``sosie ask``, ``interview`` and ``transcript``: put questions to the double, read them back."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sosie.cli import (
+    BackendOpt,
+    BaseUrlOpt,
+    EngineOpt,
+    Home,
+    ModelOpt,
+    Slug,
+    SupportOpt,
+    app,
+    out,
+    shown_path,
+    user_errors,
+    warn_if_stale,
+)
+from sosie.errors import SosieError
+
+if TYPE_CHECKING:
+    from sosie.engines.base import Answer
+
+
+TAG_STYLE = {"verbatim": "green", "supported": "cyan", "extrapolated": "red"}
+
+
+def print_answer(
+    answer: Answer, as_json: bool = False, streamed: bool = False, show_support: bool = False
+) -> None:
+    if as_json:
+        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    if streamed:  # the raw stream is on screen; now the checked, cited version
+        out.print("\n[dim]— checked against the sources:[/]")
+    else:
+        out.print(answer.disclosure, style="italic yellow", markup=False)
+    out.print(answer.text, markup=False)
+    if answer.support and not show_support and answer.engine != "quote":
+        tags = [item["tag"] for item in answer.support]
+        out.print(
+            f"[dim]support: {tags.count('verbatim')} verbatim, {tags.count('supported')} supported, "
+            f"{tags.count('extrapolated')} extrapolated sentences (--show-support for each)[/]"
+        )
+    if show_support and answer.support:
+        for item in answer.support:
+            cited = "".join(f"[{n}]" for n in item["citations"])
+            out.print(f"  {item['tag']:>12}", style=TAG_STYLE.get(item["tag"]), end=" ")
+            out.print(f"{item['sentence']} {cited}", markup=False)
+    for c in answer.citations:
+        out.print(
+            f"  [{c.n}] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'} · {c.position}"
+            + (f" · {c.link}" if c.link else ""),
+            markup=False,
+            highlight=False,
+        )
+
+
+def ask_streaming(session, question: str, as_json: bool, show_support: bool) -> None:
+    """Generative answers appear token by token, then in their checked, cited form."""
+    streaming = not as_json and session.engine.name != "quote"
+    if streaming:
+        out.print(session.persona.config.disclosure, style="italic yellow", markup=False)
+
+    def show(piece: str) -> None:
+        out.print(piece, end="", markup=False)
+
+    answer = session.ask(question, on_token=show if streaming else None)
+    print_answer(answer, as_json, streamed=streaming and not answer.abstained, show_support=show_support)
+
+
+@app.command()
+@user_errors
+def ask(
+    slug: Slug,
+    question: Annotated[str, typer.Argument(help="The question to put to the double.")],
+    engine: EngineOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    show_support: SupportOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    home: Home = None,
+) -> None:
+    """Ask one question; the answer is saved as a one-question interview."""
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    warn_if_stale(persona)
+    session = persona.interview(engine, title="ask", backend=backend, model=model, base_url=base_url)
+    ask_streaming(session, question, as_json, show_support)
+
+
+@app.command()
+@user_errors
+def interview(
+    slug: Slug,
+    questions: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option("--questions", help="Run a scripted interview: one question a line."),
+    ] = None,
+    engine: EngineOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    show_support: SupportOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each answer as JSON.")] = False,
+    home: Home = None,
+) -> None:
+    """Interview the double, interactively or from a file of questions; every turn is saved."""
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    warn_if_stale(persona)
+    if questions is not None:
+        try:
+            lines = questions.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SosieError(f"{questions}: cannot read the questions file ({exc})") from exc
+        script = [q.strip() for q in lines if q.strip() and not q.lstrip().startswith("#")]
+        if not script:
+            raise SosieError(f"{questions}: no questions in it (one question a line)")
+    else:
+        script = None
+    session = persona.interview(
+        engine, title=str(questions) if questions else "interactive", backend=backend, model=model,
+        base_url=base_url,
+    )
+    interactive = script is None
+    if interactive and sys.stdin.isatty():
+        out.print(persona.config.disclosure, style="italic yellow", markup=False)
+        out.print("Ask a question; an empty line or Ctrl-D ends the interview.")
+    source = script if script is not None else _stdin_questions(interactive and sys.stdin.isatty())
+    for n, question in enumerate(source, start=1):
+        if not as_json:
+            out.print("" if interactive else f"\nQ{n}. {question}", style="bold cyan", markup=False)
+        ask_streaming(session, question, as_json, show_support)
+    out.print(
+        f"\nSaved as interview {session.id}: sosie transcript {slug} --interview {session.id}",
+        markup=False,
+    )
+
+
+def _stdin_questions(prompt: bool):
+    while True:
+        try:
+            line = input("> " if prompt else "")
+        except EOFError:
+            return
+        if not line.strip():
+            return
+        yield line.strip()
+
+
+@app.command()
+@user_errors
+def transcript(
+    slug: Slug,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    interview_id: Annotated[
+        int | None, typer.Option("--interview", help="Interview id (default: the latest).")  # noqa: UP007
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Print a saved interview as Markdown or JSON, disclosure and sources included."""
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    typer.echo(persona.transcript(interview_id, fmt), nl=False)

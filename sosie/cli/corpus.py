@@ -1,0 +1,204 @@
+"""``sosie new``, ``add``, ``corpus`` and ``list``: the persona and the words it is built from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sosie.cli import Home, Slug, app, err, fail, out, shown_path, user_errors
+
+
+@app.command()
+@user_errors
+def new(
+    slug: Slug,
+    name: Annotated[str | None, typer.Option("--name", help="The person's full name.")] = None,
+    alias: Annotated[list[str], typer.Option("--alias", help="Another name used in transcripts (repeatable).")] = [],  # noqa: B006,E501
+    description: Annotated[str, typer.Option(help="Who the person is, one or two sentences.")] = "",
+    pronoun: Annotated[str, typer.Option(help="her, his or their (used in the disclosure).")] = "their",
+    consent: Annotated[str, typer.Option(help="self, granted, public-record or none.")] = "none",
+    consent_note: Annotated[str, typer.Option(help="Who consented, how, when.")] = "",
+    from_card: Annotated[
+        Path | None, typer.Option("--from-card", help="Create it from a character card (.png or .json).")
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Create a persona workspace (persona.toml + sosie.db)."""
+    from sosie.persona import Persona
+
+    if from_card is not None:
+        from sosie.export.cards import persona_from_card, read_card
+
+        with err.status("creating the persona from the card"):
+            persona = persona_from_card(read_card(from_card), slug, home)
+        stats = persona.store.stats()
+        out.print(f"Created persona {persona.slug} ({persona.config.name}) from {from_card}: "
+                  f"{stats['qa_pairs']} real exchanges from the card's examples", markup=False)
+        return
+    if not name:
+        fail("a persona needs a --name, e.g. --name \"Ada Example\" (or --from-card CARD)")
+    persona = Persona.create(
+        slug, name, alias, home=home, description=description, pronoun=pronoun,
+        consent=consent, consent_note=consent_note,
+    )
+    out.print(f"Created persona {slug} ({name}) at {persona.workspace}", markup=False)
+    out.print(f"Next: sosie add {slug} PATH...", markup=False)
+
+
+@app.command()
+@user_errors
+def add(
+    slug: Slug,
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or .zip archives.")],
+    glob: Annotated[
+        list[str], typer.Option("--glob", help="Only files matching this pattern, e.g. '*.vtt' (repeatable).")
+    ] = [],  # noqa: B006
+    licence: Annotated[
+        str | None,
+        typer.Option("--licence", help="Licence of these sources, e.g. CC-BY-4.0 (front matter wins)."),
+    ] = None,
+    speaker: Annotated[
+        list[str], typer.Option("--speaker", help="Who a transcript label is, LABEL=Name, e.g. "
+                                "'SPEAKER_01=Ada Example' (repeatable; remembered per source).")
+    ] = [],  # noqa: B006
+    single_speaker: Annotated[
+        bool, typer.Option("--single-speaker", help="Read the files as one voice, labels and all.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show each file's format and speakers; store nothing.")
+    ] = False,
+    home: Home = None,
+) -> None:
+    """Ingest files and folders: the subject's words become passages, the others' become questions."""
+    from sosie.persona import Persona
+
+    speakers = {}
+    for pair in speaker:
+        label, sep, name = pair.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            fail(f"--speaker {pair!r}: expected LABEL=Name, e.g. --speaker 'SPEAKER_01=Ada Example'")
+        speakers[label.strip()] = name.strip()
+    persona = Persona.open(slug, home)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,  # no stray blank line in logs
+    ) as progress:
+        task = progress.add_task("reading", total=None)
+        report = persona.add(
+            *paths, globs=glob, licence=licence, speakers=speakers, single_speaker=single_speaker,
+            dry_run=dry_run,
+            on_file=lambda name: progress.update(task, description=f"reading {escape(Path(name).name)}"),
+        )
+    if dry_run:
+        print_previews(report.previews, persona.config.name)
+    for path, why in report.skipped:
+        err.print(f"skipped: {shown_path(path)}: {why}", markup=False)
+    for _, message in report.failed:
+        err.print(f"error: {message}", markup=False)
+    if dry_run:
+        out.print(f"dry run: {len(report.previews)} readable, {len(report.failed)} failed; nothing stored",
+                  markup=False)
+    else:
+        out.print(report.summary(), markup=False)
+    if report.added or report.replaced:
+        out.print(f"Next: sosie build {slug}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def print_previews(previews: list[dict], subject: str) -> None:
+    """``sosie add --dry-run``: per file, the convention and who says how much."""
+    for preview in previews:
+        out.print(f"{shown_path(preview['path'])}: {preview['kind']}, {preview['convention']}, "
+                  f"{preview['date'] or 'undated'}", markup=False)
+        table = Table("speaker", "turns", "words", "taken as", box=None, show_header=True, pad_edge=False)
+        for name, row in preview["speakers"].items():
+            table.add_row(escape(name), str(row["turns"]), f"{row['words']:,}",
+                          f"the subject ({escape(subject)})" if row["role"] == "subject" else "someone else")
+        out.print(table)
+
+
+@app.command()
+@user_errors
+def corpus(
+    slug: Slug,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    speakers: Annotated[
+        bool, typer.Option("--speakers", help="Every speaker label per source, with who was the subject.")
+    ] = False,
+    home: Home = None,
+) -> None:
+    """What the persona knows: words and passages by source, speaker role and year."""
+    from sosie.corpus.summary import corpus_summary
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    if speakers:
+        rows = persona.store.speakers_by_source()
+        if as_json:
+            out.print_json(json.dumps(rows, ensure_ascii=False))
+            return
+        table = Table("source", "read as", "speaker", "turns", "words", "taken as",
+                      title="Speakers by source")
+        previous = None
+        for row in rows:
+            first = row["path"] != previous  # name each source once, on its first speaker's row
+            previous = row["path"]
+            table.add_row(escape(shown_path(row["path"])) if first else "",
+                          escape(row["convention"] or row["kind"]) if first else "",
+                          escape(row["speaker"]), str(row["turns"]), f"{row['words']:,}",
+                          "the subject" if row["role"] == "subject" else "someone else")
+        out.print(table)
+        return
+    summary = corpus_summary(persona.store)
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    out.print(
+        f"{persona.config.name}: {summary['sources']} sources, {summary['subject_words']:,} words in "
+        f"{summary['passages']} passages, {summary['qa_pairs']} real Q/A pairs; "
+        f"{summary['near_duplicates']} near-duplicate passages indexed once.",
+        markup=False,
+    )
+    roles = Table("speaker role", "turns", "words", title="By speaker")
+    for role, row in summary["by_role"].items():
+        roles.add_row(role, str(row["turns"]), f"{row['words']:,}")
+    years = Table("year", "passages", "words", title="By year")
+    for year, row in summary["by_year"].items():
+        years.add_row(year, str(row["passages"]), f"{row['words']:,}")
+    largest = Table("source", "kind", "date", "licence", "passages", "words", title="Largest sources")
+    for source in summary["largest_sources"]:
+        largest.add_row(escape(shown_path(source["path"])), source["kind"], source["date"] or "",
+                        escape(source["licence"] or "not stated"), str(source["passages"]),
+                        f"{source['words']:,}")
+    licences = Table("licence", "sources", title="By licence")
+    for licence, count in summary["by_licence"].items():
+        licences.add_row(escape(licence), str(count))
+    out.print(f"Consent: {persona.config.consent}"
+              + (f" ({persona.config.consent_note})" if persona.config.consent_note else ""), markup=False)
+    for table in (roles, years, licences, largest):
+        out.print(table)
+
+
+@app.command("list")
+@user_errors
+def list_personas(home: Home = None) -> None:
+    """List persona workspaces with their corpus and index state."""
+    from sosie.persona import Persona
+
+    table = Table("persona", "name", "sources", "passages", "Q/A pairs", "words", "index")
+    for slug in Persona.names(home):
+        with Persona.open(slug, home) as persona:
+            stats = persona.store.stats()
+            status = persona.index_status()
+            state = "stale" if status.get("stale") else ("built" if status["built"] else "not built")
+            state = "profile-stale" if status.get("profile_stale") and state == "built" else state
+            table.add_row(slug, persona.config.name, str(stats["sources"]), str(stats["passages"]),
+                          str(stats["qa_pairs"]), str(stats["subject_words"]), state)
+    out.print(table)

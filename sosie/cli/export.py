@@ -1,0 +1,118 @@
+"""``sosie export``, ``pack``, ``unpack`` and ``speak``: take the double elsewhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sosie.cli import Home, Slug, app, err, fail, out, shown_path, user_errors
+from sosie.errors import SosieError
+
+
+def _check_disclosure(path: Path, disclosure: str) -> None:
+    """The library's disclosure check as a command's one-line error (tests call it)."""
+    from sosie.export.formats import check_disclosure
+
+    try:
+        check_disclosure(path, disclosure)
+    except SosieError as exc:
+        fail(str(exc))
+
+
+@app.command()
+@user_errors
+def export(
+    slug: Slug,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ccv2, ccv3, modelfile, transcript or script.")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write; its suffix picks the variant (.png/.json, "
+                                   ".md/.json/.srt/.vtt, .fountain/.pdf)."),
+    ] = None,
+    interview_id: Annotated[
+        int | None,
+        typer.Option("--interview", help="Interview id for transcript and script (default: latest)."),
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Take the double elsewhere: character cards, an Ollama Modelfile, transcripts, an actor's script."""
+    from sosie.export.formats import FORMATS, export_as
+    from sosie.persona import Persona
+
+    if fmt not in FORMATS:  # before opening the persona: a typo fails at once
+        fail(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    written = export_as(Persona.open(slug, home), fmt, out_path, interview_id)
+    out.print(f"Wrote {shown_path(str(written))}", markup=False)
+
+
+@app.command()
+@user_errors
+def pack(
+    slug: Slug,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Archive to write.")] = None,
+    home: Home = None,
+) -> None:
+    """One portable archive of the persona, with a manifest of every file's sha256."""
+    from sosie.export.pack import pack as make_pack
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    with err.status("packing"):
+        written = make_pack(persona, out_path)
+    out.print(f"Wrote {shown_path(str(written))}", markup=False)
+
+
+@app.command()
+@user_errors
+def unpack(
+    archive: Annotated[Path, typer.Argument(help="An archive written by sosie pack.")],
+    as_slug: Annotated[str | None, typer.Option("--as", help="Restore under another name.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a persona of that name.")] = False,
+    trust_settings: Annotated[
+        bool, typer.Option("--trust-settings",
+                           help="Keep the archive's backend, model and server URL (default: reset).")
+    ] = False,
+    home: Home = None,
+) -> None:
+    """Verify every file of a packed persona against its manifest, then restore it."""
+    from sosie.export.pack import unpack as restore
+
+    dropped: list[str] = []
+    with err.status("verifying and restoring"):
+        persona = restore(archive, home, as_slug, force, trust_settings=trust_settings, dropped=dropped)
+    out.print(f"Restored {persona.slug} ({persona.config.name}) to {shown_path(str(persona.workspace))}",
+              markup=False)
+    if dropped:
+        err.print("warning: the archive's model settings were reset to the local defaults (keep them "
+                  "with --trust-settings): " + "; ".join(dropped), markup=False)
+
+
+@app.command()
+@user_errors
+def speak(
+    slug: Slug,
+    text: Annotated[str | None, typer.Option("--text", help="Speak this answer text instead.")] = None,
+    interview_id: Annotated[
+        int | None, typer.Option("--interview", help="Interview to read (default: latest).")
+    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="WAV file to write.")] = None,
+    home: Home = None,
+) -> None:
+    """Read an interview (or a text) aloud with a GENERIC synthetic voice (espeak-ng) to a WAV."""
+    from sosie.export.formats import latest_interview
+    from sosie.export.speech import speak as say
+    from sosie.export.speech import speak_transcript
+    from sosie.persona import Persona
+
+    persona = Persona.open(slug, home)
+    if text is not None:
+        spoken = f"A synthetic voice reading a simulation of {persona.config.name}. {text}"
+        written = say(spoken, out_path or Path(f"{slug}-answer.wav"))
+    else:
+        interview_id = interview_id or latest_interview(persona)
+        record = json.loads(persona.transcript(interview_id, "json"))
+        written = speak_transcript(record, out_path or Path(f"{slug}-interview-{interview_id}.wav"))
+    out.print(f"Wrote {shown_path(str(written))} (a generic synthetic voice; not the person's)", markup=False)
