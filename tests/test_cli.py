@@ -10,6 +10,8 @@ import time
 
 from conftest import PODCAST, SOSIE, run_cli
 
+from sosie.cli import Slug, setting_options  # module level: the probe command's annotations name them
+
 
 def test_new_add_build_ask_json_and_transcript(home, tmp_path):
     assert run_cli("new", "ada", "--name", "Rowan Adler", "--alias", "Rowan", "--pronoun", "his",
@@ -159,3 +161,33 @@ def test_brackets_in_questions_and_names_are_printed_not_parsed(rowan, tmp_path)
     result = run_cli("interview", "rowan", "--questions", str(questions), home=rowan.workspace.parent)
     assert result.returncode == 0, result.stderr
     assert "Q1. What about [bold]cities[/bold] and [1]?" in result.stdout
+
+
+def test_the_train_flags_are_made_from_the_settings_table():
+    """`sosie train`'s options come from TrainSettings: each flagged setting once, with its type,
+    passed on as the overrides given (the others keep the persona's value)."""
+    import typer
+    import typer.main
+    from typer.testing import CliRunner
+
+    from sosie.cli import app
+    from sosie.config import settings_of
+
+    flagged = {row.flag: row for row in settings_of("train").values() if row.flag}
+    command = typer.main.get_command(app).commands["train"]
+    options = {param.opts[0]: param for param in command.params}
+    assert set(flagged) <= set(options) and len(flagged) == 10
+    for flag, row in flagged.items():
+        assert options[flag].help == row.flag_help and options[flag].default is None
+    seen = []
+    probe = typer.Typer()
+
+    @probe.command()
+    @setting_options("train", *[row.attr for row in flagged.values()])
+    def run(slug: Slug, overrides: dict) -> None:
+        seen.append((slug, overrides))
+
+    result = CliRunner().invoke(probe, ["ada", "--rank", "4", "--lr", "0.001", "--base-model", "x"])
+    assert result.exit_code == 0, result.output
+    assert seen == [("ada", {"rank": 4, "learning_rate": 0.001, "base_model": "x"})]
+    assert CliRunner().invoke(probe, ["ada", "--rank", "four"]).exit_code == 2

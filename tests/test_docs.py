@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
+import json
 from pathlib import Path
 
+import pytest
+
 from sosie.cli import app
-from sosie.config import GenerativeSettings, PersonaConfig, QuoteSettings, TrainSettings
+from sosie.config import PersonaConfig, settings_table
+from sosie.errors import SosieError
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -18,18 +21,66 @@ def test_every_command_is_in_the_readme():
         assert f"sosie {name}" in README or f"`{name}`" in README, name
 
 
+def readme_row(key: str) -> list[str] | None:
+    """The cells of the README settings row that documents ``key`` alone, if there is one."""
+    for line in README.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and cells[0] == f"`{key}`":
+            return cells
+    return None
+
+
+def shown(value) -> str:
+    """A default as the README shows it, the way it reads in persona.toml."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value or '""'
+    return json.dumps(value)
+
+
 def test_every_setting_is_in_the_readme():
-    for field in dataclasses.fields(QuoteSettings):
-        assert f"`quote.{field.name}`" in README, field.name
-    for field in dataclasses.fields(GenerativeSettings):
-        assert f"`generative.{field.name}`" in README, field.name
-    for field in dataclasses.fields(TrainSettings):
-        assert f"`train.{field.name}`" in README, field.name
-    for field in dataclasses.fields(PersonaConfig):
-        tables = ("quote", "generative", "train")
-        if field.name in ("slug", *tables, "consent_note", "provenance_note", "consent"):
+    """The settings table (sosie.config) against the README's: every key, its default, its help."""
+    table = settings_table()
+    assert {row.table for row in table} == {"", "consent", "provenance", "quote", "generative", "train"}
+    for row in table:
+        assert f"`{row.key}`" in README, row.key
+        cells = readme_row(row.key)
+        if cells is None:  # documented with another key, e.g. `name`, `aliases`; `consent.note`
             continue
-        assert f"`{field.name}`" in README, field.name
+        if row.key != "disclosure":  # its default is made from the name and the pronoun
+            assert cells[1] == f"`{shown(row.default)}`", (row.key, cells[1])
+        assert row.help in cells[2], (row.key, row.help)
+        if row.flag and row.table == "train":
+            assert f"(`{row.flag}`)" in cells[2], (row.key, row.flag)
+
+
+def test_every_setting_flag_is_a_command_option():
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    train = {flag for param in commands["train"].params for flag in param.opts}
+    for row in settings_table():
+        if row.flag:
+            assert f"`{row.flag}`" in README, row.flag
+        if row.flag and row.table == "train":
+            assert row.flag in train, row.flag
+
+
+def test_an_unknown_setting_fails_in_one_line_naming_the_valid_ones(tmp_path):
+    card = PersonaConfig(slug="ada", name="Ada Example").to_toml()
+    for table, typo in (("quote", "min_similarty"), ("train", "learning_rte"), ("consent", "stauts")):
+        text = card.replace(f"[{table}]\n", f"[{table}]\n{typo} = 1\n")
+        with pytest.raises(SosieError) as caught:
+            PersonaConfig.from_toml(text, tmp_path / "persona.toml")
+        message = str(caught.value)
+        assert "\n" not in message and f"{table}.{typo}" in message, message
+        valid = [row.name for row in settings_table() if row.table == table]
+        assert all(name in message for name in valid), message
+    with pytest.raises(SosieError, match="unknown setting.*colour.*valid: format, slug, name"):
+        PersonaConfig.from_toml("colour = 1\n" + card, tmp_path / "persona.toml")
+    assert PersonaConfig.from_toml(card, tmp_path / "persona.toml") == PersonaConfig(slug="ada",
+                                                                                     name="Ada Example")
 
 
 def test_the_two_setup_commands_are_on_the_first_screen():
