@@ -233,3 +233,19 @@ def test_examples_parse_other_apps_forms():
             "<start>\n<USER>: And you?\n<BOT>: I am {{char}}.\n<START>\n{{char}}: Alone.")
     assert parse_examples(text, "Ada") == [("Hi there?", "Hello you. Second line."),
                                            ("And you?", "I am Ada."), (None, "Alone.")]
+
+
+def test_the_corpus_reader_gives_the_examples_as_turns(v2, tmp_path):
+    """Card import is ingestion: the reader turns a card file into text with speaker turns."""
+    from sosie.corpus.cards import read_card_source
+    from sosie.errors import BadSource
+
+    path = write_card(v2, tmp_path / "rowan.png")
+    found = read_card_source(path, path.read_bytes())
+    pairs = parse_examples(v2["data"]["mes_example"], "Rowan Adler")
+    expected = [t for q, a in pairs for t in ([("INTERVIEWER", q)] if q else []) + [(None, a)]]
+    assert [(who, found.text[start:end]) for who, start, end, _ in found.turns] == expected
+    assert found.meta["source"] == "character card (chara_card_v2) by Sosie"
+    bare = {"spec": "chara_card_v2", "data": {"name": "X", "mes_example": ""}}
+    with pytest.raises(BadSource, match="no example dialogue"):
+        read_card_source(tmp_path / "x.json", json.dumps(bare).encode())
