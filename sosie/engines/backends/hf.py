@@ -31,8 +31,18 @@ class TransformersBackend:
         context_tokens: int = 2048
 
     def __init__(self, model: str | None = None, context_tokens: int = 2048):
-        self.model_path = model_file(model)
-        self.model, self.tokenizer = load(self.model_path)
+        path = model_file(model)
+        self._use(*load(path), path, context_tokens)
+
+    @classmethod
+    def over(cls, model, tokenizer, path: str, context_tokens: int = 2048) -> TransformersBackend:
+        """A backend over a model already in memory (the fine-tuned engine's merged model)."""
+        backend = cls.__new__(cls)
+        backend._use(model, tokenizer, path, context_tokens)
+        return backend
+
+    def _use(self, model, tokenizer, path: str, context_tokens: int) -> None:
+        self.model, self.tokenizer, self.model_path = model, tokenizer, path
         register_control_tokens(special_tokens(self.tokenizer))  # neutralised in every prompt
         limit = getattr(self.model.config, "max_position_embeddings", context_tokens) or context_tokens
         self.context_tokens = min(context_tokens, limit)
