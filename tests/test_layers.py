@@ -53,8 +53,8 @@ def test_no_stage_imports_a_later_one():
     upward = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        if module == "sosie.__init__":
-            continue
+        if module == "sosie.__init__" or module.endswith(".__main__"):
+            continue  # the lazy front door, and `python -m` entry points (sosie.train's calls the CLI)
         here = stage(module)
         for line, target in imports(path):
             there = stage(target)

@@ -17,9 +17,9 @@ from sosie.engines.backends import bundled_gguf
 from sosie.engines.backends.openai_compat import OpenAIBackend
 from sosie.errors import SosieError
 from sosie.evaluate.protocol import EvalOptions, evaluate
+from sosie.export.gguf import merge_and_export, write_gguf
 from sosie.export.modelfile import parse_modelfile
 from sosie.train.dataset import build_examples, held_out_sources, question_writer, write_dataset
-from sosie.train.export import merge_and_export, write_gguf
 from sosie.train.trainer import META, load_base, train
 
 TINY = dict(max_steps=4, batch_size=2, max_length=128, eval_every=2, learning_rate=1e-3, seed=0)

@@ -128,8 +128,8 @@ def merge(
     home: Home = None,
 ) -> None:
     """Merge the adapter into its base: a GGUF for llama.cpp/Ollama and an Ollama Modelfile."""
+    from sosie.export.gguf import merge_and_export
     from sosie.persona import Persona
-    from sosie.train.export import merge_and_export
 
     persona = Persona.open(slug, home)
     with err.status("merging the adapter and writing the GGUF"):

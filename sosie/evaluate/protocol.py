@@ -20,6 +20,7 @@ import numpy as np
 
 from sosie import registry
 from sosie.corpus.sentences import sentence_spans
+from sosie.corpus.split import get_split, held_out_pairs
 from sosie.corpus.store import now
 from sosie.engines import engine_for
 from sosie.errors import SosieError
@@ -31,7 +32,6 @@ from sosie.evaluate.metrics import (
     chunks,
     rouge_l,
 )
-from sosie.corpus.split import get_split, held_out_pairs
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ from sosie.errors import SosieError
 from sosie.files import atomic_write
 
 if TYPE_CHECKING:
-    from sosie.persona import Persona
+    from sosie.workspace import Workspace
 
 FORMATS = ("ccv2", "ccv3", "modelfile", "transcript", "script")
 
 
-def latest_interview(persona: Persona) -> int:
+def latest_interview(persona: Workspace) -> int:
     interviews = persona.store.interviews()
     if not interviews:
         raise SosieError(
@@ -30,7 +30,7 @@ def latest_interview(persona: Persona) -> int:
     return int(interviews[-1]["id"])
 
 
-def export_as(persona: Persona, fmt: str, out_path: Path | None = None,
+def export_as(persona: Workspace, fmt: str, out_path: Path | None = None,
               interview_id: int | None = None) -> Path:
     """Write ``fmt`` (one of :data:`FORMATS`) to ``out_path`` (default: named after the persona,
     in the current folder); its suffix picks the variant. Returns the path written."""
