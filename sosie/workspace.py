@@ -14,13 +14,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
 from sosie.corpus import IngestReport, Store, ingest
 from sosie.corpus.speakers import Subject
 from sosie.errors import NotBuilt, SosieError
 from sosie.files import atomic_write
-from sosie.index.hybrid import HybridIndex, Progress, build_index, current_build
+
+if TYPE_CHECKING:  # the index (bm25s, numpy) loads when first used: `sosie --help` stays quick
+    from sosie.index.hybrid import HybridIndex, Progress
 
 
 class Workspace:
@@ -119,6 +122,7 @@ class Workspace:
 
         One build at a time per workspace: a second one raises :class:`BuildRunning` (with the
         running build's pid) instead of racing it for ``index/``."""
+        from sosie.index.hybrid import build_index
         from sosie.locks import build_lock
 
         with build_lock(self.workspace):
@@ -153,6 +157,8 @@ class Workspace:
 
     @property
     def index(self) -> HybridIndex:
+        from sosie.index.hybrid import HybridIndex, current_build
+
         live = current_build(self.workspace / "index")
         if self._index is None or live is None or self._index.build != live:
             self._index = HybridIndex.load(self.workspace / "index", self.slug)
@@ -160,6 +166,8 @@ class Workspace:
 
     def index_status(self) -> dict:
         """``{"built": bool, "stale": bool, ...}``; stale means files changed since the build."""
+        from sosie.index.hybrid import current_build
+
         live = current_build(self.workspace / "index")
         if live is None:
             return {"built": False, "stale": False}
