@@ -6,6 +6,7 @@ import base64
 import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -249,3 +250,17 @@ def test_the_corpus_reader_gives_the_examples_as_turns(v2, tmp_path):
     bare = {"spec": "chara_card_v2", "data": {"name": "X", "mes_example": ""}}
     with pytest.raises(BadSource, match="no example dialogue"):
         read_card_source(tmp_path / "x.json", json.dumps(bare).encode())
+
+
+def test_sosie_add_reads_a_card_named_directly_but_not_a_folders_pictures(v2, v3, tmp_path):
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    png = write_card(v3, folder / "rowan.png")
+    (folder / "rowan.json").write_text(json.dumps(v2), encoding="utf-8")
+    with Persona.create("cards", "Rowan Adler", home=tmp_path / "home") as persona:
+        report = persona.add(folder)  # from a folder: the card JSON yes, a PNG no
+        assert [Path(p).name for p in report.added] == ["rowan.json"] and report.qa_pairs >= 3
+        direct = persona.add(png)  # named directly: its example dialogue
+        assert direct.added and direct.ok
+        rows = persona.store.db.execute("SELECT convention, kind FROM sources").fetchall()
+        assert {tuple(r) for r in rows} == {("character card", "transcript")}

@@ -196,6 +196,10 @@ def read_json(path: Path, text: str) -> Extracted:
             data = json.loads(body)
     except (json.JSONDecodeError, ValueError) as exc:
         raise BadSource(f"{path}: not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from exc
+    if isinstance(data, dict) and str(data.get("spec", "")).startswith("chara_card_v"):
+        from sosie.corpus.cards import card_dialogue  # a character card: its example dialogue
+
+        return card_dialogue(data)
     if isinstance(data, dict):
         timed = _timed_segments(data)
         if timed is not None:
@@ -271,4 +275,11 @@ TEXT_READERS = {
     ".json": read_json, ".jsonl": read_json, ".js": read_json,  # .js: an X/Twitter tweets.js
     ".srt": read_subtitles, ".vtt": read_subtitles, ".html": read_html, ".htm": read_html,
 }
-BINARY_READERS = {".pdf": read_pdf, ".docx": read_docx}
+def read_card_png(path: Path, data: bytes) -> Extracted:
+    from sosie.corpus.cards import read_card_source  # imports this module: loaded when needed
+
+    return read_card_source(path, data)
+
+
+BINARY_READERS = {".pdf": read_pdf, ".docx": read_docx, ".png": read_card_png}
+NAMED_ONLY = {".png"}  # a character card is read when named; a folder's photos are not cards
