@@ -63,3 +63,37 @@ def test_no_stage_imports_a_later_one():
             if RANK[there] >= RANK[here]:
                 upward.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}")
     assert not upward, "imports against the flow:\n" + "\n".join(upward)
+
+
+def test_a_workspace_from_before_the_split_keeps_its_interviews(tmp_path):
+    """Interview tables moved from the corpus store to their own module: an old sosie.db (corpus
+    schema 7, interview tables made by the corpus migrations) upgrades without losing one."""
+    import sqlite3
+
+    from sosie.corpus.store import Store
+    from sosie.interview.records import InterviewRecords
+
+    db = sqlite3.connect(tmp_path / "sosie.db")
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('corpus_version', '0');
+        CREATE TABLE interviews (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, engine TEXT NOT NULL,
+                                 title TEXT);
+        CREATE TABLE exchanges (id INTEGER PRIMARY KEY, interview_id INTEGER NOT NULL, asked_at TEXT NOT NULL,
+                                answered_at TEXT NOT NULL, question TEXT NOT NULL, answer_json TEXT NOT NULL);
+        INSERT INTO interviews VALUES (1, '2024-01-01', 'quote', 'old');
+        INSERT INTO exchanges VALUES (1, 1, 'a', 'b', 'Why trains?', '{}');
+    """)
+    db.close()
+    # a store over the old file without the corpus migrations: only the interview tables' own
+    # migration is under test (tables there, no thread_key column yet, as before migration 5)
+    store = Store.__new__(Store)
+    store.path = tmp_path / "sosie.db"
+    store.db = sqlite3.connect(store.path)
+    store.db.row_factory = sqlite3.Row
+    records = InterviewRecords(store)
+    assert [dict(r)["title"] for r in records.all()] == ["old"]
+    assert records.exchanges(1)[0]["question"] == "Why trains?"
+    second = records.start("quote", "new")
+    records.record(second, "t", "And cities?", {"text": "x"}, thread_key="abc")
+    assert records.by_thread("abc") == second

@@ -25,6 +25,7 @@ from sosie.engines.base import Answer, Citation
 from sosie.errors import SosieError
 from sosie.export.script import fountain, write_script
 from sosie.export.subtitles import subtitles, write_subtitles
+from sosie.interview.records import InterviewRecords
 
 QUESTIONS = [
     "What do you think about trains?",
@@ -131,8 +132,8 @@ def test_fountain_markup_in_the_record_stays_text(home):
     answer = Answer(question="(aside) Is _this_ **bold**?",
                     text="I said *no* to /* that */ and [[this]]. [1]", persona="mark", engine="quote",
                     disclosure=persona.config.disclosure, citations=[citation])
-    interview_id = persona.store.start_interview("quote")
-    persona.store.record_exchange(interview_id, now(), answer.question, answer.to_dict())
+    interview_id = InterviewRecords(persona.store).start("quote")
+    InterviewRecords(persona.store).record(interview_id, now(), answer.question, answer.to_dict())
 
     text = fountain(persona, interview_id)
     dialogs = [p for p in parse(io.StringIO(text)) if isinstance(p, Dialog)]

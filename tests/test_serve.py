@@ -22,6 +22,7 @@ from conftest import SOSIE, run_cli
 from live_server import free_port, local_client, served_in_process
 
 from sosie import Persona
+from sosie.interview.records import InterviewRecords
 from sosie.serve import ServeSettings, create_app
 
 TRAINS = "What do you think about trains?"
@@ -245,10 +246,10 @@ def test_serving_off_loopback_without_a_token_is_refused(demo_home):
 def test_a_double_can_interview_a_double(served, rowan):
     # Rowan's generative engine uses another Sosie server (here: Wren's quote double) as its model.
     engine_options = {"backend": "openai", "model": "sosie/wren:quote", "base_url": served.url + "/v1"}
-    before = len(Persona.open("wren", rowan.workspace.parent).store.interviews())
+    before = len(InterviewRecords(Persona.open("wren", rowan.workspace.parent).store).all())
     answer = rowan.ask("What do you think about trains?", engine="generative", **engine_options)
     assert answer.text and not answer.abstained
-    assert len(Persona.open("wren", rowan.workspace.parent).store.interviews()) == before + 1
+    assert len(InterviewRecords(Persona.open("wren", rowan.workspace.parent).store).all()) == before + 1
 
 
 def start_server(home: Path, port: int, *flags: str) -> subprocess.Popen:

@@ -63,25 +63,15 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             words INTEGER NOT NULL
         );
         CREATE INDEX passages_turn ON passages(turn_id);
-        CREATE TABLE interviews (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            engine TEXT NOT NULL,
-            title TEXT
-        );
-        CREATE TABLE exchanges (
-            id INTEGER PRIMARY KEY,
-            interview_id INTEGER NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,
-            asked_at TEXT NOT NULL,
-            answered_at TEXT NOT NULL,
-            question TEXT NOT NULL,
-            answer_json TEXT NOT NULL
-        );
         """
     )
+    # the interviews and exchanges tables were created here once; they now belong to
+    # sosie.interview.records, which creates them where they are missing
 
 
 def _m002_evaluation(db: sqlite3.Connection) -> None:
+    # the held-out split (sosie.corpus.split); the evaluation's own tables (eval_runs,
+    # quiz_answers), once created here too, belong to sosie.evaluate.records
     db.executescript(
         """
         CREATE TABLE eval_split (
@@ -89,25 +79,6 @@ def _m002_evaluation(db: sqlite3.Connection) -> None:
             side TEXT NOT NULL CHECK (side IN ('train', 'test')),
             seed INTEGER NOT NULL,
             created_at TEXT NOT NULL
-        );
-        CREATE TABLE eval_runs (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            engines TEXT NOT NULL,
-            report_dir TEXT NOT NULL,
-            metrics_json TEXT
-        );
-        CREATE TABLE quiz_answers (
-            id INTEGER PRIMARY KEY,
-            quiz_id TEXT NOT NULL,
-            eval_run_id INTEGER NOT NULL,
-            question TEXT NOT NULL,
-            options_json TEXT NOT NULL,
-            real_index INTEGER NOT NULL,
-            picked INTEGER NOT NULL,
-            correct INTEGER NOT NULL,
-            answered_at TEXT NOT NULL
         );
         """
     )
@@ -134,14 +105,7 @@ def _m004_near_duplicates(db: sqlite3.Connection) -> None:
 
 
 def _m005_chat_threads(db: sqlite3.Connection) -> None:
-    # OpenAI-style clients resend the whole conversation with every request; the hash of the
-    # conversation so far finds the interview it continues (see sosie.serve.chat).
-    db.executescript(
-        """
-        ALTER TABLE interviews ADD COLUMN thread_key TEXT;
-        CREATE INDEX interviews_thread_key ON interviews(thread_key);
-        """
-    )
+    """Once: the interviews' thread_key column, now added by sosie.interview.records."""
 
 
 def _m006_licences(db: sqlite3.Connection) -> None:
@@ -344,51 +308,3 @@ class Store:
             "corpus_version": self.corpus_version,
         }
 
-    # -- interviews ---------------------------------------------------------------------------
-    def start_interview(self, engine: str, title: str | None = None) -> int:
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO interviews (started_at, engine, title) VALUES (?, ?, ?)",
-                (now(), engine, title),
-            )
-        return int(cur.lastrowid)
-
-    def record_exchange(
-        self, interview_id: int, asked_at: str, question: str, answer: dict, thread_key: str | None = None
-    ) -> int:
-        """Store one completed turn (and, for chat clients, the key of the conversation so far)."""
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO exchanges (interview_id, asked_at, answered_at, question, answer_json)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (interview_id, asked_at, now(), question, json.dumps(answer, ensure_ascii=False)),
-            )
-            if thread_key is not None:
-                self.db.execute(
-                    "UPDATE interviews SET thread_key = ? WHERE id = ?", (thread_key, interview_id)
-                )
-        return int(cur.lastrowid)
-
-    def interview_by_thread(self, thread_key: str) -> int | None:
-        row = self.db.execute(
-            "SELECT id FROM interviews WHERE thread_key = ? ORDER BY id DESC LIMIT 1", (thread_key,)
-        ).fetchone()
-        return None if row is None else int(row[0])
-
-    def interview(self, interview_id: int) -> sqlite3.Row | None:
-        return self.db.execute(
-            """SELECT i.*, COUNT(e.id) AS exchanges FROM interviews i
-               LEFT JOIN exchanges e ON e.interview_id = i.id WHERE i.id = ? GROUP BY i.id""",
-            (interview_id,),
-        ).fetchone()
-
-    def interviews(self) -> list[sqlite3.Row]:
-        return self.db.execute(
-            """SELECT i.*, COUNT(e.id) AS exchanges FROM interviews i
-               LEFT JOIN exchanges e ON e.interview_id = i.id GROUP BY i.id ORDER BY i.id"""
-        ).fetchall()
-
-    def exchanges(self, interview_id: int) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT * FROM exchanges WHERE interview_id = ? ORDER BY id", (interview_id,)
-        ).fetchall()

@@ -32,6 +32,7 @@ from sosie.evaluate.metrics import (
     chunks,
     rouge_l,
 )
+from sosie.evaluate.records import evaluation_tables
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     from sosie.evaluate.report import write_report
 
     write_report(report_dir, metrics, pairs, questions, reworded, offtopic, runs)
+    evaluation_tables(store)
     with store.transaction() as db:
         run_id = db.execute(
             "INSERT INTO eval_runs (started_at, finished_at, engines, report_dir, metrics_json)"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
 from sosie.errors import SosieError
+from sosie.evaluate.records import evaluation_tables
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -30,7 +31,7 @@ class QuizItem:
 
 def latest_run(persona: Workspace, run_id: int | None = None) -> tuple[int, Path]:
     query = "SELECT id, report_dir FROM eval_runs WHERE finished_at IS NOT NULL"
-    rows = persona.store.db.execute(query + " ORDER BY id").fetchall()
+    rows = evaluation_tables(persona.store).execute(query + " ORDER BY id").fetchall()
     if run_id is not None:
         rows = [r for r in rows if r["id"] == run_id]
     if not rows:
@@ -76,6 +77,7 @@ def new_quiz_id() -> str:
 
 def record_pick(persona: Workspace, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
     correct = picked == item.real_index
+    evaluation_tables(persona.store)
     with persona.store.transaction() as db:
         db.execute(
             "INSERT INTO quiz_answers (quiz_id, eval_run_id, question, options_json, real_index,"
@@ -91,7 +93,7 @@ def quiz_summary(persona: Workspace, quiz_id: str | None = None) -> dict:
     from scipy.stats import binomtest
 
     query = "SELECT options_json, correct FROM quiz_answers"
-    rows = persona.store.db.execute(
+    rows = evaluation_tables(persona.store).execute(
         query + (" WHERE quiz_id = ?" if quiz_id else ""), (quiz_id,) if quiz_id else ()
     ).fetchall()
     if not rows:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sosie.errors import SosieError
 from sosie.files import atomic_write
+from sosie.interview.records import InterviewRecords
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -23,7 +24,7 @@ FORMATS = ("ccv2", "ccv3", "modelfile", "transcript", "script")
 
 
 def latest_interview(persona: Workspace) -> int:
-    interviews = persona.store.interviews()
+    interviews = InterviewRecords(persona.store).all()
     if not interviews:
         raise SosieError(
             f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sosie.corpus.store import now
 from sosie.engines.base import Answer, Engine, engine_for
 from sosie.errors import SosieError
+from sosie.interview.records import InterviewRecords
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -29,10 +30,10 @@ class InterviewSession:
         self.history: list[tuple[str, str]] = []
         self.exchanges = 0  # stored exchanges, abstentions included
         if interview_id is None:
-            self.id = persona.store.start_interview(engine.name, title)
+            self.id = InterviewRecords(persona.store).start(engine.name, title)
         else:
             self.id = interview_id
-            for row in persona.store.exchanges(interview_id):
+            for row in InterviewRecords(persona.store).exchanges(interview_id):
                 self.exchanges += 1
                 answer = json.loads(row["answer_json"])
                 if not answer.get("abstained"):
@@ -41,7 +42,7 @@ class InterviewSession:
     @classmethod
     def resume(cls, persona: Workspace, interview_id: int, **options) -> InterviewSession:
         """The stored interview ``interview_id``, with its engine and history, ready to go on."""
-        row = persona.store.interview(interview_id)
+        row = InterviewRecords(persona.store).get(interview_id)
         if row is None:
             raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
         return cls(persona, engine_for(persona, row["engine"], **options), interview_id=interview_id)
@@ -52,7 +53,7 @@ class InterviewSession:
         """``thread_key(answer)``, if given, names the conversation so far for chat clients."""
         asked_at = now()
         answer = self.engine.answer(question, history=list(self.history), on_token=on_token)
-        self.persona.store.record_exchange(
+        InterviewRecords(self.persona.store).record(
             self.id, asked_at, answer.question, answer.to_dict(),
             thread_key=thread_key(answer) if thread_key else None,
         )
@@ -64,7 +65,7 @@ class InterviewSession:
 
 def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "md") -> str:
     """The interview (default: the latest) as Markdown or JSON, disclosure and sources included."""
-    interviews = persona.store.interviews()
+    interviews = InterviewRecords(persona.store).all()
     if not interviews:
         raise SosieError(
             f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}"
@@ -80,7 +81,7 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
     exchanges = [
         {"asked_at": e["asked_at"], "answered_at": e["answered_at"],
          "answer": Answer.from_dict(json.loads(e["answer_json"]))}
-        for e in persona.store.exchanges(row["id"])
+        for e in InterviewRecords(persona.store).exchanges(row["id"])
     ]
     config = persona.config
     if fmt == "json":

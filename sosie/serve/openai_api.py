@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from sosie.engines.base import Answer
+from sosie.interview.records import InterviewRecords
 from sosie.serve import chat
 from sosie.serve.schemas import ERRORS, NOT_JSON, ChatRequest
 from sosie.serve.state import PersonaHost, ServedDep
@@ -123,7 +124,7 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
     engine = model.engine or persona.config.default_engine
     interview_id = session_id
     if interview_id is None and prior:
-        interview_id = persona.store.interview_by_thread(chat.thread_key(prior))
+        interview_id = InterviewRecords(persona.store).by_thread(chat.thread_key(prior))
     session = None
     if interview_id is not None:
         session = h.session(interview_id)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from sosie.interview import transcript
+from sosie.interview.records import InterviewRecords
 from sosie.serve.schemas import ERRORS, NOT_JSON, IdPath, NewSession, Question, SlugPath
 from sosie.serve.state import ServedDep
 from sosie.serve.stream import THINKING, run_in_worker
@@ -32,14 +33,14 @@ def new_session(slug: SlugPath, served: ServedDep,
     with h.lock:
         session = h.persona.interview(engine, title=body.title or "web", **h.options_for(engine))
         h.keep(session)
-        return dict(h.persona.store.interview(session.id))
+        return dict(InterviewRecords(h.persona.store).get(session.id))
 
 
 @router.get("")
 def sessions(slug: SlugPath, served: ServedDep) -> list[dict]:
     h = served.host(slug)
     with h.lock:
-        return [dict(r) for r in h.persona.store.interviews()]
+        return [dict(r) for r in InterviewRecords(h.persona.store).all()]
 
 
 @router.get("/{session_id}")

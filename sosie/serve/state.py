@@ -22,6 +22,7 @@ from sosie import registry
 from sosie.engines.base import engine_available, engine_names
 from sosie.errors import SosieError
 from sosie.interview import InterviewSession
+from sosie.interview.records import InterviewRecords
 from sosie.persona import Persona
 from sosie.serve import chat
 from sosie.serve.guard import is_loopback
@@ -104,7 +105,7 @@ class PersonaHost:
 
     def session(self, interview_id: int) -> InterviewSession:
         """The stored interview, ready to go on; call with the lock held."""
-        row = self.persona.store.interview(interview_id)
+        row = InterviewRecords(self.persona.store).get(interview_id)
         if row is None:
             raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
         session = self.live.get(interview_id)
