@@ -23,6 +23,22 @@ PODCAST = ROWAN_DIR / "transcripts" / "2016-09-14-lantern-hours-podcast.txt"
 SOSIE = Path(sys.executable).with_name("sosie")  # the console-script entry point
 
 
+def copy_workspace(source: Path, target: Path) -> Path:
+    """Copy a persona's folder while its sosie.db is open elsewhere in this process. Plain file
+    I/O on a live SQLite file is unsafe: closing any descriptor on it drops every lock this
+    process holds on it, so the database goes through SQLite's backup API instead."""
+    import sqlite3
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("sosie.db*"))
+    src, dst = sqlite3.connect(source / "sosie.db"), sqlite3.connect(target / "sosie.db")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("demo-home")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import copy_workspace, run_cli
 
 from sosie import Persona
 from sosie.engines.backends import bundled_gguf
@@ -80,7 +79,7 @@ def test_train_commands_explain_what_is_missing(demo_home):
 def trained(demo_home, tmp_path_factory):
     """Rowan (a copy), LoRA-trained for four steps on the bundled SmolLM2, on the CPU."""
     home = tmp_path_factory.mktemp("train-home")
-    shutil.copytree(demo_home / "rowan", home / "rowan")
+    copy_workspace(demo_home / "rowan", home / "rowan")
     persona = Persona.open("rowan", home)
     settings = dataclasses.replace(persona.config.train, **TINY)
     steps = []
@@ -130,7 +129,7 @@ def test_the_same_seed_trains_the_same_adapter(demo_home, tmp_path):
     weights = []
     for run in ("a", "b"):
         home = tmp_path / run
-        shutil.copytree(demo_home / "wren", home / "wren")
+        copy_workspace(demo_home / "wren", home / "wren")
         with Persona.open("wren", home) as persona:
             train(persona, dataclasses.replace(persona.config.train, **{**TINY, "max_steps": 2}))
             weights.append(load_file(str(persona.workspace / "adapter" / "adapter_model.safetensors")))

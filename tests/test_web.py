@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_workspace
 from live_server import LiveServer
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -169,7 +170,7 @@ def served_copy(demo_home, tmp_path_factory, model_stub):
     """A server over a copy of the demo home: fuzzing writes hundreds of interviews."""
     home = tmp_path_factory.mktemp("fuzz-home")
     for slug in ("rowan", "wren"):
-        shutil.copytree(demo_home / slug, home / slug)
+        copy_workspace(demo_home / slug, home / slug)  # never the live sosie.db by plain file I/O
     personas = [Persona.open(slug, home) for slug in ("rowan", "wren")]
     settings = ServeSettings(
         engine_options={"backend": "openai", "model": "stub", "base_url": model_stub.base_url}

@@ -6,6 +6,7 @@ and every sentence that quotes the person carries a citation ``[n]``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -14,6 +15,7 @@ from sosie import registry
 from sosie.corpus.labels import moment_link
 
 if TYPE_CHECKING:
+    from sosie.config import GenerativeSettings
     from sosie.corpus.store import PassageRow
     from sosie.workspace import Workspace
 
@@ -127,6 +129,12 @@ class EngineOptions:
     backend: str | None = None  # transformers | llamacpp | openai
     model: str | None = None  # a catalogue name (qwen2.5-1.5b), a GGUF file or a model folder
     base_url: str | None = None  # the OpenAI-compatible server, for backend openai
+    max_new_tokens: int | None = None  # a cap for this engine only (the evaluation's --max-new-tokens)
+
+
+def capped(settings: GenerativeSettings, max_new_tokens: int | None) -> GenerativeSettings:
+    """The persona's generation settings with a per-engine cap; a copy, never the persona's own."""
+    return dataclasses.replace(settings, max_new_tokens=max_new_tokens) if max_new_tokens else settings
 
 
 def engine_names() -> list[str]:

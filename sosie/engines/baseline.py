@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
-from sosie.engines.base import Answer, EngineOptions, History, TokenCallback, tidy
+from sosie.engines.base import Answer, EngineOptions, History, TokenCallback, capped, tidy
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -28,10 +28,11 @@ class BaselineEngine:
         backend: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
+        max_new_tokens: int | None = None,
         backend_instance: Backend | None = None,
     ):
         self.persona = persona
-        self.settings = persona.config.generative
+        self.settings = capped(persona.config.generative, max_new_tokens)
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:

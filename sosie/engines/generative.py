@@ -10,7 +10,6 @@ marker gets the marker of the passage that supports it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sosie.engines.base import (
     History,
     TokenCallback,
     abstention,
+    capped,
     tidy,
 )
 from sosie.engines.control import neutralise, neutralise_messages
@@ -109,9 +109,7 @@ def fit(messages: list[dict], history_from: int, backend: Backend, budget: int) 
 class GenerativeEngine:
     name = "generative"
 
-    @dataclass
-    class Options(EngineOptions):
-        max_new_tokens: int | None = None  # a cap for this engine only (the evaluation's --max-new-tokens)
+    Options = EngineOptions
 
     def __init__(
         self,
@@ -124,9 +122,7 @@ class GenerativeEngine:
     ):
         self.persona = persona
         self._profile: tuple[int, dict] | None = None
-        self.settings = persona.config.generative
-        if max_new_tokens:  # a copy: the persona's own settings are never changed
-            self.settings = dataclasses.replace(self.settings, max_new_tokens=max_new_tokens)
+        self.settings = capped(persona.config.generative, max_new_tokens)
         self.retrieval = persona.config.quote
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 
