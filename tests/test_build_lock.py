@@ -69,6 +69,7 @@ def test_the_lock_refuses_in_process_and_is_released(tmp_path):
         pass
 
 
+@pytest.mark.slow
 def test_a_sweep_spares_a_partial_whose_owner_runs(small):
     small.add(small.corpus_dir)
     index = small.workspace / "index"
@@ -97,6 +98,7 @@ def test_a_sweep_spares_a_partial_whose_owner_runs(small):
     assert len(list(index.glob("build-*"))) == 1
 
 
+@pytest.mark.slow
 def test_a_build_lock_survives_nothing_but_its_holder(small, tmp_path):
     """A lock file left by a killed build (the kernel released the lock) does not block."""
     (small.workspace / LOCK_NAME).write_text("999999999\n")

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import time
 
+import pytest
 from conftest import PODCAST, SOSIE, run_cli
 
 from sosie.cli import Slug, setting_options  # module level: the probe command's annotations name them
 
 
+@pytest.mark.slow
 def test_new_add_build_ask_json_and_transcript(home, tmp_path):
     assert run_cli("new", "ada", "--name", "Rowan Adler", "--alias", "Rowan", "--pronoun", "his",
                    home=home).returncode == 0
@@ -40,6 +42,7 @@ def test_new_add_build_ask_json_and_transcript(home, tmp_path):
     assert "not the real person" in shown.stdout
 
 
+@pytest.mark.slow
 def test_scripted_interview_prints_citations_and_abstains(rowan, tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text("What do you think of cities?\n\nWhat is the boiling point of tungsten?\n")
@@ -84,6 +87,7 @@ def test_bad_files_fail_alone_and_lose_nothing(home, tmp_path):
         assert "Café crème brûlée, très bien." in texts
 
 
+@pytest.mark.slow
 def test_unknown_persona_and_asking_before_building(home):
     result = run_cli("ask", "nobody", "Hello?", home=home)
     assert result.returncode == 1
@@ -101,6 +105,7 @@ def test_unknown_persona_and_asking_before_building(home):
     assert result.returncode == 1 and "already exists" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_the_previous_index_usable(home):
     run_cli("new", "ada", "--name", "Rowan Adler", home=home)
     run_cli("add", "ada", str(PODCAST), home=home)
@@ -141,6 +146,7 @@ def test_a_fifo_is_refused_without_blocking(home, tmp_path):
     assert result.returncode == 1 and "not a regular file" in result.stderr
 
 
+@pytest.mark.slow
 def test_interactive_interview_reads_stdin_until_an_empty_line(rowan):
     env = dict(os.environ, SOSIE_HOME=str(rowan.workspace.parent))
     result = subprocess.run(
@@ -155,6 +161,7 @@ def test_interactive_interview_reads_stdin_until_an_empty_line(rowan):
     assert "ignored" not in transcript
 
 
+@pytest.mark.slow
 def test_brackets_in_questions_and_names_are_printed_not_parsed(rowan, tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text("What about [bold]cities[/bold] and [1]?\n")

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import SOSIE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
@@ -16,6 +17,7 @@ def sosie(home: Path, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_dry_run_then_add_with_a_speaker_map_then_review(tmp_path):
     home = tmp_path / "home"
     assert sosie(home, "new", "ada", "--name", "Ada Okafor").returncode == 0

@@ -146,6 +146,7 @@ def test_an_engine_added_later_joins_by_name(rowan, tmp_path):
     assert metrics["engines"]["parrot-test"]["grounding"]["n"] == 0
 
 
+@pytest.mark.slow
 def test_eval_command_prints_the_table_and_writes_the_report(rowan, tmp_path):
     result = run_cli("eval", "rowan", "--engines", "quote", "--limit", "3", "--offtopic", "3",
                      "--report", str(tmp_path / "r"), home=rowan.workspace.parent)
@@ -156,6 +157,7 @@ def test_eval_command_prints_the_table_and_writes_the_report(rowan, tmp_path):
     assert bad.returncode == 1 and "unknown engine 'nonsense'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_eval_and_quiz_explain_what_is_missing(home, tmp_path):
     essay = tmp_path / "essay.md"
     essay.write_text("Trains beat planes for anything under six hours.\n")

@@ -51,6 +51,7 @@ def test_the_modelfile_folder_is_self_contained_and_honest(rowan, tmp_path):
     assert all(answer in corpus for answer in answers)  # real words, verbatim
 
 
+@pytest.mark.slow
 def test_export_command_writes_and_prints_the_path(demo_home, tmp_path):
     asked = run_cli("ask", "rowan", "What do you think about trains?", home=demo_home)
     assert asked.returncode == 0, asked.stderr
@@ -78,6 +79,7 @@ def test_an_export_that_lost_the_disclosure_is_not_delivered(tmp_path):
     assert not path.exists()
 
 
+@pytest.mark.slow
 def test_every_export_format_from_the_command_line(demo_home, tmp_path, home):
     """The CLI layer over the export modules: each format, the card round trip, a package and
     speech, with the paths printed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sosie.index.hybrid import tokenize
 
 
@@ -22,6 +24,7 @@ def test_fusion_ranks_a_paraphrase_without_shared_words(rowan):
     assert any("train" in rows[h.passage_id].text.lower() for h in hits[:3])
 
 
+@pytest.mark.slow
 def test_index_knows_when_it_is_stale(small):
     small.add(small.corpus_dir)
     small.build()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import run_cli
 
 from sosie.profile import FUNCTION_WORDS, summary
@@ -24,6 +25,7 @@ def test_profile_finds_the_persons_habits(rowan, wren):
     assert "Rowan Adler answers in about" in summary(mine, "Rowan Adler")
 
 
+@pytest.mark.slow
 def test_profile_command_shows_tables_json_and_a_plot(rowan, tmp_path):
     png = tmp_path / "profile.png"
     result = run_cli("profile", "rowan", "--plot", str(png), home=rowan.workspace.parent)

@@ -55,6 +55,7 @@ def test_the_dataset_never_trains_on_held_out_sources(rowan, tmp_path, model_stu
     assert eval_names == {Path(p).name for p in held_out}
 
 
+@pytest.mark.slow
 def test_dataset_command_writes_the_files(demo_home, tmp_path):
     result = run_cli("dataset", "rowan", "--out", str(tmp_path), home=demo_home)
     assert result.returncode == 0, result.stderr
@@ -64,6 +65,7 @@ def test_dataset_command_writes_the_files(demo_home, tmp_path):
     assert card["splits"]["train"]["tokens"] > card["splits"]["train"]["answer_words"]
 
 
+@pytest.mark.slow
 def test_train_commands_explain_what_is_missing(demo_home):
     result = run_cli("merge", "wren", home=demo_home)
     assert result.returncode == 1 and "sosie train wren" in result.stderr
