@@ -13,8 +13,7 @@ ingested into a temporary Store, and per convention and overall this prints
   normalisation), of the true pairs, and how many pairs were found at all;
 * throughput (MB/s and words/s of all speakers) of ``ingest``, as a ratio to the same ingest
   with the frozen pre-issue-12 reader (``bench/baseline_speakers.py``) swapped in for
-  ``sosie.corpus.ingest.detect`` (or ``split_turns`` where ``detect`` does not exist yet); the
-  baseline's precision and recall are shown too.
+  ``sosie.corpus.ingest.detect``; the baseline's precision and recall are shown too.
 
 Targets: precision >= 99.5%, recall >= 99%, throughput >= 0.8x the baseline. A benchmark
 reports: it exits 0 whatever the numbers.
@@ -30,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,42 +38,21 @@ sys.path[:0] = [str(HERE.parent / "tests"), str(HERE)]
 import baseline_speakers  # noqa: E402
 import conventions as cv  # noqa: E402
 
-from sosie.corpus.speakers import Subject  # noqa: E402
+from sosie.corpus.speakers import Subject, Transcript  # noqa: E402
 from sosie.corpus.store import Store  # noqa: E402
 
 INGEST = importlib.import_module("sosie.corpus.ingest")  # the module, not the function of that name
 TARGETS = {"precision": 0.995, "recall": 0.99, "throughput": 0.8}
 
 
-@dataclass
-class BaselineTranscript:
-    """What ``detect`` returns, built from the baseline's ``split_turns``."""
-
-    kind: str
-    convention: str
-    turns: list
-    locators: list = field(default_factory=list)
-
-    def speakers(self, text: str) -> dict[str, dict]:
-        rows: dict[str, dict] = {}
-        for turn in self.turns:
-            row = rows.setdefault(turn.speaker, {"role": turn.role, "turns": 0, "words": 0})
-            row["turns"] += 1
-            row["words"] += len(text[turn.start : turn.end].split())
-        return rows
-
-
 def _old_subject(subject) -> baseline_speakers.Subject:
     return baseline_speakers.Subject(subject.name, tuple(getattr(subject, "aliases", ())))
 
 
-def baseline_detect(source, subject, speakers=None, single_speaker=False) -> BaselineTranscript:
+def baseline_detect(source, subject, speakers=None, single_speaker=False) -> Transcript:
+    """What ``detect`` returns, made from the baseline's ``split_turns``."""
     kind, turns = baseline_speakers.split_turns(source, _old_subject(subject))
-    return BaselineTranscript(kind, "baseline", turns, list(source.locators))
-
-
-def baseline_split_turns(source, subject):
-    return baseline_speakers.split_turns(source, _old_subject(subject))
+    return Transcript(kind, "baseline", turns, list(source.locators))
 
 
 @contextmanager
@@ -83,14 +61,12 @@ def reader(which: str) -> Iterator[None]:
     if which == "current":
         yield
         return
-    name, replacement = (("detect", baseline_detect) if hasattr(INGEST, "detect")
-                         else ("split_turns", baseline_split_turns))
-    original = getattr(INGEST, name)
-    setattr(INGEST, name, replacement)
+    original = INGEST.detect
+    INGEST.detect = baseline_detect
     try:
         yield
     finally:
-        setattr(INGEST, name, original)
+        INGEST.detect = original
 
 
 @dataclass
@@ -247,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     result = summarise(rendered, first["current"], first["baseline"], times)
     meta = {"seed": args.seed, "files": len(rendered), "words": sum(r.truth.words for r in rendered),
             "subject_words": result["overall"]["subject_words"], "repeat": max(1, args.repeat),
-            "patched": "detect" if hasattr(INGEST, "detect") else "split_turns",
+            "patched": "detect",
             "elapsed_s": round(time.perf_counter() - started, 2)}
     show(result, meta)
     print(f"\n({meta['elapsed_s']} s)")

@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from sosie.corpus.labels import (
     CAPS_TITLE,
@@ -30,63 +29,15 @@ from sosie.corpus.labels import (
     is_machine_label,
     name_like,
 )
+from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, bare_name, normalise_name  # noqa: F401
 from sosie.corpus.readers import SourceText
 from sosie.corpus.text import trim
 from sosie.errors import BadSource
 
 HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
-ANSWER_LABELS = {"a", "answer"}
-TITLES = {
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "senator", "sen", "representative",
-    "rep", "congressman", "congresswoman", "secretary", "ambassador", "general", "gen", "admiral",
-    "judge", "justice", "governor", "gov", "chairman", "chairwoman", "mayor", "commissioner",
-    "director", "dean", "president", "sir", "dame", "lord", "lady", "minister", "the", "baroness",
-}
 MARKS = set("`~-*_")  # first characters of a code fence or a rule
 STAMPS = set("[(*_0123456789")  # first characters of a line holding only a timestamp
 FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
-
-
-@lru_cache(maxsize=4096)
-def normalise_name(label: str) -> str:
-    """``"ROWAN_ADLER"``, ``"Rowan Adler:"`` and ``"rowan adler"`` are one name."""
-    return " ".join(re.sub(r"[\W_]+", " ", label.lower()).split())
-
-
-@lru_cache(maxsize=4096)
-def bare_name(label: str) -> str:
-    """``"Ms. DOE"`` -> ``"doe"``, ``"Mr. SMITH of Ohio"`` -> ``"smith"``: the name under the title."""
-    words = normalise_name(label).split()
-    if "of" in words[1:]:
-        words = words[: words.index("of", 1)]
-    while len(words) > 1 and words[0] in TITLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Recognises the subject's labels: full name, aliases, first or last name, titles, ``A:``."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    _keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        names = [self.name, *self.aliases]
-        keys = {normalise_name(n) for n in names} | {bare_name(n) for n in names} | ANSWER_LABELS
-        parts = bare_name(self.name).split()
-        if len(parts) >= 2:
-            keys |= {parts[0], parts[-1]}
-        object.__setattr__(self, "_keys", frozenset(k for k in keys if k))
-
-    def keys(self) -> set[str]:
-        return set(self._keys)
-
-    def is_subject(self, label: str) -> bool:
-        if is_machine_label(label):  # SPEAKER_00 is nobody until --speaker says who
-            return False
-        return normalise_name(label) in self._keys or bare_name(label) in self._keys
 
 
 @dataclass
@@ -118,37 +69,6 @@ class Transcript:
             row["turns"] += 1
             row["words"] += len(text[turn.start : turn.end].split())
         return rows
-
-
-class Cast:
-    """Who a label is: the subject, a person named by ``--speaker``, or just its own name."""
-
-    def __init__(self, subject: Subject, mapping: Mapping[str, str] | None):
-        self.subject = subject
-        self.mapping = {normalise_name(k): v for k, v in (mapping or {}).items()}
-        for key, value in list(self.mapping.items()):  # "B" as the tool wrote it means "Speaker B"
-            if re.fullmatch(r"[a-z]|\d+", key):
-                self.mapping.setdefault(f"speaker {key}", value)
-        self._who: dict[str, tuple[str, str]] = {}
-
-    def who(self, label: str) -> tuple[str, str]:
-        """``(speaker as cited, role)``."""
-        if label not in self._who:
-            self._who[label] = self._resolve(label)
-        return self._who[label]
-
-    def _resolve(self, label: str) -> tuple[str, str]:
-        named = self.mapping.get(normalise_name(label))
-        if named is not None:
-            return named, "subject" if self.subject.is_subject(named) else "other"
-        if self.subject.is_subject(label):
-            if normalise_name(label) in ANSWER_LABELS:  # "A:" is the subject; cite them by name
-                return self.subject.name, "subject"
-            return label, "subject"
-        return label, "other"
-
-    def known(self, label: str) -> bool:
-        return normalise_name(label) in self.mapping or self.subject.is_subject(label)
 
 
 def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
@@ -210,13 +130,18 @@ def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: s
 
     accepted = {i: c for i, c in found.items() if real(i, c)}
     styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
+    alone_colon = any(c.form == "alone" and c.colon for c in accepted.values())
 
     def one_off(i: int, c: Candidate) -> bool:
         """A label seen once, in the shape the file's other labels have: a speaker too."""
         if c.form == "inline" and c.colon:
             return name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
-        return (c.form == "alone" and is_caps(c.name) and styles[("alone", c.styled, True)] > 0
-                and next_is_text(i))
+        if c.form != "alone" or not next_is_text(i):
+            return False
+        if is_caps(c.name) and styles[("alone", c.styled, True)] > 0:  # MAYA CHEN on its line
+            return True
+        # "Maya Chen:" on its line, where the file's other labels stand alone with a colon too
+        return c.colon and name_like(c.name) and alone_colon
 
     everything = {**accepted, **{i: c for i, c in found.items() if i not in accepted and one_off(i, c)}}
     distinct = {normalise_name(c.name) for c in everything.values()}
@@ -361,20 +286,6 @@ def _refuse_if_ambiguous(source: SourceText, found: dict[int, Candidate], cast: 
         listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
         raise BadSource(f"{source.path}: names in speaker positions but no consistent transcript "
                         f"pattern (seen: {listed}); {FIX}")
-
-
-def heading_people(source: SourceText, transcript: Transcript) -> list[str]:
-    """Person-like names in the section titles of a file read as one voice (for a warning)."""
-    if transcript.kind != "monologue" or transcript.convention == "single speaker":
-        return []
-    names = []
-    for line in source.text[source.body_start:].splitlines():
-        heading = HEADING.match(line)
-        if heading:
-            fragments = heading_names(heading.group("title"))
-            if len(fragments) > 1 and name_like(fragments[0]):
-                names.append(fragments[0])
-    return list(dict.fromkeys(names))
 
 
 def split_turns(source: SourceText, subject: Subject) -> tuple[str, list[Turn]]:
