@@ -20,8 +20,9 @@ from pathlib import Path
 PRIVATE = 0o600  # a person's words, interviews and settings: readable by their owner only
 
 
-def atomic_write(path: str | Path, data: str | bytes, mode: int = PRIVATE) -> Path:
-    """Write ``data`` (text as UTF-8) to ``path`` atomically, with permissions ``mode``."""
+def atomic_write(path: str | Path, data: str | bytes, mode: int | None = PRIVATE) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically, with permissions ``mode`` (``None``:
+    what the process's umask gives, for exports meant to be shared)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
 
     def write(tmp: Path) -> None:
@@ -33,7 +34,7 @@ def atomic_write(path: str | Path, data: str | bytes, mode: int = PRIVATE) -> Pa
     return atomic_replace(path, write, mode)
 
 
-def atomic_replace(path: str | Path, write: Callable[[Path], object], mode: int = PRIVATE) -> Path:
+def atomic_replace(path: str | Path, write: Callable[[Path], object], mode: int | None = PRIVATE) -> Path:
     """Call ``write(tmp)`` to fill a temporary file, then rename it over ``path``.
 
     For writers that need a path of their own (a PNG encoder, a PDF renderer, a GGUF writer)."""
@@ -41,7 +42,8 @@ def atomic_replace(path: str | Path, write: Callable[[Path], object], mode: int 
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         write(tmp)
-        os.chmod(tmp, mode)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

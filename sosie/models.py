@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sosie.errors import SosieError
+from sosie.files import atomic_write
 
 
 class BadModel(SosieError):
@@ -156,9 +157,7 @@ def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> 
         partial.unlink(missing_ok=True)
     manifest = {**asdict(spec), "packages": spec.packages, "path": str(final),
                 "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    tmp = _manifest_path(name).with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    os.replace(tmp, _manifest_path(name))
+    atomic_write(_manifest_path(name), json.dumps(manifest, indent=2), mode=None)
     return manifest
 
 

@@ -10,12 +10,12 @@ llama.cpp's converter does, so llama.cpp and Ollama read the file as they read t
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sosie.errors import SosieError
+from sosie.files import atomic_replace
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -58,8 +58,7 @@ def permute(weight, n_head: int):
 
 def write_gguf(model, base_gguf: Path, out: Path, metadata: dict[str, str]) -> Path:
     """Write ``model`` (a llama-family transformers model) as a GGUF shaped like ``base_gguf``."""
-    import numpy as np
-    from gguf import GGUFReader, GGUFValueType, GGUFWriter
+    from gguf import GGUFReader, GGUFWriter
 
     reader = GGUFReader(str(base_gguf))
     arch = str(reader.fields["general.architecture"].contents())
@@ -73,8 +72,14 @@ def write_gguf(model, base_gguf: Path, out: Path, metadata: dict[str, str]) -> P
         target = gguf_name(name)
         if target is not None:
             state[target] = tensor.detach().float().cpu().numpy()
-    tmp = out.with_name(out.name + ".partial")
-    writer = GGUFWriter(str(tmp), arch)
+    return atomic_replace(out, lambda tmp: _write(GGUFWriter(str(tmp), arch), reader, state, metadata,
+                                                  heads, kv_heads), mode=None)
+
+
+def _write(writer, reader, state: dict, metadata: dict[str, str], heads: int, kv_heads: int) -> None:
+    import numpy as np
+    from gguf import GGUFValueType
+
     for field in reader.fields.values():
         if field.name.startswith("GGUF.") or field.name in SKIPPED_KEYS:
             continue
@@ -99,8 +104,6 @@ def write_gguf(model, base_gguf: Path, out: Path, metadata: dict[str, str]) -> P
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    os.replace(tmp, out)
-    return out
 
 
 def merge_and_export(persona: Workspace, out_dir: Path | None = None) -> dict[str, Path]:

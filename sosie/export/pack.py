@@ -55,6 +55,7 @@ from sosie.config import (
     save_config,
 )
 from sosie.errors import SosieError
+from sosie.files import atomic_replace
 from sosie.index.hybrid import current_build
 
 if TYPE_CHECKING:
@@ -92,15 +93,12 @@ def pack(
     out = _output_path(persona.slug, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{persona.slug}.pack-", dir=out.parent))
-    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         files, left_out = _stage(persona.workspace, staging, include_checkpoints, include_exports)
         manifest = _manifest(persona, staging, files, left_out)
-        _write_tar(partial, persona.slug, staging, files, manifest)
-        os.replace(partial, out)
+        atomic_replace(out, lambda tmp: _write_tar(tmp, persona.slug, staging, files, manifest), mode=None)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        partial.unlink(missing_ok=True)
     return out
 
 

@@ -26,7 +26,6 @@ only the ``\\*`` escape: an underscore in a path would otherwise come out underl
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from sosie.engines.base import Citation, tidy
 from sosie.errors import SosieError
+from sosie.files import atomic_replace
 from sosie.interview import transcript
 
 if TYPE_CHECKING:
@@ -315,15 +315,10 @@ def replace_atomically(path: Path, write) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise SosieError(f"cannot write {path}: the folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        return atomic_replace(path, write, mode=None)  # an export: the umask decides who may read it
     except OSError as exc:
         raise SosieError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def write_script(persona: Workspace, path: Path, interview_id: int | None = None) -> Path:

@@ -29,6 +29,7 @@ import Stemmer
 from sosie.corpus.dedupe import near_duplicates
 from sosie.corpus.store import Store, now
 from sosie.errors import NotBuilt, SosieError
+from sosie.files import atomic_write
 from sosie.index.embedder import MODEL_NAME, embed, embed_query
 from sosie.locks import OWNER_NAME, owned_by_someone_alive, owner_stamp
 
@@ -183,12 +184,9 @@ def _write_build(store: Store, root: Path, partial: Path, stamp: str, rows: list
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
     final = root / f"build-{stamp}"
     os.rename(partial, final)
-    pointer = root / "CURRENT.tmp"
     try:
-        pointer.write_text(final.name)
-        os.replace(pointer, root / "CURRENT")  # the atomic swap
+        atomic_write(root / "CURRENT", final.name)  # the atomic swap
     except BaseException:
-        pointer.unlink(missing_ok=True)
         shutil.rmtree(final, ignore_errors=True)  # never made live: the old build stays
         raise
     store.set_duplicates(duplicates)

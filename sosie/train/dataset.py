@@ -16,7 +16,6 @@ The evaluation's split by source is the training split: sources on its ``test`` 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
 from sosie.errors import SosieError
+from sosie.files import atomic_write
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -228,6 +228,4 @@ def write_dataset(persona: Workspace, examples: list[Example], out: Path,
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text, mode=None)  # the dataset is an export: the umask decides
