@@ -21,6 +21,7 @@ ROWAN_DIR = DEMO_DIR / "rowan"
 WREN_DIR = DEMO_DIR / "wren"
 PODCAST = ROWAN_DIR / "transcripts" / "2016-09-14-lantern-hours-podcast.txt"
 SOSIE = Path(sys.executable).with_name("sosie")  # the console-script entry point
+ROOT_FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def copy_workspace(source: Path, target: Path) -> Path:

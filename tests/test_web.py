@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_workspace
+from conftest import ROOT_FIXTURES, copy_workspace
 from live_server import LiveServer
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -177,3 +177,24 @@ def served_copy(demo_home, tmp_path_factory, model_stub):
     )
     with LiveServer(create_app(personas, settings)) as server:
         yield server
+
+
+def test_a_citation_of_a_video_source_links_to_its_moment(page, tmp_path):
+    """A timestamped transcript whose source is a video page: the citation dialog links to the
+    cited second of the video (the URL is never fetched: the test only reads the link)."""
+    with Persona.create("ada", "Ada Okafor", home=tmp_path / "home") as persona:
+        assert persona.add(ROOT_FIXTURES / "transcripts" / "timestamped.md").ok
+        persona.build()
+    with LiveServer(create_app([Persona.open("ada", tmp_path / "home")])) as server:
+        page.goto(server.url + "/")
+        page.fill("#question", "What is the hardest colour to make?")  # a real past question
+        page.click("#send")
+        answer = page.locator("#exchanges .a").last
+        expect(answer.locator("button.cite").first).to_be_visible(timeout=30_000)
+        expect(answer.locator("ol.sources")).to_contain_text("00:00:09")
+        answer.locator("button.cite").first.click()
+        dialog = page.locator("#citation")
+        expect(dialog).to_contain_text("00:00:09")
+        link = dialog.get_by_role("link")
+        expect(link).to_have_attribute("href", "https://www.youtube.com/watch?v=glass123&t=9s")
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
