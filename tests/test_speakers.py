@@ -200,3 +200,18 @@ def test_refusal_is_one_line(tmp_path):
     with pytest.raises(BadSource) as caught:
         detect(read_source(FIXTURES / "ambiguous.txt"), ADA)
     assert "\n" not in str(caught.value) and str(caught.value).startswith(str(FIXTURES))
+
+
+def test_subtitles_whose_dashes_change_an_unnamed_speaker_are_refused(tmp_path):
+    """Film and TV subtitles mark a new speaker with '- ' and name nobody: reading them as the
+    subject's monologue would put the other characters' lines in the double's mouth."""
+    store = Store(tmp_path / "sosie.db")
+    report = ingest(store, [FIXTURES / "film-dialogue.srt"], ADA)
+    (_, message), = report.failed
+    assert "2 subtitle cues change speaker with '- '" in message and "--single-speaker" in message
+    assert store.stats()["sources"] == 0
+    assert ingest(store, [FIXTURES / "film-dialogue.srt"], ADA, single_speaker=True).added
+    labelled = tmp_path / "labelled.vtt"  # named speakers: read as usual, dashes or not
+    labelled.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Maya Chen>- Is it lit?\n\n"
+                        "00:00:04.000 --> 00:00:06.000\n<v Ada Okafor>- Since Monday.\n")
+    assert ingest(store, [labelled], ADA).added

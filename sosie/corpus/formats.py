@@ -22,6 +22,7 @@ from pathlib import Path
 from sosie.corpus.labels import NAME
 from sosie.errors import BadSource
 
+DIALOGUE_DASH = re.compile(r"^\s*[-‐–—]\s*\S")  # "- Leave her." in subtitles of a film or a show
 PREFIX = re.compile(rf"^\s*(?:\[|\*\*)?({NAME})(?:\]|\*\*)?\s*:\s+")  # "SPEAKER_00: " in a cue
 
 
@@ -48,7 +49,10 @@ def read_subtitles(path: Path, text: str) -> Extracted:
     except (MalformedFileError, ValueError, IndexError) as exc:
         raise BadSource(f"{path}: malformed subtitles ({exc}); check the file") from exc
     turns: list[tuple[str | None, list[tuple[str, float]]]] = []
+    dashed = 0  # cues whose lines open with "- ": a change of (unnamed) speaker inside the cue
     for caption in captions:
+        if caption.voice is None and any(DIALOGUE_DASH.match(line) for line in caption.text.splitlines()):
+            dashed += 1
         words = " ".join(caption.text.split())
         speaker = caption.voice
         found = PREFIX.match(words)
@@ -72,7 +76,7 @@ def read_subtitles(path: Path, text: str) -> Extracted:
             locators.append((offset, _clock(start)))
             parts.append(chunk)
             offset += len(chunk)
-    return Extracted("".join(parts), {}, locators)
+    return Extracted("".join(parts), {"dialogue_dashes": dashed} if dashed else {}, locators)
 
 
 def read_html(path: Path, text: str) -> Extracted:

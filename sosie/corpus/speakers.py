@@ -267,6 +267,12 @@ def detect(
     if accepted or len(speakers_seen) > 1:
         return Transcript("transcript", _convention(accepted, by_heading), pair_questions(turns, text),
                           _merge(source.locators, locators))
+    dashed = source.meta.get("dialogue_dashes")
+    if dashed and not single_speaker:  # subtitles of a dialogue whose speakers are not named
+        cues = f"{dashed} subtitle cue{'s' if dashed > 1 else ''}"
+        raise BadSource(f"{source.path}: {cues} change speaker with '- ' but name nobody, so the "
+                        "subject's lines cannot be told from the others'; use subtitles or a transcript "
+                        "with speaker labels, or --single-speaker if it is one voice")
     return Transcript("monologue", "single speaker" if single_speaker else "monologue", turns,
                       _merge(source.locators, locators))
 
