@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import PODCAST, ROWAN_DIR
 
 from sosie import Persona
@@ -154,30 +155,36 @@ def test_bare_bracket_labels_and_case_insensitive_aliases(tmp_path):
     assert text[turns[1].start : turns[1].end] == "Gus needs feeding."
 
 
-def _add_in_process(db_path: str, corpus: str) -> tuple[int, list]:
-    from sosie.corpus.ingest import ingest
-    from sosie.corpus.store import Store
-
-    report = ingest(Store(Path(db_path)), [Path(corpus)], Subject("Rowan Adler", ("Rowan",)))
-    return len(report.added) + len(report.unchanged), report.failed
-
-
-def test_concurrent_adds_of_the_same_files_both_succeed(tmp_path):
-    import multiprocessing
+@pytest.mark.parametrize("moment", ["detect", "_store_source"])
+def test_a_concurrent_add_of_the_same_file_is_taken_as_unchanged(tmp_path, monkeypatch, moment):
+    """Two `sosie add`s of one file: the second stores it between the first's check and its
+    insert. The interleaving is made certain by running the other add (its own SQLite
+    connection to the same file) from inside the first one, while it parses the file or just
+    before it inserts (then SQLite's UNIQUE constraint answers, and the add looks again)."""
+    import importlib
     import os
     import stat
 
+    from sosie.corpus.ingest import ingest
     from sosie.corpus.store import Store
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i in range(12):
-        (corpus / f"note{i:02d}.md").write_text(f"Note {i}. Trains beat planes, reason {i}.\n")
-    db_path = tmp_path / "sosie.db"
-    Store(db_path).close()
-    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600  # a person's words: owner only
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        results = pool.starmap(_add_in_process, [(str(db_path), str(corpus))] * 2)
-    assert [failed for _, failed in results] == [[], []]
-    assert all(count == 12 for count, _ in results)
-    assert Store(db_path).stats()["sources"] == 12
+    ingest_module = importlib.import_module("sosie.corpus.ingest")  # the module, not its function
+    note = tmp_path / "note.md"
+    note.write_text("Trains beat planes for anything under six hours.\n")
+    subject = Subject("Rowan Adler", ("Rowan",))
+    first, other = Store(tmp_path / "sosie.db"), Store(tmp_path / "sosie.db")
+    assert stat.S_IMODE(os.stat(tmp_path / "sosie.db").st_mode) == 0o600  # a person's words: owner only
+    real, raced = getattr(ingest_module, moment), []
+
+    def while_another_add_runs(*args, **kwargs):
+        if not raced:
+            raced.append(True)
+            monkeypatch.setattr(ingest_module, moment, real)
+            assert ingest(other, [note], subject).added  # the other process wins the race
+            monkeypatch.setattr(ingest_module, moment, while_another_add_runs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, moment, while_another_add_runs)
+    report = ingest(first, [note], subject)
+    assert raced and report.ok and report.unchanged and not report.added
+    assert first.stats()["sources"] == 1

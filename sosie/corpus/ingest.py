@@ -225,6 +225,12 @@ def _store_source(
     return passages, pairs
 
 
+def _stored_by_another(row, seen, source: SourceText, store: Store, key: str, settings) -> bool:
+    """Is ``row`` this same file, read the same way, stored since we first looked?"""
+    return ((seen is None or row["id"] != seen["id"]) and row["sha256"] == source.sha256
+            and store.source_settings(key) == settings)
+
+
 def ingest(
     store: Store,
     paths: Iterable[str | Path],
@@ -282,20 +288,19 @@ def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport
                         f"label is them with --speaker 'LABEL={subject.name}' or --alias")
     if dry_run:
         return
+    seen = existing
     for attempt in range(2):
         existing = store.source_by_path(key)
+        if existing is not None and _stored_by_another(existing, seen, source, store, key, settings):
+            report.unchanged.append(key)  # a concurrent `sosie add` stored this very file meanwhile
+            return
         try:
             n_passages, n_pairs = _store_source(store, source, key, found,
                                                 existing["id"] if existing else None, licence, settings)
             break
         except sqlite3.IntegrityError:
-            # another `sosie add` stored the same file between our check and our insert
-            again = store.source_by_path(key)
-            if attempt or again is None:
+            if attempt:  # it inserted between our check and our insert: look again, once
                 raise
-            if again["sha256"] == source.sha256:
-                report.unchanged.append(key)
-                return
     report.passages += n_passages
     report.qa_pairs += n_pairs
     (report.replaced if existing else report.added).append(key)
