@@ -85,11 +85,17 @@ class GenerativeSettings:
     """The generative engine and its backend (``[generative]`` in ``persona.toml``)."""
 
     backend: str = setting(
-        "transformers", help="`transformers`, `llamacpp` or `openai`",
-        flag="--backend", flag_help="Generative backend: transformers, llamacpp or openai.")
+        "auto", help="`auto`, `transformers`, `llamacpp` or `openai`; `auto` = the best installed "
+        "model's backend (see `sosie models`)",
+        flag="--backend", flag_help="Generative backend: auto, transformers, llamacpp or openai.")
     model: str = setting(
-        "", help="model path, folder or name; empty = the bundled SmolLM2",
-        flag="--model", flag_help="Model path, folder or name (default: the bundled SmolLM2).")
+        "", help="model path, folder or catalogue name; empty = the best installed (qwen2.5-1.5b "
+        "with llama.cpp, else the bundled SmolLM2)",
+        flag="--model", flag_help="Model path, folder or name (default: the best installed).")
+    grounding: str = setting(
+        "strict", help="`strict` (only the person's sentences, selected and joined), `balanced` "
+        "(new sentences only where a source supports them) or `free` (the model's words, tagged)",
+        flag="--grounding", flag_help="How closely answers keep to the sources: strict, balanced or free.")
     base_url: str = setting(
         "", help="the `openai` backend's server",
         flag="--base-url", flag_help="OpenAI-compatible server for --backend openai.")
@@ -103,6 +109,14 @@ class GenerativeSettings:
     few_shot: int = setting(2, help="real question/answer pairs shown as examples")
     supported_similarity: float = setting(
         0.55, help="cosine to a source at which a sentence counts as supported")
+    replace_similarity: float = setting(
+        0.35, help="`strict`: cosine at which the closest real sentence replaces an unsupported one "
+        "(below it the sentence is removed)")
+    regenerate: int = setting(
+        2, help="`balanced`: unsupported sentences regenerated once with their evidence "
+        "(the rest are removed)")
+    fit_length: bool = setting(
+        True, help="cut answers longer than the person's usual (the profile's 90th percentile of words)")
 
 
 @dataclass

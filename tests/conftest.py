@@ -23,6 +23,11 @@ PODCAST = ROWAN_DIR / "transcripts" / "2016-09-14-lantern-hours-podcast.txt"
 SOSIE = Path(sys.executable).with_name("sosie")  # the console-script entry point
 ROOT_FIXTURES = Path(__file__).parent / "fixtures"
 
+# The default model is the best one installed (sosie.models.DEFAULT_RANKING); the tests keep
+# the bundled SmolLM2 for speed and sameness, whatever this machine has assembled. A test that
+# needs a catalogue model sets SOSIE_MODELS itself.
+os.environ["SOSIE_MODELS"] = str(Path(__file__).parent / ".no-models")
+
 
 def copy_workspace(source: Path, target: Path) -> Path:
     """Copy a persona's folder while its sosie.db is open elsewhere in this process. Plain file

@@ -16,7 +16,8 @@ from openai_stub import StubServer
 
 from sosie import Persona
 from sosie.engines.backends import GenerationOptions, bundled_gguf, make_backend
-from sosie.engines.generative import GenerativeEngine, fit, system_message
+from sosie.engines.generative import GenerativeEngine
+from sosie.engines.prompts import fit, system_message
 from sosie.errors import SosieError
 
 TAGS = {"verbatim", "supported", "extrapolated"}
@@ -28,8 +29,11 @@ def stub():
         yield server
 
 
-def engine_for(persona: Persona, server: StubServer) -> GenerativeEngine:
-    return GenerativeEngine(persona, backend="openai", model="stub-model", base_url=server.base_url)
+def engine_for(persona: Persona, server: StubServer, grounding: str = "free") -> GenerativeEngine:
+    """The tests of tagging see the model's sentences as they are (``free``); the repairs of
+    the other modes are pinned in test_grounding.py."""
+    return GenerativeEngine(persona, backend="openai", model="stub-model", base_url=server.base_url,
+                            grounding=grounding)
 
 
 def test_citations_map_back_and_sentences_are_tagged(rowan, stub):
@@ -174,7 +178,17 @@ def test_cli_generative_over_openai_backend_shows_support(rowan, stub):
                      "--show-support", home=rowan.workspace.parent)
     assert result.returncode == 0, result.stderr
     assert "Simulated Rowan Adler" in result.stdout
-    assert "verbatim" in result.stdout and "extrapolated" in result.stdout
+    # the default mode (strict) does not keep the invented sentence, and says what it did
+    assert "grounding: strict" in result.stdout and "verbatim" in result.stdout
+    streamed, checked = result.stdout.split("— checked against the sources:")
+    assert "unicycle" in streamed  # the model's draft, as it streamed
+    assert "unicycle" not in checked.strip().splitlines()[0]  # the answer that stands
+    assert any(line.split()[:1] in (["replaced"], ["dropped"]) and "unicycle" in line
+               for line in result.stdout.splitlines())
+    free = run_cli("ask", "rowan", "What do you think of cities?", "--engine", "generative",
+                   "--backend", "openai", "--model", "stub", "--base-url", stub.base_url,
+                   "--grounding", "free", "--show-support", home=rowan.workspace.parent)
+    assert "grounding: free" in free.stdout and "extrapolated" in free.stdout
     as_json = run_cli("ask", "rowan", "Why trains?", "--engine", "generative", "--backend", "openai",
                       "--model", "stub", "--base-url", stub.base_url, "--json",
                       home=rowan.workspace.parent)
@@ -183,7 +197,8 @@ def test_cli_generative_over_openai_backend_shows_support(rowan, stub):
 
 
 def test_an_interview_carries_its_history_into_the_next_prompt(rowan, stub):
-    session = rowan.interview("generative", backend="openai", model="stub", base_url=stub.base_url)
+    session = rowan.interview("generative", backend="openai", model="stub", base_url=stub.base_url,
+                              grounding="free")
     first = session.ask("What do you think of cities?")
     session.ask("And trains?")
     second_prompt = stub.requests[-1]["messages"]

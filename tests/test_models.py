@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import sys
 
 import pytest
 
 from sosie import models
+from sosie.errors import SosieError
 from sosie.models import CATALOGUE, BadModel, ModelSpec
 
 
@@ -101,3 +103,58 @@ def test_the_models_command_lists_adds_and_removes(tiny, tmp_path):
     assert "Removed tiny-test" in runner.invoke(app, ["models", "remove", "tiny-test"]).stdout
     unknown = runner.invoke(app, ["models", "add", "gpt-5"])
     assert unknown.exit_code == 1 and "unknown model 'gpt-5'" in unknown.stderr
+
+
+def test_unknown_model_given_to_a_backend_lists_the_installed_and_installable(tiny):
+    from sosie.engines.loading import model_file
+
+    models.add_model("tiny-test")
+    with pytest.raises(BadModel) as caught:
+        model_file("llama-9000")
+    message = str(caught.value)
+    assert "\n" not in message and "installed: tiny-test, smollm2-135m" in message
+    assert "installable: qwen2.5-1.5b, qwen2.5-0.5b" in message
+
+
+def test_auto_picks_the_best_installed_model_its_backend_can_run(tiny, monkeypatch):
+    from sosie.engines.backends import resolve_auto
+
+    assert resolve_auto("auto", None, None) == ("transformers", models.BUNDLED)  # nothing assembled
+    assert resolve_auto("auto", None, "http://127.0.0.1:9/v1") == ("openai", None)
+    # qwen2.5-0.5b "assembled": a sparse file of the pinned size (installed() checks the size;
+    # the sha256 is checked when the file is used, which this test does not do)
+    spec = CATALOGUE["qwen2.5-0.5b"]
+    folder = models.models_dir() / spec.name
+    folder.mkdir(parents=True)
+    with open(folder / spec.filename, "wb") as handle:
+        handle.truncate(spec.size)
+    (folder / "model.json").write_text(json.dumps(
+        {"name": spec.name, "filename": spec.filename, "size": spec.size, "sha256": spec.sha256}))
+    llama = importlib.util.find_spec("llama_cpp") is not None
+    expected = ("llamacpp", "qwen2.5-0.5b") if llama else ("transformers", models.BUNDLED)
+    assert resolve_auto("auto", None, None) == expected
+    assert resolve_auto("transformers", None, None) == ("transformers", models.BUNDLED)
+    assert resolve_auto("auto", "qwen2.5-0.5b", None)[0] == ("llamacpp" if llama else "transformers")
+
+
+def test_running_out_of_memory_names_a_smaller_model(tiny, monkeypatch, tmp_path):
+    """A real out-of-memory cannot be caused safely here: the allocator's own error is raised
+    in its place (torch's message, word for word), through the real loading code."""
+    import transformers
+
+    from sosie.engines import loading
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough "
+                           "memory: you tried to allocate 9437184000 bytes.")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_memory)
+    models.add_model("tiny-test")
+    bundled = str(loading.bundled_gguf())  # its tokenizer loads for real; its weights "do not fit"
+    loading._read.cache_clear()
+    with pytest.raises(SosieError) as caught:
+        loading._read(bundled)
+    loading._read.cache_clear()
+    message = str(caught.value)
+    assert message.startswith(f"not enough memory to load {bundled} (RuntimeError)")
+    assert message.endswith("use a smaller model: --model tiny-test")

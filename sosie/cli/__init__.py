@@ -85,6 +85,7 @@ EngineOpt = Annotated[
 BackendOpt = setting_option("generative", "backend")
 ModelOpt = setting_option("generative", "model")
 BaseUrlOpt = setting_option("generative", "base_url")
+GroundingOpt = setting_option("generative", "grounding")
 SupportOpt = Annotated[
     bool, typer.Option("--show-support", help="Tag each sentence verbatim, supported or extrapolated.")
 ]

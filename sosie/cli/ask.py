@@ -13,6 +13,7 @@ from sosie.cli import (
     BackendOpt,
     BaseUrlOpt,
     EngineOpt,
+    GroundingOpt,
     Home,
     ModelOpt,
     Slug,
@@ -45,15 +46,26 @@ def print_answer(
     out.print(answer.text, markup=False)
     if answer.support and not show_support and answer.engine != "quote":
         tags = [item["tag"] for item in answer.support]
+        mode = f"{answer.grounding}: " if answer.grounding else ""
+        changed = f", {len(answer.repairs)} repaired" if answer.repairs else ""
         out.print(
-            f"[dim]support: {tags.count('verbatim')} verbatim, {tags.count('supported')} supported, "
-            f"{tags.count('extrapolated')} extrapolated sentences (--show-support for each)[/]"
+            f"[dim]support ({mode}{tags.count('verbatim')} verbatim, {tags.count('supported')} "
+            f"supported, {tags.count('extrapolated')} extrapolated sentences{changed}; "
+            "--show-support for each)[/]"
         )
     if show_support and answer.support:
+        if answer.grounding:
+            out.print(f"[dim]grounding: {answer.grounding}[/]")
         for item in answer.support:
             cited = "".join(f"[{n}]" for n in item["citations"])
-            out.print(f"  {item['tag']:>12}", style=TAG_STYLE.get(item["tag"]), end=" ")
+            tag = item["tag"] + (f", {item['repair']}" if item.get("repair") else "")
+            out.print(f"  {tag:>12}", style=TAG_STYLE.get(item["tag"]), end=" ")
             out.print(f"{item['sentence']} {cited}", markup=False)
+        for change in answer.repairs:
+            by = f" -> {change['by']}" if change.get("by") else ""
+            why = f" ({change['why']})" if change.get("why") else ""
+            out.print(f"  {change['action']:>12}", style="magenta", end=" ")
+            out.print(f"{change['sentence'] or '(nothing left)'}{why}{by}", markup=False)
     for c in answer.citations:
         out.print(
             f"  [{c.n}] {shown_path(c.source)} · {c.speaker} · {c.date or 'undated'} · {c.position}"
@@ -85,6 +97,7 @@ def ask(
     backend: BackendOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    grounding: GroundingOpt = None,
     show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
     home: Home = None,
@@ -94,7 +107,8 @@ def ask(
 
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
-    session = persona.interview(engine, title="ask", backend=backend, model=model, base_url=base_url)
+    session = persona.interview(engine, title="ask", backend=backend, model=model, base_url=base_url,
+                                grounding=grounding)
     ask_streaming(session, question, as_json, show_support)
 
 
@@ -110,6 +124,7 @@ def interview(
     backend: BackendOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    grounding: GroundingOpt = None,
     show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print each answer as JSON.")] = False,
     home: Home = None,
@@ -131,7 +146,7 @@ def interview(
         script = None
     session = persona.interview(
         engine, title=str(questions) if questions else "interactive", backend=backend, model=model,
-        base_url=base_url,
+        base_url=base_url, grounding=grounding,
     )
     interactive = script is None
     if interactive and sys.stdin.isatty():

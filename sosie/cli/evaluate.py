@@ -11,6 +11,7 @@ from rich.table import Table
 from sosie.cli import (
     BackendOpt,
     BaseUrlOpt,
+    GroundingOpt,
     Home,
     ModelOpt,
     Slug,
@@ -27,7 +28,9 @@ from sosie.errors import SosieError
 @user_errors
 def eval_(
     slug: Slug,
-    engines: Annotated[str, typer.Option(help="Comma-separated engine names.")] = "quote,generative,baseline",
+    engines: Annotated[str, typer.Option(
+        help="Comma-separated engine names; ENGINE:MODE compares grounding modes, e.g. "
+             "generative:strict,generative:balanced.")] = "quote,generative,baseline",
     report: Annotated[
         Path | None, typer.Option("--report", help="Report folder (default: WORKSPACE/eval/STAMP).")
     ] = None,
@@ -45,6 +48,7 @@ def eval_(
     backend: BackendOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    grounding: GroundingOpt = None,
     home: Home = None,
 ) -> None:
     """Evaluate every engine on the person's held-out answers: is it them?"""
@@ -58,7 +62,7 @@ def eval_(
         engines=[e.strip() for e in engines.split(",") if e.strip()], seed=seed, resplit=resplit,
         limit=limit, offtopic=offtopic, offtopic_file=offtopic_file, background=list(background),
         max_new_tokens=max_new_tokens, backend=backend, model=model, base_url=base_url,
-        report_dir=report,
+        grounding=grounding, report_dir=report,
     )
     with step_bar() as progress:
         task = progress.add_task("loading engines", total=None)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sosie.cli import BackendOpt, BaseUrlOpt, Home, ModelOpt, app, fail, out, user_errors
+from sosie.cli import BackendOpt, BaseUrlOpt, GroundingOpt, Home, ModelOpt, app, fail, out, user_errors
 
 
 @app.command()
@@ -26,6 +26,7 @@ def serve(
     backend: BackendOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    grounding: GroundingOpt = None,
     max_body_bytes: Annotated[int, typer.Option(help="Larger request bodies get 413.")] = 64 * 1024,
     max_messages: Annotated[int, typer.Option(help="Chat history a client may send at once.")] = 64,
     home: Home = None,
@@ -38,7 +39,8 @@ def serve(
     settings = ServeSettings(
         host=host, port=port, token=token or None, max_body_bytes=max_body_bytes,
         max_messages=max_messages,
-        engine_options={"backend": backend, "model": model, "base_url": base_url},
+        engine_options={"backend": backend, "model": model, "base_url": base_url,
+                        "grounding": grounding},
     )
     settings.check()  # before anything slow: a refused address fails at once
     names = slugs or [s for s in Persona.names(home)

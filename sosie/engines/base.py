@@ -77,8 +77,14 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     simulated: bool = True  # always: an answer is never the person
     # generative engines: one entry per sentence, {"sentence", "tag", "citations", "similarity"}
-    # with tag "verbatim", "supported" or "extrapolated"
+    # with tag "verbatim", "supported", "extrapolated", "declined" (the record is silent) or
+    # "note" (Sosie's words: a part of the question the record does not cover), and "repair"
+    # ("replaced" or "regenerated") when the check changed it
     support: list[dict] = field(default_factory=list)
+    grounding: str | None = None  # the generative engines' mode: strict, balanced or free
+    # what the check changed: {"sentence", "action": dropped|replaced|regenerated|restyled|
+    # fallback, "by"?, "why"?}
+    repairs: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,11 +136,14 @@ class EngineOptions:
     model: str | None = None  # a catalogue name (qwen2.5-1.5b), a GGUF file or a model folder
     base_url: str | None = None  # the OpenAI-compatible server, for backend openai
     max_new_tokens: int | None = None  # a cap for this engine only (the evaluation's --max-new-tokens)
+    grounding: str | None = None  # strict | balanced | free
 
 
-def capped(settings: GenerativeSettings, max_new_tokens: int | None) -> GenerativeSettings:
-    """The persona's generation settings with a per-engine cap; a copy, never the persona's own."""
-    return dataclasses.replace(settings, max_new_tokens=max_new_tokens) if max_new_tokens else settings
+def capped(settings: GenerativeSettings, max_new_tokens: int | None, **changes) -> GenerativeSettings:
+    """The persona's generation settings with a per-engine cap and other changes (``None``
+    changes nothing); a copy, never the persona's own."""
+    changes = {k: v for k, v in {"max_new_tokens": max_new_tokens, **changes}.items() if v is not None}
+    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 def engine_names() -> list[str]:

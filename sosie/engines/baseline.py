@@ -29,6 +29,7 @@ class BaselineEngine:
         model: str | None = None,
         base_url: str | None = None,
         max_new_tokens: int | None = None,
+        grounding: str | None = None,  # accepted and unused: the baseline has no sources to keep to
         backend_instance: Backend | None = None,
     ):
         self.persona = persona

@@ -38,11 +38,13 @@ class FinetunedEngine(GenerativeEngine):
 
     @dataclass
     class Options:
-        """The adapter fixes the model: no backend or model to choose."""
+        """The adapter fixes the model: no backend or model to choose; only the grounding mode."""
 
-    def __init__(self, persona: Workspace):
+        grounding: str | None = None
+
+    def __init__(self, persona: Workspace, grounding: str | None = None):
         backend = finetuned_backend(persona.workspace / ADAPTER, persona.config.generative.context_tokens)
-        super().__init__(persona, backend_instance=backend)
+        super().__init__(persona, grounding=grounding, backend_instance=backend)
 
     @staticmethod
     def available(persona: Workspace) -> bool:

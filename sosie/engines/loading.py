@@ -50,11 +50,39 @@ def model_file(model: str | None) -> str:
     """The loadable path behind a ``--model`` value (see the module docstring)."""
     if not model or model.startswith("bundled:") or model == "smollm2-135m":
         return str(bundled_gguf())
-    from sosie.models import CATALOGUE, resolve
+    from sosie.models import CATALOGUE, resolve, spec_of
 
     if model in CATALOGUE:
         return str(resolve(model))
+    if not Path(model).expanduser().exists() and "/" not in model and not is_gguf(model):
+        spec_of(model)  # a bare word that names no file: list the models there are
     return model
+
+
+def out_of_memory(model: str, exc: BaseException) -> SosieError:
+    """Loading ``model`` ran out of memory: say so, and which smaller model to use."""
+    from sosie.models import smaller_than
+
+    path = Path(model)
+    size = path.stat().st_size if path.is_file() else 2**62
+    smaller = [m for m in smaller_than(size) if not (m == "smollm2-135m" and _is_bundled(path))]
+    advice = f"use a smaller model: --model {' or --model '.join(smaller)}" if smaller else (
+        "no smaller model is installed; free memory or use --backend openai with a model server")
+    return SosieError(f"not enough memory to load {model} ({type(exc).__name__}); {advice}")
+
+
+def _is_bundled(path: Path) -> bool:
+    try:
+        return path.resolve() == bundled_gguf().resolve()
+    except SosieError:
+        return False
+
+
+def is_memory_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or any(
+        w in text for w in ("out of memory", "not enough memory", "cannot allocate", "failed to allocate",
+                                    "std::bad_alloc"))
 
 
 def is_gguf(path: str | Path) -> bool:
@@ -95,7 +123,11 @@ def _read(model: str):
         with contextlib.redirect_stderr(io.StringIO()):
             tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
             lm = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **kwargs)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+        if is_memory_error(exc):
+            raise out_of_memory(model, exc) from exc
+        if isinstance(exc, RuntimeError):
+            raise
         raise SosieError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from exc
     if is_gguf(model):
         # Every GGUF weight is now plain float32; the GGUF "quantizer" transformers leaves on the

@@ -23,6 +23,7 @@ from sosie.corpus.sentences import sentence_spans
 from sosie.corpus.split import get_split, held_out_pairs
 from sosie.corpus.store import now
 from sosie.engines import engine_for
+from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
 from sosie.errors import SosieError
 from sosie.evaluate.metrics import (
     AuthorshipClassifier,
@@ -81,6 +82,7 @@ class EvalOptions:
     backend: str | None = None
     model: str | None = None
     base_url: str | None = None
+    grounding: str | None = None  # the generative engines' mode, unless ENGINE:MODE names one
     report_dir: Path | None = None
 
 
@@ -104,6 +106,19 @@ def _offtopic_questions(options: EvalOptions, rng: random.Random) -> list[str]:
     return picked
 
 
+def engine_spec(spec: str) -> tuple[str, str | None]:
+    """``generative:strict`` -> ``("generative", "strict")``: an engine and its grounding mode
+    (one evaluation can compare the modes of one engine)."""
+    name, _, mode = spec.partition(":")
+    if name not in registry.names("engine"):
+        raise SosieError(f"unknown engine {name!r}; available: {', '.join(registry.names('engine'))}")
+    if mode:
+        check_mode(mode)
+        if "grounding" not in registry.option_names(registry.load("engine", name)):
+            raise SosieError(f"engine {name!r} has no grounding modes; write just {name}")
+    return name, mode or None
+
+
 def run_engines(persona: Workspace, names: list[str], questions: list[str], reworded: list[str],
                 offtopic: list[str], options: EvalOptions,
                 progress: Callable[[str, int, int], None] | None = None) -> dict[str, EngineRun]:
@@ -111,11 +126,13 @@ def run_engines(persona: Workspace, names: list[str], questions: list[str], rewo
     total = len(names) * (len(questions) + len(reworded) + len(offtopic))
     done = 0
     wanted = {"backend": options.backend, "model": options.model, "base_url": options.base_url,
-              "max_new_tokens": options.max_new_tokens}
-    for name in names:
+              "max_new_tokens": options.max_new_tokens, "grounding": options.grounding}
+    for spec in names:
+        name, mode = engine_spec(spec)
         # each engine gets the options it has (the quote engine has none: it uses no model)
         accepted = registry.option_names(registry.load("engine", name))
-        engine = engine_for(persona, name, **{k: v for k, v in wanted.items() if k in accepted})
+        given = {**wanted, **({"grounding": mode} if mode else {})}
+        engine = engine_for(persona, name, **{k: v for k, v in given.items() if k in accepted})
         run = EngineRun()
         started = time.perf_counter()
         for bucket, asked in ((run.answers, questions), (run.reworded, reworded),
@@ -124,9 +141,9 @@ def run_engines(persona: Workspace, names: list[str], questions: list[str], rewo
                 bucket.append(engine.answer(question).to_dict())
                 done += 1
                 if progress:
-                    progress(f"{name} answering", done, total)
+                    progress(f"{spec} answering", done, total)
         run.seconds = time.perf_counter() - started
-        runs[name] = run
+        runs[spec] = run
     return runs
 
 
@@ -144,7 +161,8 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
         pairs = pairs[: options.limit]
     if not pairs:
         raise SosieError("no held-out question/answer pairs to evaluate on")
-    if "finetuned" in options.engines:
+    names = [engine_spec(e)[0] for e in options.engines]  # unknown names are refused before any work
+    if "finetuned" in names:
         check_adapter_not_trained_on(persona, test_paths)
     questions = [p.question for p in pairs]
     reworded = [reword(q) for q in questions]
@@ -203,11 +221,20 @@ def check_adapter_not_trained_on(persona: Workspace, test_paths: list[str]) -> N
             f"retrain it on this split (sosie train {persona.slug}) before evaluating it")
 
 
+CLAIMS = ("verbatim", "supported", "extrapolated")  # "declined" and "note" claim nothing
+
+
 def _grounded_share(answer: dict) -> float | None:
-    tags = [s["tag"] for s in answer.get("support", [])]
+    tags = [s["tag"] for s in answer.get("support", []) if s["tag"] in CLAIMS]
     if answer["abstained"] or not tags:
         return None
     return sum(t != "extrapolated" for t in tags) / len(tags)
+
+
+def _assistant_like(text: str) -> float:
+    """1.0 when the answer talks like an assistant ("Great question", "As an AI", "In summary")."""
+    spans = [text[s:e].strip() for s, e in sentence_spans(text)]
+    return float(any(ASSISTANT_SENTENCE.search(x) or ASSISTANT_OPENER.match(x) for x in spans))
 
 
 def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
@@ -259,6 +286,11 @@ def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, Engi
             "offtopic_declined": bootstrap([float(a["abstained"]) for a in run.offtopic]),
             "answerable_declined": bootstrap([float(a["abstained"]) for a in run.answers]),
             "consistency": bootstrap(np.sum(vectors * again, axis=1)),
+            # style as a constraint: answer length against the real answer's, assistant phrasing
+            "length_ratio": bootstrap([len(t.split()) / max(1, len(r.split()))
+                                       for t, r in zip(texts, real, strict=True)]),
+            "assistant_phrases": bootstrap([_assistant_like(t) for t in texts]),
+            "repairs_per_answer": bootstrap([float(len(a.get("repairs", []))) for a in run.answers]),
             "seconds": round(run.seconds, 2),
             "seconds_per_100_questions": round(100 * run.seconds / max(1, answered), 1),
         }

@@ -62,8 +62,10 @@ def _fmt(m: dict, digits: int = 3) -> str:
     return f"{m['mean']:.{digits}f} [{m['low']:.{digits}f}, {m['high']:.{digits}f}]"
 
 
+NONE = {"mean": None}  # a metric a run from an older Sosie did not record
 SHORT_HEADERS = ["engine", "attributed", "vs real", "Delta", "content", "ROUGE-L", "grounded",
-                 "off-topic declined", "answerable declined", "consistency"]
+                 "off-topic declined", "answerable declined", "consistency", "length vs real",
+                 "assistant phrases"]
 
 
 def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
@@ -71,19 +73,20 @@ def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
         return _fmt(m, digits)
 
     rows = [["real held-out answers", f(metrics["real"]["attribution_rate"]), "1",
-             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—"]]
+             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—", "1", "—"]]
     for name, m in metrics["engines"].items():
         rows.append([
             name, f(m["attribution_rate"]), f(m["attribution_relative"]), f(m["delta"]),
             f(m["content_similarity"]), f(m["rouge_l"]), f(m["grounding"]),
             f(m["offtopic_declined"]), f(m["answerable_declined"]), f(m["consistency"]),
+            f(m.get("length_ratio", NONE)), f(m.get("assistant_phrases", NONE)),
         ])
     return rows
 
 
 HEADERS = ["engine", "attributed to person", "attribution vs real", "Burrows' Delta",
            "content similarity", "ROUGE-L", "grounding", "off-topic declined",
-           "answerable declined", "consistency"]
+           "answerable declined", "consistency", "length vs real answer", "assistant phrases"]
 
 
 def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtopic, runs) -> None:

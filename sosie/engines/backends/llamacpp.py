@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sosie.engines.backends import GenerationOptions
-from sosie.engines.loading import model_file
+from sosie.engines.loading import is_memory_error, model_file, out_of_memory
 from sosie.errors import SosieError
 
 try:
@@ -30,7 +30,15 @@ class LlamaCppBackend:
                 "(it compiles llama.cpp, a few minutes)"
             )
         self.model_path = model_file(model)
-        self.llm = Llama(model_path=self.model_path, n_ctx=context_tokens, verbose=False)
+        try:
+            self.llm = Llama(model_path=self.model_path, n_ctx=context_tokens, verbose=False)
+        except (ValueError, RuntimeError, MemoryError) as exc:
+            # llama.cpp says only "Failed to load model": a file that is there and whole
+            # (catalogue models were checked above) failed for want of memory, or is no GGUF
+            if is_memory_error(exc):
+                raise out_of_memory(self.model_path, exc) from exc
+            raise SosieError(f"llama.cpp cannot load {self.model_path}: {str(exc).splitlines()[0]} "
+                             "(not a GGUF file, or not enough memory: try a smaller --model)") from exc
         self.context_tokens = context_tokens
 
     def count_tokens(self, text: str) -> int:

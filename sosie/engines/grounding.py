@@ -1,0 +1,193 @@
+"""Keeping a generated answer in the person's words: grounding modes, check and repair.
+
+The generative engine tags every sentence of the model's answer ``verbatim``, ``supported`` or
+``extrapolated``; then the persona's grounding mode decides what becomes of the rest:
+
+* ``strict``: only the person's sentences, selected, ordered and lightly joined by the model.
+  An unsupported sentence is replaced by the closest real sentence of the sources (cosine >=
+  ``replace_similarity``), or removed.
+* ``balanced``: new sentences only where a source supports them. An unsupported sentence is
+  regenerated once with its best evidence; still unsupported, it is removed.
+* ``free``: the model's answer as it is, every sentence tagged.
+
+Style is a constraint in every mode: assistant phrases ("As an AI", "Great question", "In
+summary") go, openings the person never uses are not added, and the answer is cut to the
+person's usual length. Each change is recorded in ``Answer.repairs``:
+
+>>> strip_assistant("Great question! I ride trains.", openings=set())
+('I ride trains.', True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sosie.engines.base import tidy
+from sosie.errors import SosieError
+
+MODES = ("strict", "balanced", "free")
+# strict keeps a paraphrase only when it is the person's sentence lightly joined: this share of
+# its words in one real sentence ("and so", a changed tense); else the real sentence replaces it
+STRICT_OVERLAP = 0.7
+WORD = re.compile(r"[a-z0-9']+")
+
+# a sentence with one of these is the assistant speaking, never the person: it is removed
+ASSISTANT_SENTENCE = re.compile(
+    r"\b(?:as an ai|an ai (?:language )?model|language model|i hope (?:this|that) helps|"
+    r"feel free to|let me know if|(?:great|good|excellent|interesting|wonderful) question|"
+    r"happy to help|i'?m here to help|thanks? (?:you )?for (?:the|your) question|"
+    r"i(?:'m| am) (?:just )?a simulation|as a simulation|i cannot (?:browse|access)|"
+    r"here(?:'s| is) (?:a|an|my) (?:answer|response|summary))\b",
+    re.I,
+)
+# openers an assistant puts before its answer; kept when the person really opens that way
+ASSISTANT_OPENER = re.compile(
+    r"^(?:(?:in summary|in conclusion|to summari[sz]e|to sum up|overall|certainly|sure|"
+    r"absolutely|of course|indeed|ah|(?:what an? )?(?:great|good|excellent|interesting|wonderful) "
+    r"question)\b[,!.:]?\s*)+",
+    re.I,
+)
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise SosieError(f"unknown grounding mode {mode!r}; use {', '.join(MODES)}")
+    return mode
+
+
+def strip_assistant(sentence: str, openings: set[str]) -> tuple[str, bool]:
+    """The sentence without assistant phrasing (``""`` when it is wholly the assistant's), and
+    whether anything was removed. ``openings``: the person's own opening words, lowercased."""
+    rest, changed = sentence, False
+    found = ASSISTANT_OPENER.match(sentence)
+    if found and found.group(0).strip():
+        first = found.group(0).strip(" ,!.:").lower()
+        if not any(o == first or o.startswith(first + " ") for o in openings):  # else the person's
+            rest, changed = sentence[found.end():], True
+    if ASSISTANT_SENTENCE.search(rest) or not rest.strip(" .!"):
+        return "", True  # wholly the assistant's ("As an AI, ...", "Certainly!" alone)
+    return (rest[0].upper() + rest[1:], True) if changed else (sentence, False)
+
+
+def person_openings(profile: dict | None) -> set[str]:
+    return {tidy(o["opening"]).lower() for o in (profile or {}).get("openings", [])}
+
+
+def length_cap(profile: dict | None) -> int | None:
+    """Words an answer may have: the person's 90th percentile, never under 25."""
+    p90 = ((profile or {}).get("answer_length") or {}).get("p90")
+    return max(25, int(p90)) if p90 else None
+
+
+@dataclass
+class Sentence:
+    text: str  # as said, without markers
+    tag: str  # verbatim | supported | extrapolated
+    citations: list[int]  # source numbers, 1-based
+    similarity: float
+    repair: str | None = None  # replaced | regenerated | None
+
+    def support(self) -> dict:
+        entry = {"sentence": self.text, "tag": self.tag, "citations": self.citations,
+                 "similarity": round(self.similarity, 3)}
+        if self.repair:
+            entry["repair"] = self.repair
+        return entry
+
+
+@dataclass
+class Evidence:
+    """Every real sentence of the numbered sources, embedded once per answer."""
+
+    sentences: list[tuple[int, str]]  # (source number, sentence)
+    vectors: object  # numpy array, one row per sentence
+
+    def overlap(self, text: str) -> float:
+        """The largest share of the sentence's words found in one real sentence (1.0 = all)."""
+        mine = set(WORD.findall(text.lower()))
+        if not mine:
+            return 0.0
+        return max((len(mine & set(WORD.findall(t.lower()))) / len(mine) for _, t in self.sentences),
+                   default=0.0)
+
+    def closest(self, vector, exclude: set[str]) -> tuple[int, str, float] | None:
+        if not self.sentences:
+            return None
+        sims = self.vectors @ vector
+        for i in sims.argsort()[::-1]:
+            n, text = self.sentences[int(i)]
+            if text.lower() not in exclude:
+                return n, text, float(sims[int(i)])
+        return None
+
+
+@dataclass
+class Repaired:
+    sentences: list[Sentence]
+    repairs: list[dict] = field(default_factory=list)  # {"sentence", "action", "by"?}
+
+
+def repair(
+    sentences: list[Sentence],
+    vectors,  # the generated sentences' embeddings, row i for sentences[i]
+    mode: str,
+    evidence: Callable[[], Evidence],
+    regenerate: Callable[[Sentence], Sentence | None],
+    replace_similarity: float,
+    regenerate_limit: int,
+) -> Repaired:
+    """Apply the mode to the tagged sentences; see the module docstring."""
+    out = Repaired([])
+    seen: set[str] = set()
+    regenerated = 0
+    for i, sentence in enumerate(sentences):
+        if sentence.text.lower() in seen:
+            out.repairs.append({"sentence": sentence.text, "action": "dropped", "why": "repeated"})
+            continue
+        loose = (mode == "strict" and sentence.tag == "supported"
+                 and evidence().overlap(sentence.text) < STRICT_OVERLAP)
+        if (sentence.tag != "extrapolated" and not loose) or mode == "free":
+            out.sentences.append(sentence)
+            seen.add(sentence.text.lower())
+            continue
+        if mode == "strict":
+            found = evidence().closest(vectors[i], seen)
+            if found and found[2] >= replace_similarity:
+                n, text, similarity = found
+                out.sentences.append(Sentence(text, "verbatim", [n], similarity, "replaced"))
+                out.repairs.append({"sentence": sentence.text, "action": "replaced", "by": text})
+                seen.add(text.lower())
+                continue
+        elif regenerated < regenerate_limit:  # balanced: one more try, with the evidence
+            regenerated += 1
+            again = regenerate(sentence)
+            if again is not None and again.tag != "extrapolated" and again.text.lower() not in seen:
+                again.repair = "regenerated"
+                out.sentences.append(again)
+                out.repairs.append({"sentence": sentence.text, "action": "regenerated", "by": again.text})
+                seen.add(again.text.lower())
+                continue
+        out.repairs.append({"sentence": sentence.text, "action": "dropped", "why": "unsupported"})
+    return out
+
+
+def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentence], list[dict]]:
+    """Whole sentences from the end go until the answer is within ``cap`` words (one stays)."""
+    if cap is None:
+        return sentences, []
+    kept, words = [], 0
+    for sentence in sentences:
+        size = len(sentence.text.split())
+        if kept and words + size > cap:
+            break
+        kept.append(sentence)
+        words += size
+    cut = [{"sentence": s.text, "action": "dropped", "why": "longer than the person answers"}
+           for s in sentences[len(kept):]]
+    return kept, cut
+
+
+def render(sentences: list[Sentence]) -> str:
+    return " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)

@@ -1,0 +1,175 @@
+"""Grounding modes, check and repair, style constraints and partial coverage.
+
+The model is a real OpenAI-compatible HTTP server on loopback (``openai_stub``) whose replies
+each test writes, so what the check does to a given answer is pinned exactly; the real small
+models' behaviour is measured by ``sosie eval`` and ``bench/generate.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openai_stub import SOURCE, StubServer
+
+from sosie.engines.generative import GenerativeEngine
+from sosie.engines.grounding import strip_assistant
+from sosie.errors import SosieError
+from sosie.evaluate import EvalOptions, evaluate
+from sosie.evaluate.protocol import engine_spec
+
+INVENTED = "Also, I once rode a unicycle across the Atlantic Ocean."
+EVERY_SOURCE = re.compile(r'^\[\d+\] \([^)]*\) "(.+?)"$', re.M)
+REGENERATE = re.compile(r'^Source \[(\d+)\] \([^)]*\): "(.+?)"$', re.M)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.replace(" …", "")) if s]
+
+
+def first_source_sentence(messages: list[dict]) -> str:
+    found = SOURCE.search(messages[-1]["content"])
+    return sentences_of(found.group(1))[0]
+
+
+def quote_then_invent_then_fix(messages: list[dict]) -> str:
+    """The answer quotes [1] and invents; asked again with the evidence, it keeps to it."""
+    again = REGENERATE.search(messages[-1]["content"])
+    if again:
+        return f"I said it plainly: {sentences_of(again.group(2))[0]}"
+    return f"{first_source_sentence(messages)} [1] {INVENTED}"
+
+
+def engine(persona, server: StubServer, grounding: str) -> GenerativeEngine:
+    return GenerativeEngine(persona, backend="openai", model="stub", base_url=server.base_url,
+                            grounding=grounding)
+
+
+def claims(answer) -> list[str]:
+    return [s["tag"] for s in answer.support if s["tag"] not in ("note", "declined")]
+
+
+def test_strict_replaces_an_invented_sentence_with_the_persons_own(rowan):
+    with StubServer(quote_then_invent_then_fix) as server:
+        answer = engine(rowan, server, "strict").answer("What do you think of cities?")
+    assert answer.grounding == "strict" and "unicycle" not in answer.text
+    assert set(claims(answer)) <= {"verbatim", "supported"}
+    [change] = [r for r in answer.repairs if "unicycle" in r["sentence"]]
+    assert change["action"] in ("replaced", "dropped")
+    if change["action"] == "replaced":  # the replacement is a real sentence of a cited passage
+        [entry] = [s for s in answer.support if s.get("repair") == "replaced"]
+        cited = {c.n: c.text for c in answer.citations}
+        assert entry["sentence"].rstrip(".") in cited[entry["citations"][0]]
+
+
+def test_balanced_regenerates_once_with_the_evidence(rowan):
+    with StubServer(quote_then_invent_then_fix) as server:
+        answer = engine(rowan, server, "balanced").answer("What do you think of cities?")
+        asked_again = [r for r in server.requests if "Rewrite this sentence" in r["messages"][-1]["content"]]
+    assert len(asked_again) == 1 and INVENTED in asked_again[0]["messages"][-1]["content"]
+    assert "unicycle" not in answer.text
+    [fixed] = [s for s in answer.support if s.get("repair") == "regenerated"]
+    assert fixed["tag"] in ("verbatim", "supported") and fixed["citations"]
+    assert [r["action"] for r in answer.repairs] == ["regenerated"]
+
+
+def test_balanced_drops_what_is_still_unsupported_after_one_try(rowan):
+    def stubborn(messages: list[dict]) -> str:
+        if "Rewrite this sentence" in messages[-1]["content"]:
+            return "I also juggled flaming torches on the moon."
+        return f"{first_source_sentence(messages)} [1] {INVENTED}"
+
+    with StubServer(stubborn) as server:
+        answer = engine(rowan, server, "balanced").answer("What do you think of cities?")
+    assert "unicycle" not in answer.text and "moon" not in answer.text
+    assert [r["action"] for r in answer.repairs] == ["dropped"]
+    assert claims(answer) and set(claims(answer)) <= {"verbatim", "supported"}
+
+
+def test_free_keeps_the_models_words_and_tags_them(rowan):
+    with StubServer(quote_then_invent_then_fix) as server:
+        answer = engine(rowan, server, "free").answer("What do you think of cities?")
+    assert "unicycle" in answer.text and claims(answer)[-1] == "extrapolated"
+    assert answer.repairs == []
+
+
+def test_assistant_phrases_go_and_the_persons_openings_stay(rowan):
+    def assistant(messages: list[dict]) -> str:
+        return f"Great question! In summary, {first_source_sentence(messages)} [1] I hope this helps!"
+
+    with StubServer(assistant) as server:
+        answer = engine(rowan, server, "free").answer("What do you think of cities?")
+    assert not re.search(r"great question|in summary|hope this helps", answer.text, re.I)
+    assert {r["action"] for r in answer.repairs} == {"dropped", "restyled"}
+    assert strip_assistant("Look, in summary it works.", {"look"}) == ("Look, in summary it works.", False)
+    assert strip_assistant("Overall, it works.", {"overall"}) == ("Overall, it works.", False)
+    assert strip_assistant("Overall, it works.", set()) == ("It works.", True)
+
+
+def test_an_answer_is_cut_to_the_persons_usual_length(rowan):
+    def rambling(messages: list[dict]) -> str:
+        found = SOURCE.findall(messages[-1]["content"])
+        return " ".join(f"{s} [1]" for s in sentences_of(" ".join(found)) * 3)
+
+    # a person who answers briefly: the demo's own p90 (~240 words) is longer than the sources
+    profile = {**rowan.profile(), "answer_length": {"median": 30, "p90": 40}}
+    cap = 40
+    with StubServer(rambling) as server:
+        brief = engine(rowan, server, "strict")
+        brief.profile = lambda: profile
+        answer = brief.answer("Why do trains beat planes?")
+        assert "answers in about 30 words" in server.requests[-1]["messages"][0]["content"]
+    kept = [s["sentence"] for s in answer.support]
+    assert len(" ".join(kept[:-1]).split()) <= cap  # the last kept sentence may cross the line
+    assert len(kept) == len({k.lower() for k in kept})  # a repeated sentence is said once
+    assert any(r.get("why") == "longer than the person answers" for r in answer.repairs)
+
+
+def test_an_off_topic_question_never_reaches_the_model(rowan):
+    with StubServer(quote_then_invent_then_fix) as server:
+        answer = engine(rowan, server, "strict").answer("What is the boiling point of tungsten?")
+        assert server.requests == []
+    assert answer.abstained and answer.citations == []
+
+
+def test_a_part_the_record_does_not_cover_is_named(rowan):
+    question = "Why do trains beat planes, and what is the boiling point of tungsten?"
+    with StubServer(quote_then_invent_then_fix) as server:
+        answer = engine(rowan, server, "strict").answer(question)
+        prompt = server.requests[-1]["messages"][-1]["content"]
+    assert 'nothing on this part of the question: "what is the boiling point of tungsten?"' in prompt
+    note = answer.support[-1]
+    assert note["tag"] == "note" and "tungsten" in note["sentence"] and not note["citations"]
+    assert answer.text.endswith(note["sentence"]) and not answer.abstained
+    assert any(t == "verbatim" for t in claims(answer))  # the covered part is answered
+
+
+def test_a_double_that_says_the_record_is_silent_is_not_repaired(rowan):
+    with StubServer(lambda messages: "I haven't talked about that.") as server:
+        answer = engine(rowan, server, "strict").answer("What do you think of cities?")
+    assert answer.text == "I haven't talked about that." and answer.abstained
+    assert answer.support[0]["tag"] == "declined" and answer.repairs == []
+
+
+def test_an_unknown_mode_is_refused_in_one_line(rowan):
+    with pytest.raises(SosieError, match=r"^unknown grounding mode 'loose'; use strict, balanced, free$"):
+        GenerativeEngine(rowan, backend="openai", model="stub", base_url="http://127.0.0.1:9/v1",
+                         grounding="loose")
+    assert engine_spec("generative:balanced") == ("generative", "balanced")
+    with pytest.raises(SosieError, match="engine 'quote' has no grounding modes"):
+        engine_spec("quote:strict")
+    with pytest.raises(SosieError, match="unknown grounding mode"):
+        engine_spec("generative:loose")
+
+
+@pytest.mark.slow
+def test_one_evaluation_compares_the_modes(rowan, tmp_path):
+    with StubServer(quote_then_invent_then_fix) as server:
+        metrics = evaluate(rowan, EvalOptions(
+            engines=["generative:strict", "generative:free"], limit=3, offtopic=3,
+            backend="openai", model="stub", base_url=server.base_url, report_dir=tmp_path))
+    strict, free = metrics["engines"]["generative:strict"], metrics["engines"]["generative:free"]
+    assert strict["grounding"]["mean"] == 1.0 and free["grounding"]["mean"] < 1.0
+    assert strict["offtopic_declined"]["mean"] == 1.0
+    assert strict["assistant_phrases"]["mean"] == 0.0 and free["repairs_per_answer"]["mean"] == 0.0
+    assert "generative:strict" in (tmp_path / "report.html").read_text(encoding="utf-8")
