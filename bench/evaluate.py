@@ -1,12 +1,15 @@
 """Evaluation benchmark: wall time per engine per 100 questions on this machine's CPU.
 
-``python bench/evaluate.py [--limit N] [--max-new-tokens N]`` runs the full protocol on the
-demo persona (in a temporary home) and prints the metrics table with the timings.
+``python bench/evaluate.py [--limit N] [--max-new-tokens N] [--backend B --model M]`` runs the
+full protocol on the demo persona (in a temporary home) and prints the metrics table with the
+timings; ``--engines quote,generative:strict,generative:balanced`` compares grounding modes.
+``--out FILE`` keeps the metrics (``bench/results/``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,6 +24,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="held-out questions (default all)")
     parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--engines", default="quote,generative,baseline")
+    parser.add_argument("--backend", help="generative backend (default: the persona's, auto)")
+    parser.add_argument("--model", help="model, e.g. qwen2.5-1.5b (default: the best installed)")
+    parser.add_argument("--out", type=Path, help="write the metrics here as JSON")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="sosie-bench-eval-"))
     try:
@@ -28,8 +34,13 @@ def main() -> None:
         persona.build()
         metrics = evaluate(persona, EvalOptions(
             engines=args.engines.split(","), limit=args.limit, max_new_tokens=args.max_new_tokens,
-            report_dir=home / "report",
+            backend=args.backend, model=args.model, report_dir=home / "report",
         ))
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            slim = {k: v for k, v in metrics.items() if k != "held_out_sources"}
+            args.out.write_text(json.dumps({"args": vars(args) | {"out": str(args.out)}, **slim},
+                                           indent=1, default=str))
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"{metrics['questions']} held-out questions (+ as many rewordings), "

@@ -1,11 +1,15 @@
 """Generative-engine benchmark: ``python bench/generate.py`` (part of ``make bench``).
 
-* time to first token and tokens/s of each installed backend on this machine's CPU
-  (transformers with the bundled SmolLM2 always; llama.cpp when ``sosie[llama]`` is installed;
-  an OpenAI-compatible server when ``--base-url`` and ``--model`` are given);
-* Sosie's own overhead per answer (retrieval + prompt assembly + citation mapping + support
-  tagging), measured with a backend that answers instantly, so the model's time is excluded
-  (target p95 <= 50 ms).
+* Each backend and model installed here, on the same prompts (the demo persona's, 5 questions):
+  load time, time to first token and tokens/s. transformers runs the bundled SmolLM2 always and
+  the catalogue's Qwen models when assembled (dequantised to float32); llama.cpp runs them all
+  when ``sosie[llama]`` is installed; ``--base-url``/``--model`` add an OpenAI-compatible server.
+  The transformers/llama.cpp ratio on the same model is the "no compile step" test (>= 0.8 to
+  prefer transformers).
+* Sosie's own overhead per answer, check and repair included: with a backend that answers at
+  once (the model's time is then nil: milliseconds), and with the default model in each
+  grounding mode, as a share of the generation time (target p95 <= 15%). Regeneration in
+  ``balanced`` is model time, reported apart.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sosie import models
 from sosie.demo import create_demo_persona, questions
-from sosie.engines.backends import GenerationOptions, make_backend
+from sosie.engines.backends import GenerationOptions, make_backend, resolve_auto
 from sosie.engines.generative import GenerativeEngine
 from sosie.index.embedder import load_model
 
@@ -42,23 +47,77 @@ class InstantBackend:
         yield from [quote, " [1]", " I also think the sea is made of soup."]
 
 
-def time_backend(engine: GenerativeEngine, prompts: list, tokens: int) -> dict:
+class Timed:
+    """A backend whose every generation is timed, so the rest of an answer is Sosie's."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.context_tokens = inner, inner.name, inner.context_tokens
+        self.calls: list[float] = []
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def stream(self, messages, options):
+        started = time.perf_counter()
+        try:
+            yield from self.inner.stream(messages, options)
+        finally:
+            self.calls.append(time.perf_counter() - started)
+
+
+def pct(values: list[float]) -> dict:
+    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
+            "n": len(values)}
+
+
+def time_backend(backend, prompts: list, tokens: int) -> dict:
     first, rates = [], []
     options = GenerationOptions(max_new_tokens=tokens, temperature=0.0)
     for prompt in prompts:
         started = time.perf_counter()
         stamp, pieces = None, []
-        for piece in engine.backend.stream(prompt.messages, options):
+        for piece in backend.stream(prompt.messages, options):
             stamp = stamp or time.perf_counter()
             pieces.append(piece)
         ended = time.perf_counter()
         first.append((stamp - started) * 1000)
-        produced = engine.backend.count_tokens("".join(pieces))
+        produced = backend.count_tokens("".join(pieces))
         rates.append(produced / max(ended - stamp, 1e-6))
-    return {
-        "ttft_ms": {"p50": float(np.percentile(first, 50)), "p95": float(np.percentile(first, 95))},
-        "tokens_per_s": {"p50": float(np.percentile(rates, 50)), "min": float(min(rates))},
-    }
+    return {"ttft_ms": pct(first), "tokens_per_s": {**pct(rates), "min": float(min(rates))}}
+
+
+def overhead_with(persona, backend, asked: list[str]) -> dict:
+    """Per mode: Sosie's time per answer beside the model's first generation."""
+    out = {}
+    for mode in ("strict", "balanced", "free"):
+        timed = Timed(backend)
+        engine = GenerativeEngine(persona, grounding=mode, backend_instance=timed)
+        shares, repair_model_s = [], []
+        for question in asked:
+            timed.calls.clear()
+            started = time.perf_counter()
+            engine.answer(question)
+            total = time.perf_counter() - started
+            if not timed.calls:
+                continue  # abstained: no model call
+            generation, regeneration = timed.calls[0], sum(timed.calls[1:])
+            shares.append((total - generation - regeneration) / generation)
+            repair_model_s.append(regeneration)
+        out[mode] = {"overhead_share": pct(shares), "regeneration_s": pct(repair_model_s)}
+    return out
+
+
+def installed_pairs(base_url: str | None, model: str | None) -> list[tuple[str, str]]:
+    pairs = [("transformers", models.BUNDLED)]
+    llama = importlib.util.find_spec("llama_cpp") is not None
+    if llama:
+        pairs.append(("llamacpp", models.BUNDLED))
+    for name in models.CATALOGUE:
+        if models.installed(name):
+            pairs += [("transformers", name)] + ([("llamacpp", name)] if llama else [])
+    if base_url and model:
+        pairs.append(("openai", model))
+    return pairs
 
 
 def main() -> None:
@@ -66,18 +125,18 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=64, help="max new tokens per answer")
     parser.add_argument("--base-url", help="also time this OpenAI-compatible server")
     parser.add_argument("--model", help="model name for --base-url")
+    parser.add_argument("--skip", default="", help="comma-separated backend/model pairs to leave out, "
+                        "e.g. transformers/qwen2.5-1.5b (9 GB, ~3 tokens/s)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/generate.json"))
     args = parser.parse_args()
 
     load_model()
     home = Path(tempfile.mkdtemp(prefix="sosie-bench-gen-"))
-    results: dict = {}
+    results: dict = {"backends": {}}
     try:
         persona = create_demo_persona("rowan", home)
         persona.build()
-        asked = questions("rowan")
-        asked = [q for q in asked if "tungsten" not in q]
-
+        asked = [q for q in questions("rowan") if "tungsten" not in q]
         engine = GenerativeEngine(persona, backend_instance=InstantBackend())
         for q in asked:
             engine.answer(q)  # warm
@@ -87,34 +146,47 @@ def main() -> None:
                 started = time.perf_counter()
                 engine.answer(q)
                 overhead.append((time.perf_counter() - started) * 1000)
-        results["sosie_overhead_ms"] = {
-            "p50": float(np.percentile(overhead, 50)), "p95": float(np.percentile(overhead, 95)),
-            "n": len(overhead),
-        }
+        results["instant_overhead_ms"] = pct(overhead)
         prompts = [engine.prompt(q) for q in asked[:5]]
 
-        backends = [("transformers", {})]
-        if importlib.util.find_spec("llama_cpp") is not None:
-            backends.append(("llamacpp", {}))
-        if args.base_url and args.model:
-            backends.append(("openai", {"base_url": args.base_url, "model": args.model}))
-        for name, options in backends:
+        skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+        for name, model in installed_pairs(args.base_url, args.model):
+            if f"{name}/{model}" in skip:
+                continue
             started = time.perf_counter()
-            real = GenerativeEngine(persona, backend_instance=make_backend(name, **options))
+            options = {"base_url": args.base_url} if name == "openai" else {}
+            backend = make_backend(name, model=model, **options)
             load_s = time.perf_counter() - started
-            results[name] = {"load_s": round(load_s, 1), **time_backend(real, prompts, args.tokens)}
+            results["backends"][f"{name}/{model}"] = {"load_s": round(load_s, 1),
+                                                      **time_backend(backend, prompts, args.tokens)}
+            del backend
+        default = resolve_auto("auto", None, None)
+        results["default"] = "/".join(default)
+        backend = make_backend(default[0], model=default[1])
+        results["overhead_vs_generation"] = overhead_with(persona, backend, asked[:6])
         persona.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
-    o = results["sosie_overhead_ms"]
-    print(f"Sosie overhead per answer (retrieval + prompt + tagging): p50 {o['p50']:.1f} ms, "
-          f"p95 {o['p95']:.1f} ms over {o['n']} answers (target p95 <= 50 ms)")
-    for name, r in results.items():
-        if name == "sosie_overhead_ms":
-            continue
-        print(f"{name}: load {r['load_s']} s; time to first token p50 {r['ttft_ms']['p50']:.0f} ms, "
+    o = results["instant_overhead_ms"]
+    print(f"Sosie per answer with an instant model (retrieval, prompt, tagging, repair): "
+          f"p50 {o['p50']:.0f} ms, p95 {o['p95']:.0f} ms over {o['n']} answers")
+    for key, r in results["backends"].items():
+        print(f"{key}: load {r['load_s']} s; time to first token p50 {r['ttft_ms']['p50']:.0f} ms, "
               f"p95 {r['ttft_ms']['p95']:.0f} ms; {r['tokens_per_s']['p50']:.1f} tokens/s (p50)")
+    timed = results["backends"]
+    for model in [models.BUNDLED, *models.CATALOGUE]:
+        hf, cpp = timed.get(f"transformers/{model}"), timed.get(f"llamacpp/{model}")
+        if hf and cpp:
+            ratio = hf["tokens_per_s"]["p50"] / cpp["tokens_per_s"]["p50"]
+            print(f"{model}: transformers / llama.cpp tokens/s = {ratio:.2f} "
+                  "(>= 0.8 would prefer transformers)")
+    print(f"default model here: {results['default']}")
+    for mode, r in results["overhead_vs_generation"].items():
+        s = r["overhead_share"]
+        print(f"  {mode}: Sosie's time / generation time p50 {100 * s['p50']:.1f}%, "
+              f"p95 {100 * s['p95']:.1f}% (target p95 <= 15%); "
+              f"regeneration p95 {r['regeneration_s']['p95']:.1f} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
 
