@@ -73,6 +73,16 @@ def test_balanced_regenerates_once_with_the_evidence(rowan):
     assert [r["action"] for r in answer.repairs] == ["regenerated"]
 
 
+def test_the_transcript_says_what_the_check_changed(rowan):
+    with StubServer(quote_then_invent_then_fix) as server:
+        session = rowan.interview("generative", backend="openai", model="stub",
+                                  base_url=server.base_url, grounding="balanced")
+        session.ask("What do you think of cities?")
+    transcript = rowan.transcript(session.id, "md")
+    assert "Checked in `balanced` mode; sentences regenerated 1." in transcript
+    assert "unicycle" not in transcript
+
+
 def test_balanced_drops_what_is_still_unsupported_after_one_try(rowan):
     def stubborn(messages: list[dict]) -> str:
         if "Rewrite this sentence" in messages[-1]["content"]:

@@ -127,4 +127,10 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
         if answer.support and answer.engine != "quote":  # quotes are verbatim by construction
             tags = ", ".join(f"{s['tag']}" for s in answer.support)
             out += ["", f"Support, sentence by sentence: {tags}."]
+        if answer.repairs:  # what the grounding check changed in the model's answer
+            counts: dict[str, int] = {}
+            for change in answer.repairs:
+                counts[change["action"]] = counts.get(change["action"], 0) + 1
+            done = ", ".join(f"{action} {n}" for action, n in counts.items())
+            out += ["", f"Checked in `{answer.grounding}` mode; sentences {done}."]
     return "\n".join(out) + "\n"
