@@ -135,7 +135,10 @@ def test_sessions_ask_stream_and_the_passage_behind_a_citation(api):
     answer = events[-1][1]["answer"]
     assert answer["engine"] == "generative" and answer["citations"]
     tags = {s["tag"] for s in answer["support"]}
-    assert "extrapolated" in tags  # the stub invents one sentence; it is flagged, not passed off
+    # the stub invents one sentence; the default (strict) check takes it out and says so
+    assert "extrapolated" not in tags and answer["grounding"] == "strict"
+    assert any("unicycle" in r["sentence"] for r in answer["repairs"])
+    assert "unicycle" not in answer["text"]
 
     citation = answer["citations"][0]
     passage = api.get(f"/api/personas/rowan/passages/{citation['passage_id']}").json()

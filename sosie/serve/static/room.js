@@ -64,6 +64,17 @@ function renderAnswer(box, answer) {
     }
     box.append(support);
   }
+  if (answer.repairs && answer.repairs.length) {  // what the grounding check changed in the draft
+    const checked = Sosie.el("ul", { class: "repairs", "aria-label": `Checked in ${answer.grounding} mode` });
+    for (const r of answer.repairs) {
+      const item = Sosie.el("li", { class: `repair-${r.action}` }, `${r.action}: `);
+      item.append(Sosie.el("del", { text: r.sentence || "(nothing left)" }));
+      if (r.by) item.append(" → ", Sosie.el("ins", { text: r.by }));
+      if (r.why) item.append(` (${r.why})`);
+      checked.append(item);
+    }
+    box.append(Sosie.el("p", { class: "support", text: `Checked in ${answer.grounding} mode:` }), checked);
+  }
 }
 
 function addExchange(question) {
