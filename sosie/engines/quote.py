@@ -1,9 +1,11 @@
 """The quote engine: answers only in the person's own recorded words, no language model.
 
-1. Past questions like this one (question-to-question similarity): their real answers first.
-2. Then the passages hybrid retrieval finds most relevant.
-3. Maximal marginal relevance picks a few passages that do not repeat each other.
-4. From each, the sentences that bear on the question, in their original order, each cited.
+1. A past question that is the same question (question-to-question similarity): its real
+   answer, from its first sentence.
+2. Otherwise the passages hybrid retrieval finds relevant, read sentence by sentence: the
+   selector (``sosie.engines.selector``) picks the run of consecutive sentences that answers,
+   scored against the question and against what the person's answers to such questions say.
+3. Every sentence is verbatim and cited to its passage, with the passage's exact offsets.
 Nothing passes the similarity floor -> the engine says the corpus does not cover it.
 """
 
@@ -14,16 +16,20 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.base import Answer, Citation, abstention, tidy
-from sosie.engines.retrieval import retrieve, select
+from sosie.engines.retrieval import retrieve
+from sosie.engines.selector import Run, Selector, leans_back
 from sosie.errors import SosieError
-from sosie.index.hybrid import tokenize
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sosie.corpus.store import PassageRow
     from sosie.workspace import Workspace
 
 
-
+# a past question this close is the same question: its real answer wins whole; a merely similar
+# one (the [quote] question_match floor) only competes, through retrieval's bonus, in the selector
+SAME_QUESTION = 0.85
 
 
 class QuoteEngine:
@@ -36,27 +42,39 @@ class QuoteEngine:
     def __init__(self, persona: Workspace):
         self.persona = persona
         self.settings = persona.config.quote
+        self.selector = Selector(persona)
 
-    def sentences(self, passage: PassageRow, terms: set[str], budget: int) -> list[str]:
-        """The run of consecutive sentences that shares most words with the question.
+    def real_answer(self, qv: np.ndarray, relevance: dict[int, float]) -> list[int]:
+        """The passages of the real answer to the same question asked before, in order."""
+        index = self.persona.index
+        floor = max(SAME_QUESTION, self.settings.question_match)
+        same = [q for q in index.similar_questions(qv, k=1) if q.similarity >= floor]
+        if not same:
+            return []
+        passages = self.persona.store.passage_ids_of_turns([same[0].answer_turn_id])
+        return [p for p in passages.get(same[0].answer_turn_id, []) if p in relevance]
 
-        A contiguous run reads like the person speaking; cherry-picked sentences would not.
-        """
-        text = passage.text
-        spans = [text[s:e] for s, e in sentence_spans(text)]
-        overlap = [len(terms & set(tokenize(span))) for span in spans]
-        sizes = [len(span.split()) for span in spans]
-        best, best_score = (0, 1), -1.0
-        starts = [i for i in range(len(spans)) if overlap[i] > 0] or [0]
-        for i in starts:  # a run starts on a sentence about the question, not before it
-            j, words = i, 0
-            while j < len(spans) and (j == i or words + sizes[j] <= budget):
-                words += sizes[j]
-                j += 1
-            score = sum(overlap[i:j]) + (0.5 if i == 0 else 0.0)  # openings carry context
-            if score > best_score:
-                best, best_score = (i, j), score
-        return [tidy(span) for span in spans[best[0] : best[1]]]
+    def runs_of(self, ids: list[int], rows: dict[int, PassageRow], words: int) -> list[Run]:
+        """Whole passages from their first sentence, until about ``words`` words."""
+        runs: list[Run] = []
+        total = 0
+        for pid in ids:
+            text = rows[pid].text
+            spans = sentence_spans(text)
+            kept = []
+            for s, e in spans:
+                if not kept and not runs and leans_back(text[s:e]):
+                    continue  # "I do." answered how it was asked then, not how it is asked now
+                size = len(text[s:e].split())
+                if kept and total + size > words:
+                    break
+                kept.append((s, e))
+                total += size
+            if kept:
+                runs.append(Run(pid, kept, [tidy(text[s:e]) for s, e in kept], 1.0))
+            if total >= words:
+                break
+        return runs
 
     def answer(self, question: str, history=(), on_token=None) -> Answer:
         question = question.strip()
@@ -65,26 +83,30 @@ class QuoteEngine:
         found = retrieve(self.persona, question, self.settings)
         if found.empty:
             return abstention(self.persona, question, self.name)
-        chosen = select(self.persona, found.relevance, self.settings.max_passages, self.settings.mmr_lambda)
-        rows = self.persona.store.passages(chosen)
-        chosen = [pid for pid in chosen if pid in rows]
-        if not chosen:
+        relevance = dict(found.relevance)
+        rows = self.persona.store.passages(list(relevance))
+        if not rows:
             return abstention(self.persona, question, self.name)
-        terms = set(tokenize(question))
-        budget = max(25, self.settings.max_words // len(chosen))
+        target = self.selector.target_words(self.settings.max_words)
+        same = [pid for pid in self.real_answer(found.question_vector, found.relevance) if pid in rows]
+        runs = (self.runs_of(same, rows, target) if same
+                else self.selector.choose(found.question_vector, relevance, rows, self.settings.max_words))
+        if not runs:
+            return abstention(self.persona, question, self.name)
         parts: list[str] = []
         citations: list[Citation] = []
-        seen: set[str] = set()
         support: list[dict] = []
-        for n, pid in enumerate(chosen, start=1):
-            row = rows[pid]
-            for sentence in self.sentences(row, terms, budget):
-                if sentence.lower() not in seen:  # the same line said in two sources, once
-                    seen.add(sentence.lower())
-                    parts.append(f"{sentence} [{n}]")
-                    support.append({"sentence": sentence, "tag": "verbatim", "citations": [n],
-                                    "similarity": 1.0})
-            citations.append(Citation.from_passage(n, row))
+        seen: set[str] = set()
+        for run in runs:
+            n = len(citations) + 1
+            kept = [s for s in run.sentences if s.lower() not in seen]  # one line said twice, once
+            if not kept:
+                continue
+            for sentence in kept:
+                seen.add(sentence.lower())
+                parts.append(f"{sentence} [{n}]")
+                support.append({"sentence": sentence, "tag": "verbatim", "citations": [n], "similarity": 1.0})
+            citations.append(Citation.from_passage(n, rows[run.passage_id]))
         return Answer(
             question=question,
             text=" ".join(parts),

@@ -1,0 +1,232 @@
+"""The quote engine's answer selector: which of the person's sentences answer this question.
+
+1. Sentence evidence: the sentences of the few most relevant passages are embedded at query
+   time (cached per passage), so the lines that answer can be found inside a passage about
+   something else.
+2. The person's own Q/A pairs: a ridge map from question vectors to answer vectors, fitted on
+   the pairs the index lets us see (held-out questions are hidden), predicts what an answer to
+   this question looks like; a window is scored against the question and that prediction.
+3. Coherence: a run of consecutive sentences, never opening on one that leans on the one
+   before ("That's why.", "It was.", "I do."), about as long as the person's answers.
+
+>>> runs = Selector(workspace).choose(question, qv, relevance, rows)
+>>> [(r.passage_id, r.sentences) for r in runs]
+[(812, ['Libraries are the last place ...', 'Nobody asks you ...'])]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sosie.corpus.sentences import sentence_spans
+from sosie.engines.base import tidy
+from sosie.errors import NotBuilt
+from sosie.index.embedder import embed
+
+if TYPE_CHECKING:
+    from sosie.corpus.store import PassageRow
+    from sosie.workspace import Workspace
+
+POOL = 4  # passages whose sentences are read closely (their sentences are embedded)
+SENTENCE_CAP = 48  # at most this many sentences embedded per question (~0.2 s cold, 0 warm)
+MAP_WEIGHT = 0.5  # weight of the predicted answer against the question itself
+FIRST_WEIGHT = 0.3  # the opening sentence must address the question on its own
+MAP_RIDGE = 1.0  # ridge penalty of the question -> answer map
+LENGTH_WEIGHT = 0.1  # a run near the person's usual length beats a fragment
+MAP_MIN_PAIRS = 8  # fewer real Q/A pairs than this: no map, the question alone decides
+MIN_WORDS, DEFAULT_WORDS = 40, 90  # answer length when the profile says nothing
+STRETCH = 1.5  # the person's usual length may run past the soft cap ``max_words`` by this much
+
+# the first word of a sentence that leans on what was said before it
+LEANING = frozenset(
+    "that that's thats it it's its this these those so but and or also then which they they're "
+    "he he's she she's him her them anyway yes no yeah exactly both still because otherwise "
+    "instead same plus hence thus again nor".split()
+)
+WORD = re.compile(r"[\w']+")
+
+
+def leans_back(sentence: str) -> bool:
+    """Whether a sentence needs its predecessor: ``"That's why."`` or ``"I do."`` -> True."""
+    words = WORD.findall(sentence.lower().replace("\u2019", "'"))
+    return not words or words[0] in LEANING or len(words) <= 3
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector, axis=-1, keepdims=True) + 1e-9)
+
+
+@dataclass
+class Run:
+    """Consecutive sentences ``spans[i:j]`` of one passage, with their offsets in its text."""
+
+    passage_id: int
+    spans: list[tuple[int, int]]
+    sentences: list[str]
+    score: float
+
+    @property
+    def words(self) -> int:
+        return sum(len(s.split()) for s in self.sentences)
+
+
+class AnswerMap:
+    """Ridge regression from question vectors to the vectors of their real answers."""
+
+    def __init__(self, questions: np.ndarray, answers: np.ndarray, ridge: float = MAP_RIDGE):
+        self.q_mean, self.a_mean = questions.mean(axis=0), answers.mean(axis=0)
+        centred = questions - self.q_mean
+        gram = centred.T @ centred + ridge * np.eye(questions.shape[1], dtype=np.float64)
+        self.weights = np.linalg.solve(gram, centred.T @ (answers - self.a_mean))
+
+    def predict(self, question_vector: np.ndarray) -> np.ndarray:
+        return unit((question_vector - self.q_mean) @ self.weights + self.a_mean).astype(np.float32)
+
+    @classmethod
+    def fit(cls, workspace: Workspace) -> AnswerMap | None:
+        """Fitted on the Q/A pairs the index shows; an evaluation's hidden pairs stay unseen."""
+        index = workspace.index
+        allowed = (index.question_allowed if index.question_allowed is not None
+                   else np.ones(len(index.question_turn_ids), dtype=bool))
+        turns = [int(t) for t in index.question_turn_ids[allowed]]
+        questions = index.question_vectors[allowed]
+        passages = workspace.store.passage_ids_of_turns(turns)
+        rows, answers = [], []
+        for n, turn in enumerate(turns):
+            vectors = [v for v in (_visible_vector(workspace, p) for p in passages.get(turn, []))
+                       if v is not None]
+            if vectors:
+                rows.append(n)
+                answers.append(unit(np.mean(vectors, axis=0)))
+        if len(rows) < MAP_MIN_PAIRS:
+            return None
+        return cls(questions[rows].astype(np.float64), np.array(answers, dtype=np.float64))
+
+
+def _visible_vector(workspace: Workspace, passage_id: int) -> np.ndarray | None:
+    index = workspace.index
+    row = index.row_of.get(passage_id)
+    if row is None or (index.passage_allowed is not None and not index.passage_allowed[row]):
+        return None
+    return index.vectors[row]
+
+
+class Selector:
+    """Picks the runs of the person's sentences that answer a question; caches per passage."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self._sentences: dict[int, tuple[str, list[tuple[int, int]], np.ndarray]] = {}
+        self._maps: dict[tuple, AnswerMap | None] = {}
+        self._length: tuple[int, int] | None = None  # (corpus version, words)
+
+    def answer_map(self) -> AnswerMap | None:
+        index = self.workspace.index
+        mask = index.question_allowed
+        key = (str(index.build), None if mask is None else mask.tobytes())
+        if key not in self._maps:
+            if len(self._maps) > 8:
+                self._maps.clear()
+            self._maps[key] = AnswerMap.fit(self.workspace)
+        return self._maps[key]
+
+    def target_words(self, cap: int) -> int:
+        """How long the person's answers run (the profile's median), within the soft cap."""
+        version = self.workspace.store.corpus_version
+        if self._length is None or self._length[0] != version:
+            try:
+                words = int(self.workspace.profile()["answer_length"]["median"])
+            except (NotBuilt, KeyError, TypeError, ValueError):
+                words = DEFAULT_WORDS
+            self._length = (version, words)
+        return max(MIN_WORDS, min(int(STRETCH * cap), self._length[1]))
+
+    def sentences(self, rows: dict[int, PassageRow], ids: list[int]) -> None:
+        """Embed the sentences of these passages that are not cached yet, in one batch."""
+        cached = self._sentences
+        fresh = [pid for pid in ids if pid not in cached or cached[pid][0] != rows[pid].text]
+        spans = {pid: sentence_spans(rows[pid].text) for pid in fresh}
+        texts = [tidy(rows[pid].text[s:e]) for pid in fresh for s, e in spans[pid]]
+        vectors = embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        at = 0
+        for pid in fresh:
+            n = len(spans[pid])
+            self._sentences[pid] = (rows[pid].text, spans[pid], vectors[at : at + n])
+            at += n
+
+    def pool(self, qv: np.ndarray, predicted: np.ndarray | None, relevance: dict[int, float],
+             rows: dict[int, PassageRow]) -> list[int]:
+        """The passages to read closely: relevance to the question, then to the predicted answer."""
+        def score(pid: int) -> float:
+            vector = self.workspace.index.vector(pid)
+            fit = 0.0 if predicted is None or vector is None else MAP_WEIGHT * float(vector @ predicted)
+            return relevance[pid] + fit
+
+        ranked = sorted((p for p in relevance if p in rows), key=score, reverse=True)
+        picked, budget = [], SENTENCE_CAP
+        for pid in ranked[:POOL]:
+            size = len(sentence_spans(rows[pid].text))
+            if picked and size > budget:
+                continue
+            picked.append(pid)
+            budget -= size
+        return picked
+
+    def choose(self, qv: np.ndarray, relevance: dict[int, float],
+               rows: dict[int, PassageRow], max_words: int) -> list[Run]:
+        """The best-scoring runs, the first one addressing the question, about ``target`` words."""
+        answer_map = self.answer_map()
+        predicted = answer_map.predict(qv) if answer_map is not None else None
+        ids = self.pool(qv, predicted, relevance, rows)
+        self.sentences(rows, ids)
+        target = self.target_words(max_words)
+        runs: list[Run] = []
+        for pid in ids:
+            text, spans, vectors = self._sentences[pid]
+            runs += self.windows(pid, text, spans, vectors, qv, predicted, target)
+        if not runs:
+            return []
+        runs.sort(key=lambda r: r.score, reverse=True)
+        chosen = [runs[0]]
+        words = runs[0].words
+        for run in runs[1:]:  # a second run from another passage when the first is short
+            if words >= 0.7 * target:
+                break
+            if run.passage_id in {c.passage_id for c in chosen} or words + run.words > target * 1.2:
+                continue
+            chosen.append(run)
+            words += run.words
+        return chosen
+
+    @staticmethod
+    def windows(pid: int, text: str, spans: list[tuple[int, int]], vectors: np.ndarray,
+                qv: np.ndarray, predicted: np.ndarray | None, target: int) -> list[Run]:
+        """For each sentence that can open an answer, its best run of at most ``target`` words."""
+        sentences = [tidy(text[s:e]) for s, e in spans]
+        sizes = [len(s.split()) for s in sentences]
+        to_question = vectors @ qv
+        to_answer = vectors @ predicted if predicted is not None else None
+        out = []
+        for i in range(len(sentences)):
+            if leans_back(sentences[i]):
+                continue  # it comes in only after the sentence it leans on
+            best: Run | None = None
+            total, words = np.zeros_like(qv), 0
+            for j in range(i, len(sentences)):
+                if j > i and words + sizes[j] > target:
+                    break
+                total, words = total + vectors[j], words + sizes[j]
+                window = unit(total)
+                score = (float(window @ qv) + FIRST_WEIGHT * float(to_question[i])
+                         + LENGTH_WEIGHT * min(1.0, words / target))
+                if to_answer is not None:
+                    score += MAP_WEIGHT * float(window @ predicted)
+                if best is None or score > best.score:
+                    best = Run(pid, spans[i : j + 1], sentences[i : j + 1], score)
+            if best is not None:
+                out.append(best)
+        return out
