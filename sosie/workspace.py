@@ -188,8 +188,9 @@ class Workspace:
             return None
 
     @contextmanager
-    def holding_out(self, source_paths: Iterable[str]) -> Iterator[None]:
-        """Within this block no engine can retrieve, quote or imitate these sources' words."""
+    def holding_out(self, source_paths: Iterable[str], turn_ids: Iterable[int] = ()) -> Iterator[None]:
+        """Within this block no engine can retrieve, quote or imitate these sources' words,
+        nor these turns' (a split within one source)."""
         paths = list(source_paths)
         marks = ",".join("?" * len(paths))
         db = self.store.db
@@ -199,6 +200,9 @@ class Workspace:
         turns = {r[0] for r in db.execute(
             f"SELECT t.id FROM turns t JOIN sources s ON s.id = t.source_id WHERE s.path IN ({marks})",
             paths)}
+        extra = list(turn_ids)
+        turns |= set(extra)
+        passages |= {p for ids in self.store.passage_ids_of_turns(extra).values() for p in ids}
         index = self.index
         index.hide(passages, turns)
         try:

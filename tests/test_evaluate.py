@@ -165,6 +165,6 @@ def test_eval_and_quiz_explain_what_is_missing(home, tmp_path):
     run_cli("add", "ada", str(essay), home=home)
     run_cli("build", "ada", home=home)
     result = run_cli("eval", "ada", "--engines", "quote", home=home)
-    assert result.returncode == 1 and "at least two sources" in result.stderr
+    assert result.returncode == 1 and "evaluation needs question/answer pairs" in result.stderr
     result = run_cli("quiz", "ada", home=home)
     assert result.returncode == 1 and "sosie eval ada" in result.stderr

@@ -53,7 +53,7 @@ def eval_(
 ) -> None:
     """Evaluate every engine on the person's held-out answers: is it them?"""
     from sosie.evaluate import EvalOptions, evaluate
-    from sosie.evaluate.report import SHORT_HEADERS, summary_rows
+    from sosie.evaluate.report import CLI_COLUMNS, SHORT_HEADERS, summary_rows
     from sosie.persona import Persona
 
     persona = Persona.open(slug, home)
@@ -71,11 +71,14 @@ def eval_(
             progress=lambda stage, done, total: progress.update(task, description=stage,
                                                                  completed=done, total=total),
         )
-    table = Table(*SHORT_HEADERS, title=f"Is it {persona.config.name}? {metrics['questions']} held-out "
+    # a terminal holds the main columns; report.html and metrics.json have every metric
+    shown = [SHORT_HEADERS.index(h) for h in CLI_COLUMNS]
+    table = Table(*CLI_COLUMNS, title=f"Is it {persona.config.name}? {metrics['questions']} held-out "
                   "questions; means [95% intervals]; Delta: lower = closer")
     for row in summary_rows(metrics, digits=2):
-        table.add_row(*row)
+        table.add_row(*(row[i] for i in shown))
     out.print(table)
+    out.print(f"Split {metrics['split']}.", markup=False)
     out.print(f"Report: {metrics['report_dir']}/report.html", markup=False)
 
 

@@ -129,9 +129,26 @@ def _m007_speakers(db: sqlite3.Connection) -> None:
     )
 
 
+def _m008_eval_blocks(db: sqlite3.Connection) -> None:
+    # a split within one source (sosie.corpus.split): turn seq ranges, scored and hidden
+    db.executescript(
+        """
+        CREATE TABLE eval_blocks (
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            hidden_first_seq INTEGER NOT NULL,
+            hidden_last_seq INTEGER NOT NULL,
+            seed INTEGER NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
-    _m005_chat_threads, _m006_licences, _m007_speakers,
+    _m005_chat_threads, _m006_licences, _m007_speakers, _m008_eval_blocks,
 ]
 
 

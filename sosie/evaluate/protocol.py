@@ -20,7 +20,7 @@ import numpy as np
 
 from sosie import registry
 from sosie.corpus.sentences import sentence_spans
-from sosie.corpus.split import get_split, held_out_pairs
+from sosie.corpus.split import describe, get_split, held_out_pairs, held_out_turns
 from sosie.corpus.store import now
 from sosie.engines import engine_for
 from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
@@ -169,7 +169,8 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     offtopic = _offtopic_questions(options, rng)
 
     started_at = now()
-    with persona.holding_out(test_paths):
+    hidden = held_out_turns(store)  # a split within one source hides blocks of turns
+    with persona.holding_out(test_paths, hidden):
         runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
 
     if progress:
@@ -179,6 +180,7 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
         "persona": persona.slug, "name": persona.config.name, "started_at": started_at,
         "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,
         "questions": len(pairs), "offtopic_questions": len(offtopic),
+        "split": describe(store, sides),
         "disclosure": "Engine answers are simulations of "
                       f"{persona.config.name}, built from recorded words; not the real person.",
     })
@@ -263,8 +265,14 @@ def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, Engi
         return {"delta": bootstrap(per_answer), "delta_pooled": delta(" ".join(texts)),
                 "delta_per_answer": per_answer}
 
+    # the floor every double must beat: how close a random *other* real answer of the person
+    # comes to the real answer (same voice, another question)
+    rng = np.random.default_rng(options.seed)
+    other = (index + 1 + rng.integers(0, max(1, len(real) - 1), len(real))) % len(real)
+    floor = np.sum(real_vectors[other] * real_vectors, axis=1)
     result: dict = {
-        "real": {"attribution_rate": bootstrap(real_attributed), **deltas(real)},
+        "real": {"attribution_rate": bootstrap(real_attributed), **deltas(real),
+                 "random_other_similarity": bootstrap(floor)},
         "engines": {},
     }
     for name, run in runs.items():
@@ -281,6 +289,8 @@ def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, Engi
             ),
             **deltas(texts),
             "content_similarity": bootstrap(np.sum(vectors * real_vectors, axis=1)),
+            "beats_random_other": bootstrap(
+                (np.sum(vectors * real_vectors, axis=1) > floor).astype(float)),
             "rouge_l": bootstrap([rouge_l(t, r) for t, r in zip(texts, real, strict=True)]),
             "grounding": bootstrap(grounded),
             "offtopic_declined": bootstrap([float(a["abstained"]) for a in run.offtopic]),

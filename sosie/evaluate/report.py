@@ -65,7 +65,9 @@ def _fmt(m: dict, digits: int = 3) -> str:
 NONE = {"mean": None}  # a metric a run from an older Sosie did not record
 SHORT_HEADERS = ["engine", "attributed", "vs real", "Delta", "content", "ROUGE-L", "grounded",
                  "off-topic declined", "answerable declined", "consistency", "length vs real",
-                 "assistant phrases"]
+                 "assistant phrases", "beats other answer"]
+CLI_COLUMNS = ["engine", "vs real", "Delta", "content", "beats other answer", "grounded",
+               "off-topic declined", "answerable declined"]
 
 
 def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
@@ -73,20 +75,25 @@ def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
         return _fmt(m, digits)
 
     rows = [["real held-out answers", f(metrics["real"]["attribution_rate"]), "1",
-             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—", "1", "—"]]
+             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—", "1", "—", "—"]]
     for name, m in metrics["engines"].items():
         rows.append([
             name, f(m["attribution_rate"]), f(m["attribution_relative"]), f(m["delta"]),
             f(m["content_similarity"]), f(m["rouge_l"]), f(m["grounding"]),
             f(m["offtopic_declined"]), f(m["answerable_declined"]), f(m["consistency"]),
             f(m.get("length_ratio", NONE)), f(m.get("assistant_phrases", NONE)),
+            f(m.get("beats_random_other", NONE)),
         ])
+    floor = metrics["real"].get("random_other_similarity")
+    if floor:  # the content floor: a random other real answer of the person
+        rows.insert(1, ["random other real answer", "—", "—", "—", f(floor)] + ["—"] * 8)
     return rows
 
 
 HEADERS = ["engine", "attributed to person", "attribution vs real", "Burrows' Delta",
            "content similarity", "ROUGE-L", "grounding", "off-topic declined",
-           "answerable declined", "consistency", "length vs real answer", "assistant phrases"]
+           "answerable declined", "consistency", "length vs real answer", "assistant phrases",
+           "closer than a random other real answer"]
 
 
 def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtopic, runs) -> None:
@@ -133,7 +140,7 @@ vertical-align:top;text-align:left}}.banner{{background:#fff3cd;padding:.7em;bor
 img{{max-width:100%}}</style></head><body>
 <p class="banner">{e(metrics['disclosure'])}</p>
 <h1>Is it {e(metrics['name'])}? Fidelity evaluation</h1>
-<p>{metrics['questions']} held-out questions from {len(metrics['held_out_sources'])} held-out source(s),
+<p>{metrics['questions']} held-out questions; split {e(metrics.get('split', 'by source'))};
 hidden from every engine during the run; {metrics['offtopic_questions']} off-topic questions; seed
 {metrics['seed']}. Means over questions with 95% bootstrap intervals. Burrows' Delta is the mean of
 per-answer Deltas (lower is closer to the person); the Delta of all answers pooled is in metrics.json.</p>

@@ -54,13 +54,19 @@ def system_prompt(persona: Workspace) -> str:
 
 
 def held_out_sources(persona: Workspace, seed: int = 0) -> set[str]:
-    from sosie.corpus.split import get_split
+    return held_out(persona, seed)[0]
+
+
+def held_out(persona: Workspace, seed: int = 0) -> tuple[set[str], set[int]]:
+    """The evaluation's held-out sources, and the turns of its held-out blocks (a split within
+    one source): never trained on."""
+    from sosie.corpus.split import get_split, held_out_turns
 
     try:
         sides = get_split(persona.store, seed)
     except SosieError:
-        return set()  # fewer than two interviews: nothing can be held out, all is training
-    return {path for path, side in sides.items() if side == "test"}
+        return set(), set()  # too few exchanges to hold any out: all is training
+    return {path for path, side in sides.items() if side == "test"}, held_out_turns(persona.store)
 
 
 def build_examples(
@@ -73,7 +79,7 @@ def build_examples(
 ) -> list[Example]:
     """Every example the corpus gives; ``synthetic`` > 0 needs ``ask_model(passage) -> question``."""
     db = persona.store.db
-    held_out = held_out_sources(persona, seed)
+    held_paths, held_turns = held_out(persona, seed)
     system = {"role": "system", "content": system_prompt(persona)}
     rows = db.execute(
         """SELECT a.id, a.seq, a.text AS answer, a.question_turn_id, q.text AS question, q.seq AS qseq,
@@ -89,9 +95,10 @@ def build_examples(
     def close() -> None:
         nonlocal conversation
         if conversation:
-            path, sha = conversation[0]["_source"]
+            path, sha, held = conversation[0]["_source"]
             messages = [system] + [{k: v for k, v in m.items() if k != "_source"} for m in conversation]
-            examples.append(Example("chat", "eval" if path in held_out else "train", path, sha, messages))
+            split = "eval" if path in held_paths or held else "train"
+            examples.append(Example("chat", split, path, sha, messages))
         conversation = []
 
     monologue = []
@@ -106,9 +113,11 @@ def build_examples(
         if len(answer.split()) < MIN_ANSWER_WORDS:
             continue
         follows = last is not None and last == (row["path"], row["qseq"] - 1)
-        if not follows or len(conversation) >= 2 * max_turns:
+        held = row["id"] in held_turns or row["question_turn_id"] in held_turns
+        crosses = bool(conversation) and conversation[-1]["_source"][2] != held  # a block's edge
+        if not follows or crosses or len(conversation) >= 2 * max_turns:
             close()
-        source = (row["path"], row["sha256"])
+        source = (row["path"], row["sha256"], held)
         conversation += [
             {"role": "user", "content": " ".join(row["question"].split()), "_source": source},
             {"role": "assistant", "content": answer, "_source": source},
@@ -117,7 +126,7 @@ def build_examples(
     close()
 
     for row in monologue:
-        split = "eval" if row["path"] in held_out else "train"
+        split = "eval" if row["path"] in held_paths or row["id"] in held_turns else "train"
         text = " ".join(row["answer"].split())
         if include_text:
             examples.append(Example("text", split, row["path"], row["sha256"], text=text))
@@ -126,7 +135,7 @@ def build_examples(
             raise SosieError("synthetic questions need a model: pass --backend (and --model)")
         import random
 
-        pool = [r for r in monologue if r["path"] not in held_out]
+        pool = [r for r in monologue if r["path"] not in held_paths and r["id"] not in held_turns]
         random.Random(seed).shuffle(pool)
         for row in pool[:synthetic]:
             text = " ".join(row["answer"].split())

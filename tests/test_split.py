@@ -1,0 +1,92 @@
+"""The held-out split within one source: a persona with one long interview and one essay (the
+usual start) is evaluated on blocks of its own exchanges, which no engine and no training sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PODCAST, ROWAN_DIR
+
+from sosie import Persona
+from sosie.corpus.split import BLOCK_EXCHANGES, get_split, held_out_pairs, held_out_turns, make_split
+from sosie.errors import SosieError
+from sosie.evaluate import EvalOptions, evaluate
+from sosie.train.dataset import build_examples
+
+
+@pytest.fixture(scope="module")
+def one_interview(tmp_path_factory) -> Persona:
+    home = tmp_path_factory.mktemp("one-interview")
+    persona = Persona.create("solo", "Rowan Adler", ["Rowan", "ADLER"], home=home)
+    persona.add(PODCAST, ROWAN_DIR / "essays" / "2018-10-22-small-tools-sharp-edges.md")
+    persona.build()
+    return persona
+
+
+def test_one_interview_is_split_into_blocks_with_guards(one_interview):
+    store = one_interview.store
+    sides = get_split(store)
+    assert set(sides.values()) == {"train"}  # no whole source is held out
+    pairs = held_out_pairs(store, sides)
+    hidden = held_out_turns(store)
+    first, last, lo, hi = store.db.execute(
+        "SELECT first_seq, last_seq, hidden_first_seq, hidden_last_seq FROM eval_blocks").fetchone()
+    assert 1 <= len(pairs) <= BLOCK_EXCHANGES * 4 and lo == first - 1 and hi == last + 1
+    seqs = dict(store.db.execute("SELECT id, seq FROM turns").fetchall())
+    assert {seqs[t] for t in hidden} >= set(range(first, last + 1))  # questions with their answers
+    assert get_split(store) == sides  # stored, the same next time
+
+
+def test_a_held_out_answer_is_never_retrieved(one_interview):
+    store = one_interview.store
+    sides = get_split(store)
+    hidden = held_out_turns(store)
+    hidden_passages = {p for ids in store.passage_ids_of_turns(list(hidden)).values() for p in ids}
+    pair = max(held_out_pairs(store, sides), key=lambda p: len(p.answer))
+    planted = pair.answer.split(". ")[0]
+    quote = one_interview.engine("quote")
+    assert any(c.passage_id in hidden_passages for c in quote.answer(pair.question).citations)
+    with one_interview.holding_out([], hidden):
+        blind = quote.answer(pair.question)
+        hits = one_interview.index.search(pair.question, k=100)
+        similar = one_interview.index.similar_questions(one_interview.index.vectors[0], k=100)
+    assert planted not in blind.text
+    assert not any(c.passage_id in hidden_passages for c in blind.citations)
+    assert not any(h.passage_id in hidden_passages for h in hits)
+    assert not any(q.answer_turn_id in hidden for q in similar)
+
+
+def test_the_evaluation_runs_and_says_how_it_split(one_interview, tmp_path):
+    metrics = evaluate(one_interview, EvalOptions(engines=["quote"], offtopic=3, report_dir=tmp_path))
+    assert metrics["split"].startswith("within one source (") and metrics["questions"] >= 1
+    assert metrics["engines"]["quote"]["beats_random_other"]["mean"] is not None
+    assert "within one source" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_training_never_sees_a_held_out_block(one_interview):
+    sides = get_split(one_interview.store)
+    held = {" ".join(p.answer.split()) for p in held_out_pairs(one_interview.store, sides)}
+    examples = build_examples(one_interview)
+    trained = {m["content"] for e in examples if e.split == "train" for m in (e.messages or [])
+               if m["role"] == "assistant"}
+    assert held and not held & trained
+    assert held <= {m["content"] for e in examples if e.split == "eval" for m in e.messages or []}
+
+
+def test_a_changed_source_is_split_again(one_interview, tmp_path):
+    store = one_interview.store
+    get_split(store)
+    store.db.execute("UPDATE eval_blocks SET sha256 = 'changed'")
+    store.db.commit()
+    get_split(store)
+    assert store.db.execute("SELECT COUNT(*) FROM eval_blocks WHERE sha256 = 'changed'").fetchone()[0] == 0
+
+
+def test_too_few_exchanges_are_refused_in_one_line(tmp_path):
+    talk = tmp_path / "short.txt"
+    talk.write_text("HOST: Why trains?\n\nADA: Trains beat planes for anything under six hours, "
+                    "door to door, and you can work the whole way.\n")
+    persona = Persona.create("short", "Ada Example", ["ADA"], home=tmp_path / "home")
+    persona.add(talk)
+    with pytest.raises(SosieError, match=r"^evaluation needs at least 5 question/answer pairs"):
+        make_split(persona.store)
