@@ -90,3 +90,30 @@ def test_too_few_exchanges_are_refused_in_one_line(tmp_path):
     persona.add(talk)
     with pytest.raises(SosieError, match=r"^evaluation needs at least 5 question/answer pairs"):
         make_split(persona.store)
+
+
+def test_a_judge_model_is_asked_which_answer_is_the_persons(rowan, tmp_path):
+    """The judge is a real HTTP model server (openai_stub) that spots Sosie's citation markers:
+    it should find the real answer every time; one that always says "1" is at chance."""
+    import re
+
+    from openai_stub import StubServer
+
+    from sosie.evaluate.judge import JudgeOptions
+
+    def sharp(messages: list[dict]) -> str:
+        answers = re.findall(r'^Answer (\d): "(.*)"$', messages[-1]["content"], re.M)
+        return next(n for n, text in answers if not re.search(r"\[\d\]", text))
+
+    with StubServer(sharp) as sharp_judge, StubServer(lambda messages: "1") as lazy_judge:
+        runs = {}
+        for label, server in (("sharp", sharp_judge), ("lazy", lazy_judge)):
+            runs[label] = evaluate(rowan, EvalOptions(
+                engines=["quote"], limit=8, offtopic=1, report_dir=tmp_path / label,
+                judge=JudgeOptions("openai", "judge", server.base_url)))["judge"]
+        assert "Exactly one of these answers was really given by Rowan Adler" in \
+            sharp_judge.requests[0]["messages"][-1]["content"]
+    sharp_result, lazy_result = runs["sharp"]["engines"]["quote"], runs["lazy"]["engines"]["quote"]
+    assert sharp_result["judged"] == 8 and sharp_result["accuracy"] == 1.0 and sharp_result["p_value"] < 0.01
+    assert lazy_result["picked_first"] == 1.0 and 0.0 < lazy_result["accuracy"] < 1.0
+    assert "The judge (openai:" in (tmp_path / "sharp" / "report.html").read_text(encoding="utf-8")

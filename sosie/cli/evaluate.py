@@ -49,10 +49,16 @@ def eval_(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     grounding: GroundingOpt = None,
+    judge: Annotated[str | None, typer.Option(
+        help="Also ask a language model which answer is the person's: a backend (auto, transformers, "
+             "llamacpp, openai).")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="The judge's model.")] = None,
+    judge_base_url: Annotated[str | None, typer.Option(help="The judge's server (--judge openai).")] = None,
     home: Home = None,
 ) -> None:
     """Evaluate every engine on the person's held-out answers: is it them?"""
     from sosie.evaluate import EvalOptions, evaluate
+    from sosie.evaluate.judge import JudgeOptions
     from sosie.evaluate.report import CLI_COLUMNS, SHORT_HEADERS, summary_rows
     from sosie.persona import Persona
 
@@ -63,6 +69,7 @@ def eval_(
         limit=limit, offtopic=offtopic, offtopic_file=offtopic_file, background=list(background),
         max_new_tokens=max_new_tokens, backend=backend, model=model, base_url=base_url,
         grounding=grounding, report_dir=report,
+        judge=JudgeOptions(judge, judge_model, judge_base_url) if judge else None,
     )
     with step_bar() as progress:
         task = progress.add_task("loading engines", total=None)
@@ -79,6 +86,11 @@ def eval_(
         table.add_row(*(row[i] for i in shown))
     out.print(table)
     out.print(f"Split {metrics['split']}.", markup=False)
+    for name, j in metrics.get("judge", {}).get("engines", {}).items():
+        if j["judged"]:
+            out.print(f"Judge {metrics['judge']['model']}: found the real answer beside {name}'s "
+                      f"{j['found_real']}/{j['judged']} times (chance 50%, p = {j['p_value']:.3f}; "
+                      f"picked answer 1 {100 * j['picked_first']:.0f}% of the time)", markup=False)
     out.print(f"Report: {metrics['report_dir']}/report.html", markup=False)
 
 

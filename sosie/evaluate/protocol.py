@@ -25,6 +25,7 @@ from sosie.corpus.store import now
 from sosie.engines import engine_for
 from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
 from sosie.errors import SosieError
+from sosie.evaluate.judge import JudgeOptions, judge_asker, judge_runs
 from sosie.evaluate.metrics import (
     AuthorshipClassifier,
     BurrowsDelta,
@@ -83,6 +84,7 @@ class EvalOptions:
     model: str | None = None
     base_url: str | None = None
     grounding: str | None = None  # the generative engines' mode, unless ENGINE:MODE names one
+    judge: JudgeOptions | None = None  # a language model asked which answer is the person's
     report_dir: Path | None = None
 
 
@@ -176,6 +178,13 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     if progress:
         progress("scoring", 0, 1)
     metrics = score(persona, sides, pairs, runs, options)
+    if options.judge is not None:
+        if progress:
+            progress("judging", 0, 1)
+        ask, label = judge_asker(persona.config.generative, options.judge)
+        answers = {name: [a["text"] for a in run.answers] for name, run in runs.items()}
+        metrics["judge"] = {"model": label, "engines": judge_runs(
+            persona.config.name, questions, [p.answer for p in pairs], answers, ask, options.seed)}
     metrics.update({
         "persona": persona.slug, "name": persona.config.name, "started_at": started_at,
         "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,

@@ -56,6 +56,14 @@ def _plots(folder: Path, metrics: dict) -> list[Path]:
     return [bars, deltas]
 
 
+def _p(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.0f}%"
+
+
 def _fmt(m: dict, digits: int = 3) -> str:
     if m["mean"] is None:
         return "n/a"
@@ -131,6 +139,17 @@ def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtop
         f"<li>{e(n)}: {m['seconds']} s, {m['seconds_per_100_questions']} s per 100 questions</li>"
         for n, m in metrics["engines"].items()
     )
+    judged = ""
+    if metrics.get("judge"):
+        rows = "".join(
+            f"<tr><td>{e(n)}</td><td>{j['judged']}</td><td>{_pct(j['accuracy'])}</td>"
+            f"<td>{_p(j['p_value'])}</td>"
+            f"<td>{_pct(j['picked_first'])}</td></tr>"
+            for n, j in metrics["judge"]["engines"].items())
+        judged = (f"<h2>The judge ({e(metrics['judge']['model'])})</h2><p>Shown the real answer and "
+                  "one engine's, in random order, asked which is the person's; chance is 50%.</p>"
+                  "<table><tr><th>engine</th><th>judged</th><th>found the real answer</th>"
+                  f"<th>p (binomial, vs chance)</th><th>picked answer 1</th></tr>{rows}</table>")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sosie evaluation — {e(metrics['name'])}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -146,6 +165,7 @@ hidden from every engine during the run; {metrics['offtopic_questions']} off-top
 per-answer Deltas (lower is closer to the person); the Delta of all answers pooled is in metrics.json.</p>
 <table>{table}</table>
 {pictures}
+{judged}
 <h2>Time</h2><ul>{timing}</ul>
 <h2>Examples, side by side</h2>{examples}
 </body></html>"""
