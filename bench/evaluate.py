@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def main() -> None:
         metrics = evaluate(persona, EvalOptions(
             engines=args.engines.split(","), limit=args.limit, max_new_tokens=args.max_new_tokens,
             backend=args.backend, model=args.model, report_dir=home / "report",
-        ))
+        ), progress=lambda stage, done, total: print(f"{stage} {done}/{total}", file=sys.stderr, flush=True))
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             slim = {k: v for k, v in metrics.items() if k != "held_out_sources"}

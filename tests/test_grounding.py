@@ -36,7 +36,7 @@ def quote_then_invent_then_fix(messages: list[dict]) -> str:
     """The answer quotes [1] and invents; asked again with the evidence, it keeps to it."""
     again = REGENERATE.search(messages[-1]["content"])
     if again:
-        return f"I said it plainly: {sentences_of(again.group(2))[0]}"
+        return max(sentences_of(again.group(2)), key=len)  # the evidence's own words
     return f"{first_source_sentence(messages)} [1] {INVENTED}"
 
 
@@ -133,6 +133,20 @@ def test_an_answer_is_cut_to_the_persons_usual_length(rowan):
     assert len(" ".join(kept[:-1]).split()) <= cap  # the last kept sentence may cross the line
     assert len(kept) == len({k.lower() for k in kept})  # a repeated sentence is said once
     assert any(r.get("why") == "longer than the person answers" for r in answer.repairs)
+
+
+def test_a_short_strict_answer_goes_on_in_the_persons_words(rowan):
+    with StubServer(lambda messages: f"{first_source_sentence(messages)} [1]") as server:
+        answer = engine(rowan, server, "strict").answer("What do you think of cities?")
+    target = int(0.8 * rowan.profile()["answer_length"]["median"])
+    added = [s for s in answer.support if s.get("repair") == "added"]
+    assert added and all(s["tag"] == "verbatim" and s["citations"] for s in added)
+    cited = {c.n: c.text for c in answer.citations}
+    assert all(s["sentence"].rstrip(".!?") in cited[s["citations"][0]] for s in added)
+    words = sum(len(s["sentence"].split()) for s in answer.support)
+    assert words >= target or len(added) >= 3
+    assert any(r["action"] == "added" and r["why"] == "shorter than the person answers"
+               for r in answer.repairs)
 
 
 def test_an_off_topic_question_never_reaches_the_model(rowan):

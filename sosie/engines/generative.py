@@ -36,8 +36,10 @@ from sosie.engines.grounding import (
     Evidence,
     Sentence,
     check_mode,
+    fill_length,
     fit_length,
     length_cap,
+    length_target,
     person_openings,
     render,
     repair,
@@ -53,6 +55,7 @@ from sosie.engines.prompts import (
     system_message,
 )
 from sosie.engines.retrieval import retrieve, select
+from sosie.engines.selector import leans_back
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ DECLINES = re.compile(
     r"\bnot something i(?:'ve| have) (?:talked|spoken|said)|\bi don'?t know\b|"
     r"\bnothing (?:in|on) (?:the|my) record", re.I)
 REGENERATE_TOKENS = 60
+FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this close to the question
 
 
 class GenerativeEngine:
@@ -104,8 +108,8 @@ class GenerativeEngine:
             self._profile = (stamp, json.loads(path.read_text(encoding="utf-8")))
         return self._profile[1]
 
-    def exemplars(self, question_vector: np.ndarray) -> list[tuple[str, str]]:
-        """The person's real answers to the past questions most like this one."""
+    def exemplars(self, question_vector: np.ndarray) -> tuple[list[tuple[str, str]], list[int]]:
+        """The person's real answers to the past questions most like this one, and their turns."""
         index, store = self.persona.index, self.persona.store
         ranked = index.similar_questions(question_vector, k=self.settings.few_shot)
         turns = [q.answer_turn_id for q in ranked]
@@ -115,11 +119,12 @@ class GenerativeEngine:
             turns,
         ).fetchall() if turns else []
         by_id = {r["id"]: r for r in rows}
+        kept = [t for t in turns if t in by_id]
         return [
             (neutralise(clip(by_id[t]["question"], 60)),
              neutralise(clip(by_id[t]["answer"], EXEMPLAR_WORDS)))
-            for t in turns if t in by_id
-        ]
+            for t in kept
+        ], kept
 
     def prompt(self, question: str, history: History = ()) -> Prompt | None:
         found = retrieve(self.persona, question, self.retrieval)
@@ -132,7 +137,8 @@ class GenerativeEngine:
             return None
         uncovered = uncovered_parts(self.persona, question, self.retrieval)
         messages = [{"role": "system", "content": system_message(self.persona, self.profile(), self.mode)}]
-        for q, a in self.exemplars(found.question_vector):
+        exemplars, exemplar_turns = self.exemplars(found.question_vector)
+        for q, a in exemplars:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         history_from = len(messages)
         for q, a in history:
@@ -145,7 +151,15 @@ class GenerativeEngine:
         messages = neutralise_messages(messages)
         budget = self.backend.context_tokens - self.settings.max_new_tokens
         messages, dropped = fit(messages, history_from, self.backend, budget)
-        return Prompt(messages, sources, dropped, uncovered, found.question_vector)
+        # the exemplars are the person's words too: a sentence the model takes from them is
+        # checked against, and cited to, their passages (after the numbered sources)
+        shown = len(sources)
+        of_turns = self.persona.store.passage_ids_of_turns(exemplar_turns)
+        extra = self.persona.store.passages([p for t in exemplar_turns for p in of_turns.get(t, [])])
+        seen = {r.id for r in sources}
+        sources += [r for pid, r in extra.items()
+                    if pid not in seen and self.persona.index.vector(pid) is not None]
+        return Prompt(messages, sources, dropped, uncovered, found.question_vector, shown)
 
     def _source_vectors(self, sources: list[PassageRow]) -> np.ndarray:
         # the sources' vectors are already in the index: only the answer is embedded
@@ -247,6 +261,11 @@ class GenerativeEngine:
                 repairs.append({"sentence": "", "action": "fallback", "by": found[1]})
         if self.settings.fit_length and self.mode != "free":
             kept, cut = fit_length(kept, length_cap(self.profile()))
+            claims = [k for k in kept if k.tag != "declined"]  # "I haven't talked about that" stays as is
+            if self.mode == "strict" and prompt.question_vector is not None and claims:
+                kept, more = fill_length(kept, evidence(), length_target(self.profile()),
+                                         prompt.question_vector, leans_back, FILL_SIMILARITY)
+                cut += more
             repairs += cut
         return kept, repairs
 
@@ -257,7 +276,7 @@ class GenerativeEngine:
             return abstention(self.persona, question, self.name)
         raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()
         # markers that point at no source are the model's invention: drop them
-        raw = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(prompt.sources) else "", raw)
+        raw = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= prompt.shown else "", raw)
         raw = TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), raw)
         kept, repairs = self.check(raw, prompt)
         text = render(kept)

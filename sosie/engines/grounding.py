@@ -75,6 +75,12 @@ def person_openings(profile: dict | None) -> set[str]:
     return {tidy(o["opening"]).lower() for o in (profile or {}).get("openings", [])}
 
 
+def length_target(profile: dict | None) -> int | None:
+    """Words a short answer is filled to: 80% of the person's median answer."""
+    median = ((profile or {}).get("answer_length") or {}).get("median")
+    return int(0.8 * median) if median else None
+
+
 def length_cap(profile: dict | None) -> int | None:
     """Words an answer may have: the person's 90th percentile, never under 25."""
     p90 = ((profile or {}).get("answer_length") or {}).get("p90")
@@ -87,7 +93,7 @@ class Sentence:
     tag: str  # verbatim | supported | extrapolated
     citations: list[int]  # source numbers, 1-based
     similarity: float
-    repair: str | None = None  # replaced | regenerated | None
+    repair: str | None = None  # replaced | regenerated | added | None
 
     def support(self) -> dict:
         entry = {"sentence": self.text, "tag": self.tag, "citations": self.citations,
@@ -111,6 +117,18 @@ class Evidence:
             return 0.0
         return max((len(mine & set(WORD.findall(t.lower()))) / len(mine) for _, t in self.sentences),
                    default=0.0)
+
+    def anchor(self, text: str) -> int | None:
+        """The real sentence this one is, or nearly is (STRICT_OVERLAP of its words)."""
+        mine = set(WORD.findall(text.lower()))
+        best, share = None, 0.0
+        for i, (_, real) in enumerate(self.sentences):
+            theirs = set(WORD.findall(real.lower()))
+            if mine and theirs:
+                overlap = len(mine & theirs) / max(len(mine), len(theirs))
+                if overlap > share:
+                    best, share = i, overlap
+        return best if share >= STRICT_OVERLAP else None
 
     def closest(self, vector, exclude: set[str]) -> tuple[int, str, float] | None:
         if not self.sentences:
@@ -187,6 +205,44 @@ def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentenc
     cut = [{"sentence": s.text, "action": "dropped", "why": "longer than the person answers"}
            for s in sentences[len(kept):]]
     return kept, cut
+
+
+def fill_length(kept: list[Sentence], evidence: Evidence, target: int | None, question_vector,
+                leans_back: Callable[[str], bool], floor: float) -> tuple[list[Sentence], list[dict]]:
+    """Lengthen a short answer with the person's own sentences, as the person would have gone
+    on: first the sentences that follow the last kept one in its passage, then the real
+    sentences closest to the question (never one that leans on a predecessor)."""
+    words = sum(len(s.text.split()) for s in kept)
+    if target is None or words >= target or not evidence.sentences:
+        return kept, []
+    used = {s.text.lower() for s in kept}
+    added: list[Sentence] = []
+    following: list[int] = []
+    for sentence in reversed(kept):  # the latest kept sentence that is (nearly) a real one
+        anchor = evidence.anchor(sentence.text)
+        if anchor is not None:
+            n = evidence.sentences[anchor][0]
+            following = [i for i in range(anchor + 1, len(evidence.sentences))
+                         if evidence.sentences[i][0] == n]
+            break
+    sims = evidence.vectors @ question_vector
+    # the passage goes on only while it stays near the question (it drifts: stop there)
+    drift = next((k for k, i in enumerate(following) if sims[i] < floor / 2), len(following))
+    following = following[:drift]
+    closest = [int(i) for i in sims.argsort()[::-1] if sims[int(i)] >= floor
+               and not leans_back(evidence.sentences[int(i)][1])]
+    for i in following + closest:
+        if words >= target:
+            break
+        n, text = evidence.sentences[i]
+        if text.lower() in used:
+            continue
+        used.add(text.lower())
+        added.append(Sentence(text, "verbatim", [n], float(sims[i]), "added"))
+        words += len(text.split())
+    notes = [{"sentence": "", "action": "added", "why": "shorter than the person answers", "by": s.text}
+             for s in added]
+    return kept + added, notes
 
 
 def render(sentences: list[Sentence]) -> str:

@@ -48,6 +48,7 @@ class Prompt:
     dropped_turns: int = 0
     uncovered: list[str] | None = None  # parts of the question no source covers
     question_vector: np.ndarray | None = None
+    shown: int = 0  # sources[:shown] are numbered in the prompt; the rest are the exemplars' passages
 
 
 def system_message(persona: Workspace, profile: dict | None, mode: str = "free") -> str:
