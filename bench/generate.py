@@ -163,7 +163,7 @@ def main() -> None:
         default = resolve_auto("auto", None, None)
         results["default"] = "/".join(default)
         backend = make_backend(default[0], model=default[1])
-        results["overhead_vs_generation"] = overhead_with(persona, backend, asked[:6])
+        results["overhead_vs_generation"] = overhead_with(persona, backend, asked[:4])
         persona.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)

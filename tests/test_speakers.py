@@ -189,7 +189,7 @@ def test_old_workspaces_upgrade_in_place(tmp_path):
     Store(db_path).close()
     db = sqlite3.connect(db_path)
     db.executescript("DROP TABLE source_settings; ALTER TABLE sources DROP COLUMN convention;"
-                     " PRAGMA user_version = 6;")
+                     " DROP TABLE eval_blocks; PRAGMA user_version = 6;")
     db.close()
     store = Store(db_path)
     assert ingest(store, [FIXTURES / "rev-export.txt"], ADA).ok
