@@ -117,3 +117,15 @@ def test_a_judge_model_is_asked_which_answer_is_the_persons(rowan, tmp_path):
     assert sharp_result["judged"] == 8 and sharp_result["accuracy"] == 1.0 and sharp_result["p_value"] < 0.01
     assert lazy_result["picked_first"] == 1.0 and 0.0 < lazy_result["accuracy"] < 1.0
     assert "The judge (openai:" in (tmp_path / "sharp" / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_unknown_judge_is_refused_before_any_engine_runs(rowan, tmp_path):
+    from sosie.evaluate.judge import JudgeOptions
+    from sosie.evaluate.records import evaluation_tables
+
+    evaluation_tables(rowan.store)
+    runs = rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0]
+    with pytest.raises(SosieError, match=r"^unknown backend 'ollama'; available: "):
+        evaluate(rowan, EvalOptions(engines=["quote"], judge=JudgeOptions("ollama"), report_dir=tmp_path))
+    assert rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] == runs
+    assert not (tmp_path / "report.html").exists()

@@ -170,6 +170,9 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     reworded = [reword(q) for q in questions]
     offtopic = _offtopic_questions(options, rng)
 
+    # the judge's backend is made before any engine runs: a bad --judge fails at once, not
+    # after an hour of answers
+    judge = judge_asker(persona.config.generative, options.judge) if options.judge else None
     started_at = now()
     hidden = held_out_turns(store)  # a split within one source hides blocks of turns
     with persona.holding_out(test_paths, hidden):
@@ -178,10 +181,10 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     if progress:
         progress("scoring", 0, 1)
     metrics = score(persona, sides, pairs, runs, options)
-    if options.judge is not None:
+    if judge is not None:
         if progress:
             progress("judging", 0, 1)
-        ask, label = judge_asker(persona.config.generative, options.judge)
+        ask, label = judge
         answers = {name: [a["text"] for a in run.answers] for name, run in runs.items()}
         metrics["judge"] = {"model": label, "engines": judge_runs(
             persona.config.name, questions, [p.answer for p in pairs], answers, ask, options.seed)}
