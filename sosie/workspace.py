@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
 from sosie.corpus import IngestReport, Store, ingest
+from sosie.corpus.audio import Listening
 from sosie.corpus.speakers import Subject
 from sosie.errors import NotBuilt, SosieError
 from sosie.files import atomic_write
@@ -108,14 +109,17 @@ class Workspace:
     def add(
         self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = (),
         licence: str | None = None, speakers: Mapping[str, str] | None = None, single_speaker: bool = False,
-        dry_run: bool = False,
+        dry_run: bool = False, listening: Listening | None = None,
     ) -> IngestReport:
         """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give;
         ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none;
         ``speakers`` maps transcript labels to people (``{"SPEAKER_01": "Ada Example"}``),
-        ``single_speaker`` reads the files as one voice, ``dry_run`` stores nothing."""
+        ``single_speaker`` reads the files as one voice, ``dry_run`` stores nothing; ``listening``
+        says how recordings are transcribed and their speakers told apart (model, number of
+        speakers, a voice sample of the subject)."""
         return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence,
-                      speakers=speakers, single_speaker=single_speaker, dry_run=dry_run)
+                      speakers=speakers, single_speaker=single_speaker, dry_run=dry_run,
+                      listening=listening)
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``).

@@ -1,8 +1,9 @@
 """Imports flow one way: no stage imports a later one (issue 17's rule, kept by a test).
 
-corpus -> index -> profile -> workspace -> engines -> interview -> evaluate | train -> export
--> persona -> demo -> serve -> cli. Within a stage anything goes; two stages of the same rank
-(evaluate and train, models and workspace) never import each other. Every import counts, even
+config | models -> corpus -> index -> profile -> workspace -> engines -> interview -> evaluate |
+train -> export -> persona -> demo -> serve -> cli. Within a stage anything goes; two stages of
+the same rank (evaluate and train, config and models) never import each other. The model
+manager sits low because the corpus uses it too: recordings are transcribed by a verified model. Every import counts, even
 one inside a function or under TYPE_CHECKING: a type-only upward import is still a cycle for a
 reader.
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).parents[1] / "sosie"
 RANK = {
     "sosie.errors": 0, "sosie.files": 1, "sosie.registry": 1, "sosie.locks": 1,
-    "sosie.config": 2, "sosie.corpus": 3, "sosie.index": 4, "sosie.profile": 5,
-    "sosie.models": 6, "sosie.workspace": 6, "sosie.engines": 7, "sosie.interview": 8,
+    "sosie.config": 2, "sosie.models": 2, "sosie.corpus": 3, "sosie.index": 4, "sosie.profile": 5,
+    "sosie.workspace": 6, "sosie.engines": 7, "sosie.interview": 8,
     "sosie.evaluate": 9, "sosie.train": 9, "sosie.export": 10, "sosie.persona": 11, "sosie.demo": 12,
     "sosie.serve": 13, "sosie.cli": 14,
 }

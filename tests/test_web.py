@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,43 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import ROOT_FIXTURES, copy_workspace
 from live_server import LiveServer
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from sosie import Persona
 from sosie.evaluate.protocol import EvalOptions, evaluate
 from sosie.serve import ServeSettings, create_app
 
 pytestmark = pytest.mark.slow
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def chromium_path() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path) -> Page:
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
 def test_ask_watch_it_stream_open_a_citation_and_download_the_transcript(served, page, tmp_path):
     page_dir = tmp_path
     page.goto(served.url + "/")

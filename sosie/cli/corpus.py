@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sosie.cli import Home, Slug, app, err, fail, out, shown_path, user_errors
+from sosie.corpus.formats import clock_of
 
 
 @app.command()
@@ -73,9 +75,25 @@ def add(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show each file's format and speakers; store nothing.")
     ] = False,
+    asr_model: Annotated[
+        Path | None, typer.Option("--asr-model", help="Recordings: your own faster-whisper model folder "
+                                  "(default: whisper-base, from sosie models add whisper-base).")
+    ] = None,
+    num_speakers: Annotated[
+        int | None, typer.Option("--num-speakers", min=1, max=8,
+                                 help="Recordings: how many people speak (default: estimated).")
+    ] = None,
+    voice_sample: Annotated[
+        Path | None, typer.Option("--voice-sample", help="Recordings: a short clip known to be the "
+                                  "subject; the closest voice is theirs (identification only).")
+    ] = None,
     home: Home = None,
 ) -> None:
-    """Ingest files and folders: the subject's words become passages, the others' become questions."""
+    """Ingest files and folders: the subject's words become passages, the others' become questions.
+
+    Recordings (mp3, wav, m4a, ogg, flac, mp4, webm, mkv) are transcribed offline and their
+    speakers told apart by voice."""
+    from sosie.corpus.audio import Listening
     from sosie.persona import Persona
 
     speakers = {}
@@ -86,14 +104,30 @@ def add(
         speakers[label.strip()] = name.strip()
     persona = Persona.open(slug, home)
     with Progress(
-        TextColumn("[progress.description]{task.description}"), TimeElapsedColumn(),
+        TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
         console=err, transient=True, disable=not err.is_terminal,  # no stray blank line in logs
     ) as progress:
         task = progress.add_task("reading", total=None)
+        current = {"name": "", "stage": "", "began": 0.0}
+
+        def on_file(name: str) -> None:
+            current.update(name=escape(Path(name).name), stage="", began=time.perf_counter())
+            progress.update(task, description=f"reading {current['name']}", total=None, completed=0)
+
+        def on_audio(stage: str, done: float, total: float) -> None:
+            if stage != current["stage"]:  # each stage's own real-time factor
+                current.update(stage=stage, began=time.perf_counter())
+            # seconds of work per second of audio: under 1 is faster than real time
+            factor = (time.perf_counter() - current["began"]) / max(done, 0.01)
+            progress.update(task, total=total, completed=done, description=(
+                f"{stage} {current['name']} {clock_of(done)}/{clock_of(total)} "
+                f"(real-time factor {factor:.2f})"))
+
+        listening = Listening(asr_model=asr_model, num_speakers=num_speakers, voice_sample=voice_sample,
+                              on_progress=on_audio)
         report = persona.add(
             *paths, globs=glob, licence=licence, speakers=speakers, single_speaker=single_speaker,
-            dry_run=dry_run,
-            on_file=lambda name: progress.update(task, description=f"reading {escape(Path(name).name)}"),
+            dry_run=dry_run, on_file=on_file, listening=listening,
         )
     if dry_run:
         print_previews(report.previews, persona.config.name)
@@ -180,9 +214,19 @@ def corpus(
     licences = Table("licence", "sources", title="By licence")
     for licence, count in summary["by_licence"].items():
         licences.add_row(escape(licence), str(count))
+    heard = Table("recording", "audio", "speakers", "words by speaker", title="Recordings")
+    for row in summary["recordings"]:
+        said = ", ".join(f"{escape(who)} {n:,}" for who, n in sorted(row["words_by_speaker"].items(),
+                                                                        key=lambda kv: -kv[1]))
+        heard.add_row(escape(shown_path(row["path"])), f"{row['hours']:.2f} h ({clock_of(row['seconds'])})",
+                      str(row["speakers_found"] or 1), said)
     out.print(f"Consent: {persona.config.consent}"
               + (f" ({persona.config.consent_note})" if persona.config.consent_note else ""), markup=False)
-    for table in (roles, years, licences, largest):
+    if summary["recordings"]:
+        total = sum(r["seconds"] for r in summary["recordings"])
+        out.print(f"Recordings: {len(summary['recordings'])}, {total / 3600:.2f} hours of audio",
+                  markup=False)
+    for table in (roles, years, licences, largest, *([heard] if summary["recordings"] else [])):
         out.print(table)
 
 

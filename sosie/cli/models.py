@@ -29,7 +29,7 @@ def models(
                       title=f"Models in {catalogue.models_dir()}")
         for row in catalogue.list_models():
             table.add_row(row["name"], row["title"], f"{row['size'] / 2**30:.2f} GB", row["licence"],
-                          row["state"])
+                          row["state"] + (" (speech-to-text)" if row["kind"] == "speech" else ""))
         from sosie.engines.loading import bundled_gguf
 
         size = f"{bundled_gguf().stat().st_size / 2**30:.2f} GB"
@@ -50,5 +50,8 @@ def models(
                                                                                        total=total))
     out.print(f"Added {name} ({manifest['title']}, {manifest['licence']}): {manifest['path']}, "
               f"sha256 {manifest['sha256']} verified", markup=False)
-    out.print(f"Use it with --model {name} (generative engine, transformers or llamacpp backend)",
-              markup=False)
+    if manifest.get("kind") == "speech":
+        out.print("sosie add now transcribes recordings with it (or give --asr-model DIR)", markup=False)
+    else:
+        out.print(f"Use it with --model {name} (generative engine, transformers or llamacpp backend)",
+                  markup=False)

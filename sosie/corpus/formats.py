@@ -34,7 +34,7 @@ class Extracted:
     turns: list[tuple[str | None, int, int, str | None]] | None = None
 
 
-def _clock(seconds: float) -> str:
+def clock_of(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
@@ -73,7 +73,7 @@ def read_subtitles(path: Path, text: str) -> Extracted:
         offset += len(head)
         for i, (words, start) in enumerate(cues):
             chunk = words + (" " if i < len(cues) - 1 else "\n\n")
-            locators.append((offset, _clock(start)))
+            locators.append((offset, clock_of(start)))
             parts.append(chunk)
             offset += len(chunk)
     return Extracted("".join(parts), {"dialogue_dashes": dashed} if dashed else {}, locators)
@@ -267,7 +267,7 @@ def _speech_to_text(path: Path, items: list[dict], scale: float, key: str) -> Ex
                 offset += 2
             turns.append((speaker, offset, offset + len(words), None))
             current = speaker
-        locators.append((offset, _clock(start)))
+        locators.append((offset, clock_of(start)))
         parts.append(words)
         offset += len(words)
     if not turns:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
+from sosie.corpus.audio import MEDIA_SUFFIXES, Listening, keep_media, read_recording
 from sosie.corpus.readers import MAX_FILE_BYTES, TEXT_SUFFIXES, SourceText, read_bytes, read_source
 from sosie.corpus.sentences import sentence_spans, word_count
 from sosie.corpus.speakers import Subject, Transcript, detect
@@ -57,13 +58,14 @@ class Item:
     name: str  # what messages show
     key: str  # what the store knows it by (absolute path, or ARCHIVE!member)
     load: Callable[[], SourceText]
+    recording: Path | None = None  # audio or video: read with the source's remembered settings
 
 
 def _wanted(name: str) -> bool:
     suffix = Path(name).suffix.lower()
     if suffix == ".js":  # of scripts, only a Twitter archive's
         return name.endswith("tweets.js")
-    return suffix in TEXT_SUFFIXES
+    return suffix in TEXT_SUFFIXES or suffix in MEDIA_SUFFIXES
 
 
 def _matches(relative: str, globs: Sequence[str]) -> bool:
@@ -86,6 +88,9 @@ def _zip_items(archive: Path, globs: Sequence[str], report: IngestReport) -> lis
     for member in sorted(members, key=lambda m: m.filename):
         name = member.filename
         if any(part.startswith((".", "__MACOSX")) for part in Path(name).parts) or not _matches(name, globs):
+            continue
+        if Path(name).suffix.lower() in MEDIA_SUFFIXES:
+            report.skipped.append((f"{archive}!{name}", "recordings are not read from archives; unpack it"))
             continue
         if not _wanted(name):
             report.skipped.append((f"{archive}!{name}", f"unsupported format {Path(name).suffix!r}"))
@@ -114,6 +119,8 @@ def expand(paths: Iterable[Path], report: IngestReport, globs: Sequence[str] = (
     def add_file(path: Path) -> None:
         if path.suffix.lower() == ".zip" and path.is_file():
             items.extend(_zip_items(path, globs, report))
+        elif path.suffix.lower() in MEDIA_SUFFIXES:
+            items.append(Item(str(path), str(path.resolve()), lambda: read_source(path), recording=path))
         else:  # a missing path fails when loaded, with its own message
             items.append(Item(str(path), str(path.resolve()), lambda: read_source(path)))
 
@@ -177,11 +184,13 @@ def _locate(locators: list[tuple[int, str]], marks: list[int], start: int, end: 
 
 def _store_source(
     store: Store, source: SourceText, key: str, found: Transcript, replace_id: int | None,
-    licence: str | None, settings: tuple[dict[str, str], bool],
+    licence: str | None, settings: tuple[dict[str, str], bool, dict],
 ) -> tuple[int, int]:
     text, lines = source.text, _Lines(source.text)
     turns = found.turns
     passages = pairs = 0
+    if source.media is not None:  # kept before the row exists: a stored recording can be played
+        source.meta["media"] = keep_media(source, media_dir(store))
     with store.transaction() as db:
         if replace_id is not None:
             db.execute("DELETE FROM sources WHERE id = ?", (replace_id,))
@@ -225,6 +234,11 @@ def _store_source(
     return passages, pairs
 
 
+def media_dir(store: Store) -> Path:
+    """Where a workspace keeps its recordings and their cached transcripts."""
+    return Path(store.path).parent / "media"
+
+
 def _stored_by_another(row, seen, source: SourceText, store: Store, key: str, settings) -> bool:
     """Is ``row`` this same file, read the same way, stored since we first looked?"""
     return ((seen is None or row["id"] != seen["id"]) and row["sha256"] == source.sha256
@@ -241,20 +255,23 @@ def ingest(
     speakers: Mapping[str, str] | None = None,
     single_speaker: bool = False,
     dry_run: bool = False,
+    listening: Listening | None = None,
 ) -> IngestReport:
     """Add every file under ``paths``; re-adding an unchanged file is a no-op.
 
     ``licence`` is recorded for each new source whose front matter states none. ``speakers``
     maps labels to people (``{"SPEAKER_01": "Ada Example"}``) and ``single_speaker`` reads every
     file as one voice; both are remembered per source and reused when it is added again.
-    ``dry_run`` reads and parses everything, fills ``report.previews``, and stores nothing."""
+    ``dry_run`` reads and parses everything, fills ``report.previews``, and stores nothing.
+    ``listening`` says how recordings are transcribed and their speakers found (a dry run
+    transcribes too: the transcript is cached, not stored)."""
     report = IngestReport()
     for item in expand([Path(p) for p in paths], report, globs):
         if on_file:
             on_file(item.name)
         try:
             _ingest_one(store, item, subject, report, licence, dict(speakers or {}), single_speaker,
-                        dry_run)
+                        dry_run, listening or Listening())
         except BadSource as exc:
             report.failed.append((item.name, str(exc)))
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
@@ -262,15 +279,35 @@ def ingest(
     return report
 
 
+def _listen(item: Item, store: Store, listening: Listening, single: bool, remembered: dict) -> SourceText:
+    """Read a recording with what was given now, else what was used for it last time."""
+    from dataclasses import replace
+
+    def given_or_remembered(now: Path | None, key: str) -> Path | None:
+        return now or (Path(remembered[key]) if remembered.get(key) else None)
+
+    asked = replace(listening, asr_model=given_or_remembered(listening.asr_model, "asr_path"),
+                    num_speakers=listening.num_speakers or remembered.get("num_speakers"),
+                    voice_sample=given_or_remembered(listening.voice_sample, "voice_sample"))
+    assert item.recording is not None
+    source = read_recording(item.recording, media_dir(store), asked, single)
+    source.reading["asr_path"] = str(asked.asr_model) if asked.asr_model else None
+    return source
+
+
 def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport, licence: str | None,
-                speakers: dict[str, str], single_speaker: bool, dry_run: bool) -> None:
+                speakers: dict[str, str], single_speaker: bool, dry_run: bool, listening: Listening) -> None:
     key, path = item.key, item.name
-    source = item.load()
-    remembered, was_single = store.source_settings(key)
-    settings = ({**remembered, **speakers}, single_speaker or was_single)
+    remembered, was_single, was_read = store.source_settings(key)
+    single = single_speaker or was_single
+    if item.recording is not None:
+        source = _listen(item, store, listening, single, was_read)
+    else:
+        source = item.load()
+    settings = ({**remembered, **speakers}, single, source.reading)
     existing = store.source_by_path(key)
     if not dry_run and existing is not None and existing["sha256"] == source.sha256 and (
-        settings == (remembered, was_single)
+        settings == (remembered, was_single, was_read)
     ):
         report.unchanged.append(key)
         return
@@ -284,8 +321,9 @@ def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport
                                 "date": source.date, "speakers": found.speakers(source.text)})
     if not any(t.role == "subject" for t in found.turns):
         seen = ", ".join(sorted({t.speaker for t in found.turns}))
+        by_voice = " or --voice-sample CLIP (a few seconds of them)" if source.media else " or --alias"
         raise BadSource(f"{path}: {subject.name} never speaks in it (speakers: {seen}); say which "
-                        f"label is them with --speaker 'LABEL={subject.name}' or --alias")
+                        f"label is them with --speaker 'LABEL={subject.name}'{by_voice}")
     if dry_run:
         return
     seen = existing

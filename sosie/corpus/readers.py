@@ -38,6 +38,10 @@ class SourceText:
     locators: list[tuple[int, str]] = field(default_factory=list)
     # structured formats give turns directly: (speaker or None for the subject, start, end, date)
     turns: list[tuple[str | None, int, int, str | None]] | None = None
+    # a recording: the audio or video file (kept in the workspace for playback) and how it was
+    # read (speech model, speakers asked for), remembered with the source like its --speaker map
+    media: Path | None = None
+    reading: dict = field(default_factory=dict)
 
     @property
     def date(self) -> str | None:

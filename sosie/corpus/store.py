@@ -146,9 +146,15 @@ def _m008_eval_blocks(db: sqlite3.Connection) -> None:
     )
 
 
+def _m009_recordings(db: sqlite3.Connection) -> None:
+    # how a recording was read (speech model, --num-speakers, --voice-sample), remembered like
+    # its --speaker map: re-adding it unchanged is a no-op, with other options a re-read
+    db.execute("ALTER TABLE source_settings ADD COLUMN reading_json TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
-    _m005_chat_threads, _m006_licences, _m007_speakers, _m008_eval_blocks,
+    _m005_chat_threads, _m006_licences, _m007_speakers, _m008_eval_blocks, _m009_recordings,
 ]
 
 
@@ -227,19 +233,23 @@ class Store:
     def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
 
-    def source_settings(self, path: str) -> tuple[dict[str, str], bool]:
-        """``(speaker mapping, single_speaker)`` remembered for the source at ``path``."""
+    def source_settings(self, path: str) -> tuple[dict[str, str], bool, dict]:
+        """``(speaker mapping, single_speaker, reading)`` remembered for the source at ``path``;
+        ``reading`` is how a recording was read (:class:`sosie.corpus.audio.Listening`)."""
         row = self.db.execute(
-            "SELECT speakers_json, single_speaker FROM source_settings WHERE path = ?", (path,)
+            "SELECT speakers_json, single_speaker, reading_json FROM source_settings WHERE path = ?",
+            (path,),
         ).fetchone()
-        return (json.loads(row[0]), bool(row[1])) if row else ({}, False)
+        return (json.loads(row[0]), bool(row[1]), json.loads(row[2])) if row else ({}, False, {})
 
     def remember_settings(self, db: sqlite3.Connection, path: str, speakers: dict[str, str],
-                          single_speaker: bool) -> None:
+                          single_speaker: bool, reading: dict) -> None:
         db.execute(
-            "INSERT INTO source_settings VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
-            " speakers_json = excluded.speakers_json, single_speaker = excluded.single_speaker",
-            (path, json.dumps(speakers, ensure_ascii=False, sort_keys=True), int(single_speaker)),
+            "INSERT INTO source_settings VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
+            " speakers_json = excluded.speakers_json, single_speaker = excluded.single_speaker,"
+            " reading_json = excluded.reading_json",
+            (path, json.dumps(speakers, ensure_ascii=False, sort_keys=True), int(single_speaker),
+             json.dumps(reading, sort_keys=True)),
         )
 
     def speakers_by_source(self) -> list[dict]:

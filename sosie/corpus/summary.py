@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import json
+
 from sosie.corpus.store import Store
+
+
+def recordings(store: Store) -> list[dict]:
+    """Per recorded source: hours of audio, the speakers found, and the words each said."""
+    out = []
+    for source_id, path, meta_json in store.db.execute(
+        "SELECT id, path, meta_json FROM sources WHERE meta_json LIKE '%duration_seconds%' ORDER BY path"
+    ):
+        meta = json.loads(meta_json or "{}")
+        if "duration_seconds" not in meta:
+            continue
+        words: dict[str, int] = {}
+        for speaker, text in store.db.execute("SELECT speaker, text FROM turns WHERE source_id = ?",
+                                              (source_id,)):
+            words[speaker] = words.get(speaker, 0) + len(text.split())
+        found = meta.get("speakers_found") or {}
+        out.append({"path": path, "hours": round(meta["duration_seconds"] / 3600, 3),
+                    "seconds": meta["duration_seconds"], "language": meta.get("language"),
+                    "video": bool(meta.get("video")), "speakers_found": found.get("count"),
+                    "separation": found.get("separation"), "words_by_speaker": words,
+                    "transcription_seconds": meta.get("transcription_seconds")})
+    return out
 
 
 def corpus_summary(store: Store) -> dict:
@@ -43,5 +67,6 @@ def corpus_summary(store: Store) -> dict:
         "by_format": by_format,
         "by_licence": by_licence,
         "largest_sources": sorted(sources, key=lambda s: -s["words"])[:10],
+        "recordings": recordings(store),
         "sources_detail": sources,
     }

@@ -86,8 +86,28 @@ function addExchange(question) {
   return box;
 }
 
+// A passage from a recording: the original, kept in the workspace, played from the cited second.
+function playFrom(p) {
+  const box = $("citation-player");
+  const tag = p.provenance && p.provenance.video ? "video" : "audio";
+  const player = Sosie.el(tag, { controls: "", preload: "auto", src: `${p.media}#t=${p.seconds || 0}` });
+  player.addEventListener("loadedmetadata", () => { player.currentTime = p.seconds || 0; }, { once: true });
+  const at = new Date((p.seconds || 0) * 1000).toISOString().slice(11, 19);
+  box.replaceChildren(Sosie.el("p", { class: "hint", text: `The recording, from ${at}:` }), player);
+  box.hidden = false;
+  player.play().catch(() => {});  // a browser that refuses autoplay still shows the player at that second
+}
+
+function stopPlayer() {
+  const box = $("citation-player");
+  for (const player of box.querySelectorAll("audio, video")) player.pause();
+  box.replaceChildren();
+  box.hidden = true;
+}
+
 async function openCitation(citation) {
   const dialog = $("citation");
+  stopPlayer();
   $("citation-text").textContent = citation.text;
   const meta = $("citation-meta");
   meta.replaceChildren();
@@ -104,6 +124,7 @@ async function openCitation(citation) {
       const a = Sosie.el("a", { href: citation.link, target: "_blank", rel: "noopener noreferrer", text: citation.link });
       meta.append(Sosie.el("dt", { text: "Watch at this moment" }), Sosie.el("dd", {}, a));
     }
+    if (p.media) playFrom(p);
     row("Lines", p.line_start === p.line_end ? `${p.line_start}` : `${p.line_start}–${p.line_end}`);
     row("Characters", `${p.start}–${p.end}`);
     row("Answering", p.question);
@@ -215,6 +236,7 @@ async function start() {
   $("new").addEventListener("click", newInterview);
   $("engine").addEventListener("change", newInterview); // an interview keeps one engine
   $("persona").addEventListener("change", choosePersona);
+  $("citation").addEventListener("close", stopPlayer);
   try {
     state.cards = await Sosie.loadPersonas($("persona"));
     await choosePersona();

@@ -1,0 +1,300 @@
+"""Recordings in: ffmpeg decodes, faster-whisper transcribes, :mod:`sosie.corpus.voices` finds
+who spoke.
+
+A recording becomes what a speech-to-text JSON export becomes (the same reader turns its
+segments into turns), so its passages cite times (``00:31:45``) and the interviewer's turns
+become the questions of real question/answer pairs. The transcript and the voice embeddings
+are cached in the workspace under the recording's sha256 and the model: adding an unchanged
+recording again never transcribes it twice, and a new ``--num-speakers`` re-clusters in
+seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sosie.corpus.formats import _speech_to_text
+from sosie.corpus.readers import SourceText
+from sosie.errors import BadSource
+from sosie.files import atomic_write
+
+if TYPE_CHECKING:  # numpy loads with the first recording: `sosie --help` stays quick
+    import numpy as np
+
+AUDIO_SUFFIXES = {".mp3", ".wav", ".m4a", ".ogg", ".flac"}
+VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv"}
+MEDIA_SUFFIXES = AUDIO_SUFFIXES | VIDEO_SUFFIXES
+SAMPLE_RATE = 16_000
+DEFAULT_ASR = "whisper-base"
+SILENT_RMS = 1e-4  # full scale is 1.0; digital silence and a disconnected microphone sit below
+# (stage, seconds of audio done, seconds in all): "transcribing" then "speakers"
+OnAudio = Callable[[str, float, float], None]
+
+
+@dataclass(frozen=True)
+class Listening:
+    """How recordings are read; ``None`` means what was used last time for that recording
+    (remembered per source), else the default."""
+
+    asr_model: Path | None = None  # a faster-whisper model folder; default: whisper-base
+    num_speakers: int | None = None  # default: estimated
+    voice_sample: Path | None = None  # a short clip known to be the subject
+    on_progress: OnAudio | None = None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 * 2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _run(command: list[str], path: Path) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise BadSource(f"{path}: reading recordings needs ffmpeg, which is not installed "
+                        "(apt-get install ffmpeg)") from exc
+
+
+def _last_line(stderr: bytes, path: Path) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1].removeprefix(f"{path}: ") if lines else "no message"
+
+
+def probe(path: Path) -> dict:
+    """Duration and first audio stream of a recording, or :class:`BadSource` saying why not."""
+    done = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                 str(path)], path)
+    if done.returncode != 0:
+        raise BadSource(f"{path}: not a readable recording ({_last_line(done.stderr, path)})")
+    found = json.loads(done.stdout or b"{}")
+    streams = found.get("streams") or []
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not audio:
+        kinds = ", ".join(f"{s.get('codec_type')} {s.get('codec_name')}" for s in streams) or "none"
+        raise BadSource(f"{path}: no audio stream in it (streams: {kinds}); nothing to transcribe")
+    container = found.get("format") or {}
+    duration = float(container.get("duration") or audio[0].get("duration") or 0)
+    return {"duration": duration, "codec": audio[0].get("codec_name") or "unknown",
+            "video": any(s.get("codec_type") == "video" for s in streams),
+            "tags": _provenance(container.get("tags") or {})}
+
+
+def _provenance(tags: dict) -> dict:
+    """Title, date and web page from the file's own tags: yt-dlp's --embed-metadata writes the
+    page into ``purl`` (and ``comment``), so a downloaded talk cites its moment on that page."""
+    tags = {str(k).lower(): str(v) for k, v in tags.items()}
+    found = {"title": tags.get("title"), "date": tags.get("date") or tags.get("creation_time")}
+    found["source"] = next((tags[k] for k in ("purl", "comment", "url")
+                            if tags.get(k, "").startswith(("http://", "https://"))), None)
+    return {k: v for k, v in found.items() if v}
+
+
+def decode(path: Path, codec: str = "unknown") -> np.ndarray:
+    """The first audio stream as 16 kHz mono float32 samples."""
+    import numpy as np
+
+    done = _run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1",
+                 "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"], path)
+    message = _last_line(done.stderr, path)
+    if "decoder" in message.lower() and "not found" in message.lower() or codec in ("none", "unknown"):
+        raise BadSource(f"{path}: its audio codec ({codec}) is not one this ffmpeg decodes; "
+                        "convert it to WAV, FLAC or MP3 first")
+    if done.returncode != 0 or not done.stdout:
+        raise BadSource(f"{path}: not a readable recording ({message})")
+    return np.frombuffer(done.stdout, dtype=np.float32)
+
+
+def asr_folder(asr_model: Path | None) -> tuple[str, Path]:
+    """``(key, folder)`` of the speech model: a user's faster-whisper folder, else the
+    verified whisper-base of ``sosie models add whisper-base``."""
+    if asr_model is None:
+        from sosie.models import BadModel, resolve
+
+        try:
+            weights = resolve(DEFAULT_ASR)
+        except BadModel as exc:  # one line, on the file, and the other files still go in
+            raise BadSource(f"transcribing recordings needs a speech model: {exc} "
+                            "(or give --asr-model DIR)") from exc
+        assert weights is not None
+        return DEFAULT_ASR, weights.parent
+    folder = Path(asr_model).expanduser()
+    if not (folder / "model.bin").is_file() or not (folder / "config.json").is_file():
+        raise BadSource(f"--asr-model {asr_model}: not a faster-whisper model folder "
+                        "(it needs model.bin and config.json)")
+    return f"{folder.name}-{(folder / 'model.bin').stat().st_size}", folder
+
+
+@cache
+def _whisper(folder: str):
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(folder, device="cpu", compute_type="int8")
+
+
+def transcribe(audio: np.ndarray, folder: Path, on_progress: OnAudio | None = None) -> dict:
+    """faster-whisper's segments (seconds) with the language it heard. The voice-activity
+    filter keeps long silences from being hallucinated into words."""
+    total = len(audio) / SAMPLE_RATE
+    segments, info = _whisper(str(folder)).transcribe(
+        audio, beam_size=5, vad_filter=True, condition_on_previous_text=False)
+    found = []
+    for segment in segments:
+        text = " ".join(segment.text.split())
+        if text:
+            found.append({"start": round(segment.start, 2), "end": round(segment.end, 2), "text": text})
+        if on_progress:
+            on_progress("transcribing", min(segment.end, total), total)
+    return {"language": info.language, "duration": total, "segments": found}
+
+
+def read_recording(path: Path, media_dir: Path, listening: Listening, single_speaker: bool) -> SourceText:
+    """Transcribe (or reuse the cached transcript of) ``path`` and label its speakers."""
+    import numpy as np
+
+    if not path.is_file():
+        raise BadSource(f"{path}: no such file; check the path")
+    sha256 = file_sha256(path)
+    try:
+        key, folder = asr_folder(listening.asr_model)
+    except BadSource as exc:
+        raise BadSource(f"{path}: {exc}") from exc
+    cache_dir = media_dir / sha256
+    cached = cache_dir / f"transcript-{key}.json"
+    audio: np.ndarray | None = None
+    if cached.is_file():
+        heard = json.loads(cached.read_text(encoding="utf-8"))
+    else:
+        found = probe(path)
+        audio = decode(path, found["codec"])
+        if not len(audio) or float(np.sqrt(np.mean(audio**2))) < SILENT_RMS:
+            raise BadSource(f"{path}: silent ({len(audio) / SAMPLE_RATE:.0f} s without sound); "
+                            "nothing to transcribe")
+        began = time.perf_counter()
+        heard = transcribe(audio, folder, listening.on_progress)
+        heard.update(found, model=key, seconds=round(time.perf_counter() - began, 2))
+        if not heard["segments"]:
+            raise BadSource(f"{path}: no speech found in its {heard['duration']:.0f} s of audio")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(cached, json.dumps(heard, ensure_ascii=False))
+    segments = heard["segments"]
+    reading = {"asr_model": key, "num_speakers": listening.num_speakers,
+               "voice_sample": str(listening.voice_sample) if listening.voice_sample else None}
+    if single_speaker:
+        voices_of: list[str] = ["SPEAKER_1"] * len(segments)
+        found_speakers = {"count": 1, "separation": None, "subject": "SPEAKER_1"}
+    else:
+        embeddings = _voices(path, cache_dir / f"voices-{key}.npy", segments, audio, listening)
+        voices_of, found_speakers = _speakers(path, embeddings, segments, listening)
+    subject = found_speakers["subject"]  # None: the --speaker map (or nobody) says who they are
+    items = [{**segment, "speaker": None if voice == subject else voice}
+             for segment, voice in zip(segments, voices_of, strict=True)]
+    extracted = _speech_to_text(path, items, 1.0, "segments")
+    meta = {**heard.get("tags", {}), **extracted.meta,  # the file's title, date and page, if tagged
+            "format": f"recording ({path.suffix.lower()[1:]}), transcribed by {key}",
+            "duration_seconds": round(heard["duration"], 2), "language": heard.get("language"),
+            "video": heard.get("video", False), "speakers_found": found_speakers,
+            "transcription_seconds": heard.get("seconds"),
+            # every segment's time and voice: what the turns were made of, for checking them
+            "segments": [[s["start"], s["end"], voice, len(s["text"].split())]
+                         for s, voice in zip(segments, voices_of, strict=True)]}
+    return SourceText(path, extracted.text, sha256, path.stat().st_size, 0, meta, extracted=True,
+                      locators=extracted.locators, turns=extracted.turns, media=path, reading=reading)
+
+
+def _voices(path: Path, cached: Path, segments: list[dict], audio: np.ndarray | None,
+            listening: Listening) -> np.ndarray:
+    import numpy as np
+
+    from sosie.corpus import voices
+
+    if cached.is_file():
+        embeddings = np.load(cached)
+        if len(embeddings) == len(segments):
+            return embeddings
+    if audio is None:
+        audio = decode(path, probe(path)["codec"])
+    total = len(audio) / SAMPLE_RATE
+    rows = []
+    for segment in segments:
+        rows.append(voices.embed_segments(audio, [(segment["start"], segment["end"])])[0])
+        if listening.on_progress:
+            listening.on_progress("speakers", min(segment["end"], total), total)
+    embeddings = np.vstack(rows)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    with open(cached, "wb") as handle:  # a cache: a torn write is noticed by its length and redone
+        np.save(handle, embeddings)
+    return embeddings
+
+
+def _speakers(path: Path, embeddings: np.ndarray, segments: list[dict],
+              listening: Listening) -> tuple[list[str], dict]:
+    """``SPEAKER_n`` per segment, and what was found (``subject``: the voice a sample matched)."""
+    from sosie.corpus import voices
+
+    durations = [s["end"] - s["start"] for s in segments]
+    found = voices.diarise(embeddings, durations, listening.num_speakers)
+    subject, similarity = None, None
+    if listening.voice_sample is not None:
+        sample = read_sample(listening.voice_sample)
+        subject, similarity = voices.match_sample(sample, found)
+        if subject is None:
+            raise BadSource(f"{path}: the voice sample {listening.voice_sample} is close to no speaker "
+                            f"(best cosine {similarity:.2f} < {voices.SAMPLE_MATCH}); name the subject "
+                            "with --speaker 'SPEAKER_n=Name' instead")
+    if found.count == 1 and subject is None and listening.num_speakers != 1:
+        raise BadSource(f"{path}: its speakers cannot be told apart (one voice found); if it is a "
+                        "monologue by the subject add --single-speaker, else give --num-speakers N "
+                        "or --voice-sample CLIP")
+    if listening.num_speakers and listening.num_speakers > 1 and found.separation < voices.SEPARATE / 3:
+        raise BadSource(f"{path}: its {listening.num_speakers} speakers cannot be told apart "
+                        f"(separation {found.separation:.2f}); --single-speaker if it is a monologue")
+    labels = [f"SPEAKER_{label + 1}" for label in found.labels]
+    info = {"count": found.count, "separation": round(found.separation, 3),
+            "subject": f"SPEAKER_{subject + 1}" if subject is not None else None,
+            "sample_similarity": round(similarity, 3) if similarity is not None else None}
+    return labels, info
+
+
+def read_sample(path: Path) -> np.ndarray:
+    """The voice of a clip known to be the subject (identification only)."""
+    from sosie.corpus import voices
+
+    if not Path(path).is_file():
+        raise BadSource(f"--voice-sample {path}: no such file")
+    audio = decode(Path(path), probe(Path(path))["codec"])
+    if len(audio) < SAMPLE_RATE:
+        raise BadSource(f"--voice-sample {path}: under a second of audio; give a few seconds of the subject")
+    return voices.embed(audio)
+
+
+def keep_media(source: SourceText, media_dir: Path) -> str:
+    """Copy a recording into the workspace (a hard link where the file system allows), so the
+    web room can play a citation from its second even if the original moves. Returns the path
+    relative to the workspace."""
+    assert source.media is not None
+    target = media_dir / source.sha256 / f"recording{source.media.suffix.lower()}"
+    if not target.is_file() or target.stat().st_size != source.size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        try:
+            partial.unlink(missing_ok=True)
+            try:
+                partial.hardlink_to(source.media)
+            except OSError:
+                shutil.copyfile(source.media, partial)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return str(target.relative_to(media_dir.parent))
