@@ -3,9 +3,9 @@
 config | models -> corpus -> index -> profile -> workspace -> engines -> interview -> evaluate |
 train -> export -> persona -> demo -> serve -> cli. Within a stage anything goes; two stages of
 the same rank (evaluate and train, config and models) never import each other. The model
-manager sits low because the corpus uses it too: recordings are transcribed by a verified model. Every import counts, even
-one inside a function or under TYPE_CHECKING: a type-only upward import is still a cycle for a
-reader.
+manager sits low because the corpus uses it too: recordings are transcribed by a verified
+model. Every import counts, even one inside a function or under TYPE_CHECKING: a type-only
+upward import is still a cycle for a reader.
 """
 
 from __future__ import annotations
