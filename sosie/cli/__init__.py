@@ -86,6 +86,9 @@ BackendOpt = setting_option("generative", "backend")
 ModelOpt = setting_option("generative", "model")
 BaseUrlOpt = setting_option("generative", "base_url")
 GroundingOpt = setting_option("generative", "grounding")
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Answer from the record as it stood on this date: 2016, 2016-05, 2016-12-31 or "
+    "'March 2019' (a year or month means its last day; undated sources are left out).")]
 SupportOpt = Annotated[
     bool, typer.Option("--show-support", help="Tag each sentence verbatim, supported or extrapolated.")
 ]
@@ -205,12 +208,12 @@ def warn_if_stale(persona: Persona) -> None:
 
 
 # The stage modules register their commands on `app`; `sosie --help` lists them in this order.
-from sosie.cli import ask, build, corpus, demo, evaluate, export, models, serve, train  # noqa: E402,F401
+from sosie.cli import ask, build, corpus, demo, evaluate, export, models, serve, timeline, train  # noqa: E402,F401
 from sosie.cli.export import _check_disclosure  # noqa: E402,F401  (tests call it)
 
-COMMANDS = ("new", "add", "corpus", "build", "ask", "interview", "transcript", "profile", "eval", "quiz",
-            "list", "serve", "models", "dataset", "train", "merge", "export", "pack", "unpack", "speak",
-            "demo")
+COMMANDS = ("new", "add", "corpus", "build", "ask", "interview", "transcript", "timeline", "profile",
+            "eval", "quiz", "list", "serve", "models", "dataset", "train", "merge", "export", "pack",
+            "unpack", "speak", "demo")
 
 
 def _listed(command) -> int:

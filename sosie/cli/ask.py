@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sosie.cli import (
+    AsOfOpt,
     BackendOpt,
     BaseUrlOpt,
     EngineOpt,
@@ -44,6 +45,10 @@ def print_answer(
     else:
         out.print(answer.disclosure, style="italic yellow", markup=False)
     out.print(answer.text, markup=False)
+    if answer.as_of:
+        from sosie.engines.base import as_of_note
+
+        out.print(as_of_note(answer.as_of), style="dim", markup=False)
     if answer.support and not show_support and answer.engine != "quote":
         tags = [item["tag"] for item in answer.support]
         mode = f"{answer.grounding}: " if answer.grounding else ""
@@ -98,6 +103,10 @@ def ask(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     grounding: GroundingOpt = None,
+    as_of: AsOfOpt = None,
+    over_time: Annotated[bool, typer.Option(
+        "--timeline", help="Answer from the timeline of the question's topic: earliest and latest "
+        "statements with their dates (quote engine).")] = False,
     show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
     home: Home = None,
@@ -108,7 +117,7 @@ def ask(
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
     session = persona.interview(engine, title="ask", backend=backend, model=model, base_url=base_url,
-                                grounding=grounding)
+                                grounding=grounding, as_of=as_of, timeline=over_time)
     ask_streaming(session, question, as_json, show_support)
 
 
@@ -125,6 +134,7 @@ def interview(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     grounding: GroundingOpt = None,
+    as_of: AsOfOpt = None,
     show_support: SupportOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print each answer as JSON.")] = False,
     home: Home = None,
@@ -146,7 +156,7 @@ def interview(
         script = None
     session = persona.interview(
         engine, title=str(questions) if questions else "interactive", backend=backend, model=model,
-        base_url=base_url, grounding=grounding,
+        base_url=base_url, grounding=grounding, as_of=as_of,
     )
     interactive = script is None
     if interactive and sys.stdin.isatty():

@@ -200,6 +200,11 @@ def corpus(
         f"{summary['near_duplicates']} near-duplicate passages indexed once.",
         markup=False,
     )
+    if summary["undated_share"] > 0.5:  # --as-of, timelines and recency need dates
+        err.print(f"warning: {summary['undated_share']:.0%} of the subject's words are undated, so --as-of "
+                  "answers and timelines leave them out; date a file with front matter 'date: 2019-05-02', "
+                  "a 'Date:' line at the top of a transcript, or YYYY-MM-DD in its name, then add it again",
+                  markup=False)
     roles = Table("speaker role", "turns", "words", title="By speaker")
     for role, row in summary["by_role"].items():
         roles.add_row(role, str(row["turns"]), f"{row['words']:,}")

@@ -272,6 +272,22 @@ class Store:
     def all_passages(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
 
+    def dated_until(self, as_of: str) -> dict:
+        """What the record held on ``as_of`` (``YYYY-MM-DD``): the passages and answer turns
+        dated up to then, and how many sources were left out as undated or later."""
+        passages = [r[0] for r in self.db.execute(
+            "SELECT id FROM passages WHERE date IS NOT NULL AND date <= ?", (as_of,))]
+        answers = [r[0] for r in self.db.execute(
+            "SELECT id FROM turns WHERE role = 'subject' AND date IS NOT NULL AND date <= ?", (as_of,))]
+        # per source: its earliest dated passage (NULL: undated throughout)
+        sources_in, undated, later, first = self.db.execute(
+            """SELECT COUNT(CASE WHEN first <= ? THEN 1 END), COUNT(CASE WHEN first IS NULL THEN 1 END),
+                      COUNT(CASE WHEN first > ? THEN 1 END), MIN(first)
+               FROM (SELECT MIN(date) AS first FROM passages GROUP BY source_id)""",
+            (as_of, as_of)).fetchone()
+        return {"passage_ids": passages, "answer_turn_ids": answers, "sources": sources_in,
+                "undated_sources": undated, "later_sources": later, "first_date": first}
+
     def qa_pairs(self) -> list[sqlite3.Row]:
         """Each subject turn that answers another speaker's turn: (question text, answer turn)."""
         return self.db.execute(

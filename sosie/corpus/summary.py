@@ -59,7 +59,10 @@ def corpus_summary(store: Store) -> dict:
         suffix = source["path"].rsplit(".", 1)[-1].lower() if "." in source["path"] else "?"
         by_format[suffix] = by_format.get(suffix, 0) + 1
     stats = store.stats()
+    total = sum(row["words"] or 0 for row in by_year.values())
+    undated = (by_year.get("undated") or {}).get("words") or 0
     return {
+        "undated_share": round(undated / total, 3) if total else 0.0,
         **stats,
         "near_duplicates": db.execute("SELECT COUNT(*) FROM passage_duplicates").fetchone()[0],
         "by_role": by_role,

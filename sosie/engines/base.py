@@ -85,6 +85,9 @@ class Answer:
     # what the check changed: {"sentence", "action": dropped|replaced|regenerated|restyled|
     # fallback, "by"?, "why"?}
     repairs: list[dict] = field(default_factory=list)
+    # answered "as of" a date: {"as_of", "sources", "undated_sources", "later_sources",
+    # "first_date"}; only sources dated up to as_of were used, and the counts say what was left out
+    as_of: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,6 +112,30 @@ def abstention(persona: Workspace, question: str, engine: str) -> Answer:
         disclosure=persona.config.disclosure,
         abstained=True,
     )
+
+
+def before_the_record(persona: Workspace, question: str, engine: str, window: dict) -> Answer:
+    """What every engine says when nothing in the record is dated up to the as-of date."""
+    first = window.get("first_date")
+    why = f"the first dated source is from {first}" if first else "none of its sources is dated"
+    return Answer(
+        question=question,
+        text=(f"Nothing in {persona.config.name}'s record is dated up to {window['as_of']} ({why}), "
+              "so this double will not answer as of then."),
+        persona=persona.slug, engine=engine, disclosure=persona.config.disclosure, abstained=True,
+        as_of=window,
+    )
+
+
+def as_of_note(window: dict | None) -> str | None:
+    """One line for every interface: what an as-of answer was drawn from and what it left out."""
+    if not window:
+        return None
+    left = [f"{n} {what} source{'s' if n != 1 else ''} left out"
+            for n, what in ((window["later_sources"], "later"), (window["undated_sources"], "undated")) if n]
+    count = f"{window['sources']} source{'s' if window['sources'] != 1 else ''}"
+    return f"As of {window['as_of']}: from the {count} dated up to then" + (
+        f"; {', '.join(left)}" if left else "") + "."
 
 
 History = list[tuple[str, str]]  # earlier (question, answer text) turns of this interview
@@ -137,6 +164,7 @@ class EngineOptions:
     base_url: str | None = None  # the OpenAI-compatible server, for backend openai
     max_new_tokens: int | None = None  # a cap for this engine only (the evaluation's --max-new-tokens)
     grounding: str | None = None  # strict | balanced | free
+    as_of: str | None = None  # answer from the record as it stood then (2016, 2016-12-31, March 2019)
 
 
 def capped(settings: GenerativeSettings, max_new_tokens: int | None, **changes) -> GenerativeSettings:

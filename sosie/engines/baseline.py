@@ -30,6 +30,7 @@ class BaselineEngine:
         base_url: str | None = None,
         max_new_tokens: int | None = None,
         grounding: str | None = None,  # accepted and unused: the baseline has no sources to keep to
+        as_of: str | None = None,  # likewise: it knows no dates
         backend_instance: Backend | None = None,
     ):
         self.persona = persona

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.retrieval import retrieve
+from sosie.engines.retrieval import Window, retrieve
 
 if TYPE_CHECKING:
     from sosie.config import QuoteSettings
@@ -45,12 +45,13 @@ def question_parts(question: str) -> list[str]:
     return parts
 
 
-def uncovered_parts(persona: Workspace, question: str, settings: QuoteSettings) -> list[str]:
+def uncovered_parts(persona: Workspace, question: str, settings: QuoteSettings,
+                    as_of: Window | None = None) -> list[str]:
     """The parts of a many-part question that no passage covers (none for a one-part question)."""
     parts = question_parts(question)
     if len(parts) < 2:
         return []
-    return [part for part in parts if retrieve(persona, part, settings).empty]
+    return [part for part in parts if retrieve(persona, part, settings, as_of).empty]
 
 
 def uncovered_note(name: str, parts: list[str]) -> str:

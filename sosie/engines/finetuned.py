@@ -41,10 +41,11 @@ class FinetunedEngine(GenerativeEngine):
         """The adapter fixes the model: no backend or model to choose; only the grounding mode."""
 
         grounding: str | None = None
+        as_of: str | None = None
 
-    def __init__(self, persona: Workspace, grounding: str | None = None):
+    def __init__(self, persona: Workspace, grounding: str | None = None, as_of: str | None = None):
         backend = finetuned_backend(persona.workspace / ADAPTER, persona.config.generative.context_tokens)
-        super().__init__(persona, grounding=grounding, backend_instance=backend)
+        super().__init__(persona, grounding=grounding, as_of=as_of, backend_instance=backend)
 
     @staticmethod
     def available(persona: Workspace) -> bool:

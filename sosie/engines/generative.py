@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
 from sosie.engines.base import (
@@ -27,6 +29,7 @@ from sosie.engines.base import (
     History,
     TokenCallback,
     abstention,
+    before_the_record,
     capped,
     tidy,
 )
@@ -48,14 +51,16 @@ from sosie.engines.grounding import (
 from sosie.engines.prompts import (
     EXEMPLAR_WORDS,
     Prompt,
+    as_of_rule,
     clip,
     fit,
     regenerate_message,
     sources_block,
     system_message,
 )
-from sosie.engines.retrieval import retrieve, select
+from sosie.engines.retrieval import Window, retrieve, select, window
 from sosie.engines.selector import leans_back
+from sosie.engines.timeline import timeline, topic_of
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
@@ -73,6 +78,7 @@ DECLINES = re.compile(
     r"\bnot something i(?:'ve| have) (?:talked|spoken|said)|\bi don'?t know\b|"
     r"\bnothing (?:in|on) (?:the|my) record", re.I)
 REGENERATE_TOKENS = 60
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this close to the question
 
 
@@ -89,9 +95,11 @@ class GenerativeEngine:
         base_url: str | None = None,
         max_new_tokens: int | None = None,
         grounding: str | None = None,
+        as_of: str | None = None,
         backend_instance: Backend | None = None,
     ):
         self.persona = persona
+        self.as_of = as_of_date(as_of)
         self._profile: tuple[int, dict] | None = None
         self.settings = capped(persona.config.generative, max_new_tokens, grounding=grounding)
         self.mode = check_mode(self.settings.grounding)
@@ -108,10 +116,13 @@ class GenerativeEngine:
             self._profile = (stamp, json.loads(path.read_text(encoding="utf-8")))
         return self._profile[1]
 
-    def exemplars(self, question_vector: np.ndarray) -> tuple[list[tuple[str, str]], list[int]]:
-        """The person's real answers to the past questions most like this one, and their turns."""
+    def exemplars(self, question_vector: np.ndarray,
+                  when: Window | None = None) -> tuple[list[tuple[str, str]], list[int]]:
+        """The person's real answers to the past questions most like this one, and their turns
+        (of those dated up to the as-of date, when there is one)."""
         index, store = self.persona.index, self.persona.store
-        ranked = index.similar_questions(question_vector, k=self.settings.few_shot)
+        ranked = index.similar_questions(question_vector, k=self.settings.few_shot,
+                                         allowed=when.questions if when else None)
         turns = [q.answer_turn_id for q in ranked]
         rows = store.db.execute(
             f"SELECT a.id, a.text AS answer, q.text AS question FROM turns a "
@@ -126,25 +137,40 @@ class GenerativeEngine:
             for t in kept
         ], kept
 
+    def window(self) -> Window | None:
+        return window(self.persona, self.as_of) if self.as_of else None
+
     def prompt(self, question: str, history: History = ()) -> Prompt | None:
-        found = retrieve(self.persona, question, self.retrieval)
+        when = self.window()
+        found = retrieve(self.persona, question, self.retrieval, when)
         if found.empty:
             return None  # off-topic: the model is never called
         chosen = select(self.persona, found.relevance, self.settings.sources, self.retrieval.mmr_lambda)
+        topic = topic_of(question)
+        over_time = timeline(self.persona, topic, when) if topic else None
+        if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"
+            said = over_time.statements
+            picks = [0, *(c["before"] for c in over_time.changes[:1]), len(said) - 1]
+            chosen = [said[i].passage_id for i in dict.fromkeys(picks)]  # oldest first, dated
+        else:
+            topic = None
         rows = self.persona.store.passages(chosen)
         sources = [rows[pid] for pid in chosen if pid in rows]
         if not sources:
             return None
-        uncovered = uncovered_parts(self.persona, question, self.retrieval)
-        messages = [{"role": "system", "content": system_message(self.persona, self.profile(), self.mode)}]
-        exemplars, exemplar_turns = self.exemplars(found.question_vector)
+        uncovered = uncovered_parts(self.persona, question, self.retrieval, when)
+        system = system_message(self.persona, self.profile(), self.mode)
+        if self.as_of:
+            system += "\n" + as_of_rule(self.persona, self.as_of)
+        messages = [{"role": "system", "content": system}]
+        exemplars, exemplar_turns = self.exemplars(found.question_vector, when)
         for q, a in exemplars:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         history_from = len(messages)
         for q, a in history:
             messages += [{"role": "user", "content": neutralise(q)},
                          {"role": "assistant", "content": neutralise(a)}]
-        block = sources_block(self.persona, sources, neutralise(question), uncovered)
+        block = sources_block(self.persona, sources, neutralise(question), uncovered, topic)
         messages.append({"role": "user", "content": block})
         # every string above, whatever field it came from, passes one last time through the
         # same neutralisation, so no field added later can carry a control token to the model
@@ -267,13 +293,42 @@ class GenerativeEngine:
                                          prompt.question_vector, leans_back, FILL_SIMILARITY)
                 cut += more
             repairs += cut
+        if self.mode != "free":
+            kept, out_of_time = self.keep_to_time(kept, sources)
+            repairs += out_of_time
         return kept, repairs
+
+    def keep_to_time(self, kept: list[Sentence],
+                     sources: list[PassageRow]) -> tuple[list[Sentence], list[dict]]:
+        """Drop a sentence that cites a passage from after the as-of date (a violation: the
+        double must not know it yet), or that names a year none of its sources gives ("as I
+        said in 2019" only from a citation's date, never invented)."""
+        out, repairs = [], []
+        for sentence in kept:
+            cited = [sources[n - 1] for n in sentence.citations if 0 < n <= len(sources)]
+            if self.as_of and any(not row.date or row.date > self.as_of for row in cited):
+                repairs.append({"sentence": sentence.text, "action": "dropped",
+                                "why": f"as-of violation: cites a passage dated after {self.as_of}"})
+                continue
+            given = {row.date[:4] for row in cited if row.date}
+            given |= {year for row in cited for year in YEAR.findall(row.text)}
+            invented = [y for y in YEAR.findall(sentence.text) if y not in given]
+            if invented and sentence.tag != "verbatim":
+                repairs.append({"sentence": sentence.text, "action": "dropped",
+                                "why": f"names {invented[0]}, a year none of its sources gives"})
+                continue
+            out.append(sentence)
+        return out, repairs
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
         question = question.strip()
+        when = self.window()
+        dated = when.describe() if when else None
+        if when is not None and not when.sources:
+            return before_the_record(self.persona, question, self.name, dated)
         prompt = self.prompt(question, history)
         if prompt is None:
-            return abstention(self.persona, question, self.name)
+            return replace(abstention(self.persona, question, self.name), as_of=dated)
         raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()
         # markers that point at no source are the model's invention: drop them
         raw = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= prompt.shown else "", raw)
@@ -299,4 +354,5 @@ class GenerativeEngine:
             support=support,
             grounding=self.mode,
             repairs=repairs,
+            as_of=dated,
         )

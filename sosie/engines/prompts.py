@@ -74,9 +74,20 @@ def system_message(persona: Workspace, profile: dict | None, mode: str = "free")
     return neutralise("\n".join(line for line in rules if line))
 
 
+def as_of_rule(persona: Workspace, as_of: str) -> str:
+    """The as-of date, told to the model: the sources are already only those up to it."""
+    name = persona.config.name
+    return neutralise(f"8. Today is {as_of}. Answer as {name} could have then: say nothing of what "
+                      f"happened after {as_of}. When you say when you said something, use only the "
+                      "date shown with that source.")
+
+
 def sources_block(persona: Workspace, sources: list[PassageRow], question: str,
-                  uncovered: list[str] | None = None) -> str:
+                  uncovered: list[str] | None = None, over_time: str | None = None) -> str:
     lines = [f"Sources ({persona.config.name}'s recorded words):"]
+    if over_time:  # the timeline's statements: earliest, after the largest change, latest
+        lines = [f"Sources ({persona.config.name}'s statements on {neutralise(over_time)}, oldest first). "
+                 "Say how the view changed: quote the earliest and the latest, each with its date as shown."]
     for n, row in enumerate(sources, start=1):
         where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
         lines.append(f'[{n}] ({where}) "{neutralise(clip(row.text, SOURCE_WORDS))}"')

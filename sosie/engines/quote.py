@@ -11,13 +11,15 @@ Nothing passes the similarity floor -> the engine says the corpus does not cover
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.base import Answer, Citation, abstention, tidy
-from sosie.engines.retrieval import retrieve
+from sosie.engines.base import Answer, Citation, abstention, before_the_record, tidy
+from sosie.engines.retrieval import Window, retrieve, window
 from sosie.engines.selector import Run, Selector, leans_back
+from sosie.engines.timeline import Timeline, timeline, topic_of
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
@@ -37,18 +39,26 @@ class QuoteEngine:
 
     @dataclass
     class Options:
-        """The quote engine uses no language model and takes no options."""
+        """The quote engine uses no language model; ``as_of`` answers from the record as it
+        stood on that date."""
 
-    def __init__(self, persona: Workspace):
+        as_of: str | None = None
+        timeline: bool = False  # answer every question from the timeline of its topic
+
+    def __init__(self, persona: Workspace, as_of: str | None = None, timeline: bool = False):
         self.persona = persona
         self.settings = persona.config.quote
         self.selector = Selector(persona)
+        self.as_of = as_of_date(as_of)
+        self.timeline = timeline
 
-    def real_answer(self, qv: np.ndarray, relevance: dict[int, float]) -> list[int]:
+    def real_answer(self, qv: np.ndarray, relevance: dict[int, float],
+                    when: Window | None = None) -> list[int]:
         """The passages of the real answer to the same question asked before, in order."""
         index = self.persona.index
         floor = max(SAME_QUESTION, self.settings.question_match)
-        same = [q for q in index.similar_questions(qv, k=1) if q.similarity >= floor]
+        allowed = when.questions if when else None
+        same = [q for q in index.similar_questions(qv, k=1, allowed=allowed) if q.similarity >= floor]
         if not same:
             return []
         passages = self.persona.store.passage_ids_of_turns([same[0].answer_turn_id])
@@ -76,23 +86,54 @@ class QuoteEngine:
                 break
         return runs
 
+    def over_time(self, question: str, found: Timeline, dated: dict | None) -> Answer | None:
+        """"How has your view changed?": the earliest statement, the one after the largest
+        change, and the latest, in the person's words, oldest first; each citation carries its
+        date. ``None`` when the record has the topic in fewer than two years."""
+        said = found.statements
+        if len({s.year for s in said}) < 2:
+            return None
+        picks = [0, *(c["before"] for c in found.changes[:1]), len(said) - 1]
+        parts, citations, support = [], [], []
+        for i in dict.fromkeys(picks):  # in order, once each
+            statement = said[i]
+            n = len(citations) + 1
+            sentences = [statement.text[a:b] for a, b in sentence_spans(statement.text)][:2]
+            for sentence in sentences:
+                parts.append(f"{sentence} [{n}]")
+                support.append({"sentence": sentence, "tag": "verbatim", "citations": [n], "similarity": 1.0})
+            row = self.persona.store.passages([statement.passage_id])[statement.passage_id]
+            citations.append(Citation.from_passage(n, row))
+        return Answer(question=question, text=" ".join(parts), persona=self.persona.slug, engine=self.name,
+                      disclosure=self.persona.config.disclosure, citations=citations, support=support,
+                      as_of=dated)
+
     def answer(self, question: str, history=(), on_token=None) -> Answer:
         question = question.strip()
         if not question:
             raise SosieError("empty question; ask something, e.g. sosie ask NAME \"What matters?\"")
-        found = retrieve(self.persona, question, self.settings)
+        when = window(self.persona, self.as_of) if self.as_of else None
+        if when is not None and not when.sources:
+            return before_the_record(self.persona, question, self.name, when.describe())
+        dated = when.describe() if when else None
+        topic = topic_of(question) or (question if self.timeline else None)
+        if topic:
+            over_time = self.over_time(question, timeline(self.persona, topic, when), dated)
+            if over_time is not None:
+                return over_time
+        found = retrieve(self.persona, question, self.settings, when)
         if found.empty:
-            return abstention(self.persona, question, self.name)
+            return replace(abstention(self.persona, question, self.name), as_of=dated)
         relevance = dict(found.relevance)
         rows = self.persona.store.passages(list(relevance))
         if not rows:
-            return abstention(self.persona, question, self.name)
+            return replace(abstention(self.persona, question, self.name), as_of=dated)
         target = self.selector.target_words(self.settings.max_words)
-        same = [pid for pid in self.real_answer(found.question_vector, found.relevance) if pid in rows]
+        same = [pid for pid in self.real_answer(found.question_vector, found.relevance, when) if pid in rows]
         runs = (self.runs_of(same, rows, target) if same
                 else self.selector.choose(found.question_vector, relevance, rows, self.settings.max_words))
         if not runs:
-            return abstention(self.persona, question, self.name)
+            return replace(abstention(self.persona, question, self.name), as_of=dated)
         parts: list[str] = []
         citations: list[Citation] = []
         support: list[dict] = []
@@ -115,4 +156,5 @@ class QuoteEngine:
             disclosure=self.persona.config.disclosure,
             citations=citations,
             support=support,
+            as_of=dated,
         )

@@ -24,6 +24,41 @@ RETRIEVE_K = 12
 RELEVANCE_SPREAD = 0.12  # later passages must be nearly as relevant as the best one
 
 
+# Two passages this alike say the same thing: the newer is kept (the person's latest word on it)
+SAME_THING = 0.9
+
+
+@dataclass
+class Window:
+    """The record as it stood on ``as_of``: only passages (and past questions) dated up to
+    that day can be retrieved. Undated sources are left out, and counted."""
+
+    as_of: str
+    passages: np.ndarray  # row mask over the index's passages
+    questions: np.ndarray  # row mask over its past questions
+    sources: int  # sources with something dated up to as_of
+    undated_sources: int
+    later_sources: int
+    first_date: str | None
+
+    def describe(self) -> dict:
+        return {"as_of": self.as_of, "sources": self.sources, "undated_sources": self.undated_sources,
+                "later_sources": self.later_sources, "first_date": self.first_date}
+
+
+def window(persona: Workspace, as_of: str) -> Window:
+    """The as-of window, computed once per date and corpus version (a few ms at 1M words)."""
+    cache = persona.__dict__.setdefault("_windows", {})
+    key = (as_of, persona.store.corpus_version, id(persona.index))
+    if key not in cache:
+        held = persona.store.dated_until(as_of)
+        passages, questions = persona.index.masks(held["passage_ids"], held["answer_turn_ids"])
+        cache.clear()  # one date at a time is the common case; a server may see a few
+        cache[key] = Window(as_of, passages, questions, held["sources"], held["undated_sources"],
+                            held["later_sources"], held["first_date"])
+    return cache[key]
+
+
 @dataclass
 class Retrieved:
     question_vector: np.ndarray
@@ -34,14 +69,17 @@ class Retrieved:
         return not self.relevance
 
 
-def retrieve(persona: Workspace, question: str, settings: QuoteSettings) -> Retrieved:
+def retrieve(persona: Workspace, question: str, settings: QuoteSettings,
+             as_of: Window | None = None) -> Retrieved:
+    """Relevant passages, from the record as it stood on ``as_of`` when given."""
     index = persona.index
     qv = embed_query(question)
     relevance: dict[int, float] = {}
-    for hit in index.search(question, qv, k=RETRIEVE_K):
+    passages = as_of.passages if as_of else None
+    for hit in index.search(question, qv, k=RETRIEVE_K, allowed=passages):
         if hit.dense >= settings.min_similarity:
             relevance[hit.passage_id] = hit.dense
-    similar = index.similar_questions(qv)
+    similar = index.similar_questions(qv, allowed=as_of.questions if as_of else None)
     matched = [(q.answer_turn_id, q.similarity) for q in similar if q.similarity >= settings.question_match]
     answers = persona.store.passage_ids_of_turns([turn for turn, _ in matched])
     for turn, similarity in matched:
@@ -51,7 +89,28 @@ def retrieve(persona: Workspace, question: str, settings: QuoteSettings) -> Retr
                 continue  # the index predates a change to this source
             score = max(float(vector @ qv), similarity) + QUESTION_MATCH_BONUS
             relevance[passage_id] = max(relevance.get(passage_id, 0.0), score)
-    return Retrieved(qv, relevance)
+    return Retrieved(qv, prefer_recent(persona, relevance))
+
+
+def prefer_recent(persona: Workspace, relevance: dict[int, float]) -> dict[int, float]:
+    """Of passages that say nearly the same thing (cosine >= SAME_THING), keep the newest, with
+    the best relevance among them: a person's latest word on a point stands for it."""
+    if len(relevance) < 2:
+        return relevance
+    index = persona.index
+    dates = dict(persona.store.db.execute(
+        f"SELECT id, date FROM passages WHERE id IN ({','.join('?' * len(relevance))})", list(relevance)))
+    kept = dict(relevance)
+    ids = sorted(relevance, key=lambda p: dates.get(p) or "", reverse=True)  # newest first
+    for i, newer in enumerate(ids):
+        if newer not in kept or not dates.get(newer):
+            continue
+        for older in ids[i + 1:]:
+            if older in kept and (dates.get(older) or "") < dates[newer]:
+                a, b = index.vector(newer), index.vector(older)
+                if a is not None and b is not None and float(a @ b) >= SAME_THING:
+                    kept[newer] = max(kept[newer], kept.pop(older))
+    return kept
 
 
 def select(persona: Workspace, relevance: dict[int, float], limit: int, lam: float) -> list[int]:

@@ -229,14 +229,18 @@ class HybridIndex:
             return np.zeros(len(self.passage_ids), dtype=np.float32)
         return self.bm25.get_scores_from_ids(ids)
 
-    def search(self, query: str, query_vector: np.ndarray | None = None, k: int = 10) -> list[Hit]:
-        """Top ``k`` passages by reciprocal-rank fusion of the BM25 and dense rankings."""
+    def search(self, query: str, query_vector: np.ndarray | None = None, k: int = 10,
+               allowed: np.ndarray | None = None) -> list[Hit]:
+        """Top ``k`` passages by reciprocal-rank fusion of the BM25 and dense rankings;
+        ``allowed`` (a mask over the rows, e.g. the passages dated up to an as-of date)
+        narrows the search further than :meth:`hide`."""
         qv = embed_query(query) if query_vector is None else query_vector
         dense = self.vectors @ qv
         lexical = self.bm25_scores(query)
-        if self.passage_allowed is not None:
-            dense = np.where(self.passage_allowed, dense, -np.inf)
-            lexical = np.where(self.passage_allowed, lexical, 0.0)
+        mask = _both(self.passage_allowed, allowed)
+        if mask is not None:
+            dense = np.where(mask, dense, -np.inf)
+            lexical = np.where(mask, lexical, 0.0)
         fused: dict[int, float] = {}
         for scores, floor in ((dense, -np.inf), (lexical, 0.0)):
             depth = min(CANDIDATES, len(scores))
@@ -249,12 +253,14 @@ class HybridIndex:
             Hit(int(self.passage_ids[r]), float(dense[r]), float(lexical[r]), fused[r]) for r in best
         ]
 
-    def similar_questions(self, query_vector: np.ndarray, k: int = 3) -> list[QuestionHit]:
+    def similar_questions(self, query_vector: np.ndarray, k: int = 3,
+                          allowed: np.ndarray | None = None) -> list[QuestionHit]:
         if not len(self.question_turn_ids):
             return []
         sims = self.question_vectors @ query_vector
-        if self.question_allowed is not None:
-            sims = np.where(self.question_allowed, sims, -np.inf)
+        mask = _both(self.question_allowed, allowed)
+        if mask is not None:
+            sims = np.where(mask, sims, -np.inf)
         top = np.argsort(-sims)[:k]
         return [
             QuestionHit(int(self.question_turn_ids[i]), float(sims[i]))
@@ -262,6 +268,16 @@ class HybridIndex:
             if np.isfinite(sims[i])
         ]
 
+    def masks(self, passage_ids: list[int], answer_turn_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Row masks that allow only these passages and these answers' questions."""
+        return np.isin(self.passage_ids, passage_ids), np.isin(self.question_turn_ids, answer_turn_ids)
+
     def vector(self, passage_id: int) -> np.ndarray | None:
         row = self.row_of.get(passage_id)
         return None if row is None else self.vectors[row]
+
+
+def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:
+    if first is None or second is None:
+        return second if first is None else first
+    return first & second

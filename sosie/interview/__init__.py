@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
-from sosie.engines.base import Answer, Engine, engine_for
+from sosie.engines.base import Answer, Engine, as_of_note, engine_for
 from sosie.errors import SosieError
 from sosie.interview.records import InterviewRecords
 
@@ -30,7 +30,8 @@ class InterviewSession:
         self.history: list[tuple[str, str]] = []
         self.exchanges = 0  # stored exchanges, abstentions included
         if interview_id is None:
-            self.id = InterviewRecords(persona.store).start(engine.name, title)
+            as_of = getattr(engine, "as_of", None)  # remembered: resuming goes on as of that date
+            self.id = InterviewRecords(persona.store).start(engine.name, title, as_of)
         else:
             self.id = interview_id
             for row in InterviewRecords(persona.store).exchanges(interview_id):
@@ -45,6 +46,8 @@ class InterviewSession:
         row = InterviewRecords(persona.store).get(interview_id)
         if row is None:
             raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
+        if row["as_of"]:  # an as-of interview goes on as of the same date
+            options = {**options, "as_of": row["as_of"]}
         return cls(persona, engine_for(persona, row["engine"], **options), interview_id=interview_id)
 
     def ask(
@@ -94,6 +97,7 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
                 "interview": row["id"],
                 "started_at": row["started_at"],
                 "engine": row["engine"],
+                "as_of": row["as_of"],
                 "exchanges": [
                     {"asked_at": e["asked_at"], "answered_at": e["answered_at"],
                      **e["answer"].to_dict()}
@@ -112,7 +116,8 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
         "",
         f"Consent: {config.consent}" + (f" ({config.consent_note})" if config.consent_note else "") + ".",
         "",
-        f"Interview {row['id']}, started {row['started_at']}, engine `{row['engine']}`.",
+        f"Interview {row['id']}, started {row['started_at']}, engine `{row['engine']}`"
+        + (f", as of {row['as_of']} (only sources dated up to then)." if row["as_of"] else "."),
     ]
     for i, e in enumerate(exchanges, start=1):
         answer: Answer = e["answer"]
@@ -127,6 +132,8 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
         if answer.support and answer.engine != "quote":  # quotes are verbatim by construction
             tags = ", ".join(f"{s['tag']}" for s in answer.support)
             out += ["", f"Support, sentence by sentence: {tags}."]
+        if answer.as_of:  # what an as-of answer was drawn from, and what it left out
+            out += ["", f"_{as_of_note(answer.as_of)}_"]
         if answer.repairs:  # what the grounding check changed in the model's answer
             counts: dict[str, int] = {}
             for change in answer.repairs:

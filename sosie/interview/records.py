@@ -50,7 +50,12 @@ def _i001_tables(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS interviews_thread_key ON interviews(thread_key)")
 
 
-MIGRATIONS: list[Migration] = [_i001_tables]
+def _i002_as_of(db: sqlite3.Connection) -> None:
+    # an interview "as of" a date answers only from sources dated up to then, when resumed too
+    db.execute("ALTER TABLE interviews ADD COLUMN as_of TEXT")
+
+
+MIGRATIONS: list[Migration] = [_i001_tables, _i002_as_of]
 SCHEMA = "schema.interview"
 
 
@@ -61,10 +66,11 @@ class InterviewRecords:
         self.db = store.db
         migrate(self.db, SCHEMA, MIGRATIONS)
 
-    def start(self, engine: str, title: str | None = None) -> int:
+    def start(self, engine: str, title: str | None = None, as_of: str | None = None) -> int:
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO interviews (started_at, engine, title) VALUES (?, ?, ?)", (now(), engine, title))
+                "INSERT INTO interviews (started_at, engine, title, as_of) VALUES (?, ?, ?, ?)",
+                (now(), engine, title, as_of))
         return int(cur.lastrowid)
 
     def record(self, interview_id: int, asked_at: str, question: str, answer: dict,

@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
-from sosie.engines.base import Answer
+from sosie.engines.base import Answer, as_of_note
 
 MODEL_PREFIX = "sosie/"
 FOOTER = "\n\n---\n"  # everything after it is Sosie's: sources and the disclosure
@@ -83,7 +83,7 @@ def cite_line(citation) -> str:
 
 def render(answer: Answer) -> str:
     """What a chat client shows: the answer, its sources, and the disclosure, always."""
-    lines = []
+    lines = [f"_{as_of_note(answer.as_of)}_", ""] if answer.as_of else []
     if answer.citations:
         lines += ["Sources:", *(f"- {cite_line(c)}" for c in answer.citations), ""]
     lines.append(f"_{answer.disclosure}_")
@@ -103,6 +103,7 @@ def sosie_field(answer: Answer, interview_id: int, exchange: int) -> dict:
         "text": answer.text,
         "citations": [asdict(c) | {"position": c.position} for c in answer.citations],
         "support": answer.support,
+        "as_of": answer.as_of,
     }
 
 

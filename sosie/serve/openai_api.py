@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
+from sosie.corpus.dates import as_of_date
 from sosie.engines.base import Answer
 from sosie.interview.records import InterviewRecords
 from sosie.serve import chat
@@ -68,7 +69,7 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
     def work(on_token=None) -> tuple[Answer, int, int, dict]:
         with h.lock:
             state = h.index_state()
-            return (*chat_turn(h, model, turns, request.session, on_token), state)
+            return (*chat_turn(h, model, turns, request.session, on_token, request.as_of), state)
 
     if not request.stream:
         answer, interview_id, exchange, state = await asyncio.to_thread(work)
@@ -115,7 +116,8 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
-def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None, on_token=None):
+def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None, on_token=None,
+              as_of: str | None = None):
     """Answer the last turn in the interview the conversation continues (lock held): the
     ``session`` the client named, else the one stored under the hash of the turns before it,
     else a new one seeded with the client's history. Returns (answer, interview id, exchange)."""
@@ -130,8 +132,10 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
         session = h.session(interview_id)
         if session_id is None and session.engine.name != engine:
             session = None  # the same words to another engine: a new interview
+        elif session_id is None and getattr(session.engine, "as_of", None) != as_of_date(as_of):
+            session = None  # or as of another date
     if session is None:
-        session = persona.interview(engine, title="chat", **h.options_for(engine))
+        session = persona.interview(engine, title="chat", as_of=as_of, **h.options_for(engine))
         session.history = chat.history_from(prior)
 
     def key(answer: Answer) -> str:

@@ -31,7 +31,8 @@ def new_session(slug: SlugPath, served: ServedDep,
     if engine not in h.engines:
         raise HTTPException(400, f"engine: no engine {engine!r}; served: {', '.join(h.engines)}")
     with h.lock:
-        session = h.persona.interview(engine, title=body.title or "web", **h.options_for(engine))
+        session = h.persona.interview(engine, title=body.title or "web", as_of=body.as_of,
+                                      **h.options_for(engine))
         h.keep(session)
         return dict(InterviewRecords(h.persona.store).get(session.id))
 

@@ -20,10 +20,16 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 QuizIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{12}-r[0-9]{1,9}-k[2-5]$")]
 
 
+AsOf = Annotated[str, Field(max_length=40, description=(
+    "Answer from the record as it stood on this date: 2016, 2016-05, 2016-12-31 or 'March 2019' "
+    "(a year or month means its last day); undated sources are left out, and counted"))]
+
+
 class NewSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     engine: EngineName | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
+    as_of: AsOf | None = None
 
 
 class Question(BaseModel):
@@ -73,6 +79,7 @@ class ChatRequest(BaseModel):
     messages: Annotated[list[ChatMessage], Field(min_length=1)]
     stream: bool = False
     session: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None  # Sosie's: continue interview N
+    as_of: AsOf | None = None  # Sosie's: an extra body field (extra_body={"as_of": "2016"})
 
 
 class QuizPick(BaseModel):

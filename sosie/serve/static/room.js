@@ -49,6 +49,12 @@ function renderAnswer(box, answer) {
   box.className = answer.abstained ? "a abstained" : "a";
   const who = Sosie.el("span", { class: "who", text: `Simulated ${state.card.name} · ${answer.engine} engine` });
   box.replaceChildren(who, answerBody(answer));
+  if (answer.as_of) {  // an as-of answer: what it was drawn from and what it left out
+    const w = answer.as_of;
+    const left = [[w.later_sources, "later"], [w.undated_sources, "undated"]].filter(([n]) => n)
+      .map(([n, what]) => `${n} ${what} source${n === 1 ? "" : "s"} left out`);
+    box.append(Sosie.el("p", { class: "as-of", text: `As of ${w.as_of}: from the ${w.sources} source${w.sources === 1 ? "" : "s"} dated up to then${left.length ? "; " + left.join(", ") : ""}.` }));
+  }
   if (answer.citations.length) {
     const list = Sosie.el("ol", { class: "sources", "aria-label": "Sources" });
     for (const c of answer.citations) {
@@ -144,6 +150,7 @@ async function loadSession() {
     try {
       const record = await Sosie.api(`/api/personas/${state.card.slug}/sessions/${state.session}`);
       $("engine").value = record.engine;
+      $("as-of").value = record.as_of || "";
       for (const e of record.exchanges) renderAnswer(addExchange(e.question), e);
     } catch {
       state.session = null;
@@ -175,7 +182,7 @@ function newInterview() {
 async function ask(question) {
   if (!state.session) {
     const created = await Sosie.api(`/api/personas/${state.card.slug}/sessions`, {
-      method: "POST", body: JSON.stringify({ engine: $("engine").value }),
+      method: "POST", body: JSON.stringify({ engine: $("engine").value, as_of: $("as-of").value.trim() || null }),
     });
     state.session = created.id;
     localStorage.setItem(sessionKey(), String(created.id));
@@ -235,6 +242,7 @@ async function start() {
   });
   $("new").addEventListener("click", newInterview);
   $("engine").addEventListener("change", newInterview); // an interview keeps one engine
+  $("as-of").addEventListener("change", newInterview); // and one as-of date
   $("persona").addEventListener("change", choosePersona);
   $("citation").addEventListener("close", stopPlayer);
   try {
