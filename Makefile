@@ -90,6 +90,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/speakers.py
 	$(BIN)/python bench/audio.py
+	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/faults.py

@@ -22,7 +22,7 @@ def test_built_ins_are_entry_points_like_any_plug_in():
 def test_unknown_options_and_names_are_refused_with_what_is_valid(rowan):
     with pytest.raises(SosieError) as caught:
         make_engine("quote", rowan, backend="openai")
-    assert str(caught.value) == "unknown option backend for engine 'quote'; valid: none"
+    assert str(caught.value) == "unknown option backend for engine 'quote'; valid: as_of, timeline"
     with pytest.raises(SosieError, match=r"unknown option temprature for engine 'generative'; valid: "
                                          r"backend, model, base_url, max_new_tokens"):
         make_engine("generative", rowan, temprature=0.2)
