@@ -13,7 +13,7 @@ from live_server import local_client
 
 from sosie import Persona
 from sosie.corpus.dates import BadDate, as_of_date
-from sosie.engines.grounding import Sentence
+from sosie.engines.grounding import Sentence, keep_to_time
 from sosie.engines.timeline import timeline
 
 CORPUS = ROOT_FIXTURES / "over-time"
@@ -110,15 +110,13 @@ def test_an_as_of_interview_goes_on_as_of_the_same_date(ines):
 
 
 def test_the_generative_check_drops_a_sentence_that_cites_a_later_passage(ines):
-    engine = ines.engine("generative", backend="openai", model="stub", base_url="http://127.0.0.1:9",
-                         as_of="2016")
     rows = ines.store.passages([r["id"] for r in ines.store.all_passages()])
     later = next(r for r in rows.values() if r.date == "2023-11-20")
     early = next(r for r in rows.values() if r.date == "2015-03-10")
-    kept, repairs = engine.keep_to_time(
+    kept, repairs = keep_to_time(
         [Sentence("Working from home is a mistake.", "verbatim", [1], 1.0),
          Sentence("My studio is fully remote.", "verbatim", [2], 1.0),
-         Sentence("As I said in 2011, offices matter.", "supported", [1], 0.8)], [early, later])
+         Sentence("As I said in 2011, offices matter.", "supported", [1], 0.8)], [early, later], "2016-12-31")
     assert [s.text for s in kept] == ["Working from home is a mistake."]
     assert "as-of violation" in repairs[0]["why"] and "2011" in repairs[1]["why"]
 

@@ -41,6 +41,7 @@ from sosie.engines.grounding import (
     check_mode,
     fill_length,
     fit_length,
+    keep_to_time,
     length_cap,
     length_target,
     person_openings,
@@ -78,7 +79,6 @@ DECLINES = re.compile(
     r"\bnot something i(?:'ve| have) (?:talked|spoken|said)|\bi don'?t know\b|"
     r"\bnothing (?:in|on) (?:the|my) record", re.I)
 REGENERATE_TOKENS = 60
-YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this close to the question
 
 
@@ -294,31 +294,9 @@ class GenerativeEngine:
                 cut += more
             repairs += cut
         if self.mode != "free":
-            kept, out_of_time = self.keep_to_time(kept, sources)
+            kept, out_of_time = keep_to_time(kept, sources, self.as_of)
             repairs += out_of_time
         return kept, repairs
-
-    def keep_to_time(self, kept: list[Sentence],
-                     sources: list[PassageRow]) -> tuple[list[Sentence], list[dict]]:
-        """Drop a sentence that cites a passage from after the as-of date (a violation: the
-        double must not know it yet), or that names a year none of its sources gives ("as I
-        said in 2019" only from a citation's date, never invented)."""
-        out, repairs = [], []
-        for sentence in kept:
-            cited = [sources[n - 1] for n in sentence.citations if 0 < n <= len(sources)]
-            if self.as_of and any(not row.date or row.date > self.as_of for row in cited):
-                repairs.append({"sentence": sentence.text, "action": "dropped",
-                                "why": f"as-of violation: cites a passage dated after {self.as_of}"})
-                continue
-            given = {row.date[:4] for row in cited if row.date}
-            given |= {year for row in cited for year in YEAR.findall(row.text)}
-            invented = [y for y in YEAR.findall(sentence.text) if y not in given]
-            if invented and sentence.tag != "verbatim":
-                repairs.append({"sentence": sentence.text, "action": "dropped",
-                                "why": f"names {invented[0]}, a year none of its sources gives"})
-                continue
-            out.append(sentence)
-        return out, repairs
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
         question = question.strip()

@@ -23,9 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sosie.engines.base import tidy
 from sosie.errors import SosieError
+
+if TYPE_CHECKING:
+    from sosie.corpus.store import PassageRow
 
 MODES = ("strict", "balanced", "free")
 # strict keeps a paraphrase only when it is the person's sentence lightly joined: this share of
@@ -247,3 +251,29 @@ def fill_length(kept: list[Sentence], evidence: Evidence, target: int | None, qu
 
 def render(sentences: list[Sentence]) -> str:
     return " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
+
+
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+def keep_to_time(kept: list[Sentence], sources: list[PassageRow],
+                 as_of: str | None) -> tuple[list[Sentence], list[dict]]:
+    """Drop a sentence that cites a passage from after the as-of date (a violation: the
+    double must not know it yet), or that names a year none of its sources gives ("as I
+    said in 2019" only from a citation's date, never invented)."""
+    out, repairs = [], []
+    for sentence in kept:
+        cited = [sources[n - 1] for n in sentence.citations if 0 < n <= len(sources)]
+        if as_of and any(not row.date or row.date > as_of for row in cited):
+            repairs.append({"sentence": sentence.text, "action": "dropped",
+                            "why": f"as-of violation: cites a passage dated after {as_of}"})
+            continue
+        given = {row.date[:4] for row in cited if row.date}
+        given |= {year for row in cited for year in YEAR.findall(row.text)}
+        invented = [y for y in YEAR.findall(sentence.text) if y not in given]
+        if invented and sentence.tag != "verbatim":
+            repairs.append({"sentence": sentence.text, "action": "dropped",
+                            "why": f"names {invented[0]}, a year none of its sources gives"})
+            continue
+        out.append(sentence)
+    return out, repairs
