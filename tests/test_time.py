@@ -163,3 +163,27 @@ def test_corpus_warns_when_most_of_it_is_undated(tmp_path):
         assert persona.add(tmp_path / "a.md").ok
     done = run_cli("corpus", "undated", home=home)
     assert "100% of the subject's words are undated" in done.stderr and "date:" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_web_room_asks_as_of_a_date(ines, page):
+    from live_server import LiveServer
+    from playwright.sync_api import expect
+
+    from sosie.serve import ServeSettings, create_app
+
+    served = Persona.open("ines", ines.workspace.parent)
+    try:
+        with LiveServer(create_app([served], ServeSettings())) as server:
+            page.goto(server.url + "/")
+            page.select_option("#engine", "quote")
+            page.fill("#as-of", "2016")
+            page.locator("#as-of").dispatch_event("change")
+            page.fill("#question", QUESTION)
+            page.keyboard.press("Enter")
+            answer = page.locator("#exchanges .a").last
+            expect(answer.locator(".as-of")).to_contain_text("As of 2016-12-31", timeout=30_000)
+            expect(answer.locator(".sources")).to_contain_text("2015-03-10")
+            expect(answer.locator(".sources")).not_to_contain_text("2023")
+    finally:
+        served.close()
