@@ -48,3 +48,14 @@ def atomic_replace(path: str | Path, write: Callable[[Path], object], mode: int 
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file, read 8 MB at a time (a model or a recording is never read whole)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 * 2**20):
+            digest.update(chunk)
+    return digest.hexdigest()

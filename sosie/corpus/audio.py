@@ -11,7 +11,6 @@ seconds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 from sosie.corpus.formats import _speech_to_text
 from sosie.corpus.readers import SourceText
 from sosie.errors import BadSource
-from sosie.files import atomic_write
+from sosie.files import atomic_write, file_sha256
 
 if TYPE_CHECKING:  # numpy loads with the first recording: `sosie --help` stays quick
     import numpy as np
@@ -49,14 +48,6 @@ class Listening:
     num_speakers: int | None = None  # default: estimated
     voice_sample: Path | None = None  # a short clip known to be the subject
     on_progress: OnAudio | None = None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(8 * 2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _run(command: list[str], path: Path) -> subprocess.CompletedProcess:
