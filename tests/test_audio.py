@@ -247,3 +247,31 @@ def test_the_cli_help_names_the_recording_options():
     done = run_cli("add", "--help")
     for option in ("--asr-model", "--num-speakers", "--voice-sample"):
         assert option in done.stdout
+
+
+def test_every_recording_format_is_read_and_a_users_own_model_folder_too(made, speech_models, monkeypatch,
+                                                                         tmp_path):
+    """The voice sample re-encoded the ways recordings arrive; the last one read with
+    --asr-model pointing at a model folder of the user's (here: a copy of whisper-base)."""
+    monkeypatch.setenv("SOSIE_MODELS", str(speech_models))
+    sample = made["sample"]
+    encodings = {".m4a": ["-c:a", "aac"], ".ogg": ["-c:a", "libvorbis"], ".flac": ["-c:a", "flac"],
+                 ".webm": ["-c:a", "libopus"], ".mkv": ["-c:a", "libopus"], ".wav": []}
+    expected = set(rec.words(rec.SAMPLE))
+    for suffix, codec in encodings.items():
+        clip = tmp_path / f"sample{suffix}"
+        rec.run("ffmpeg", "-y", "-v", "error", "-i", str(sample), *codec, str(clip))
+        source = audio.read_recording(clip, tmp_path / "media", Listening(), single_speaker=True)
+        heard = set(rec.words(source.text))
+        assert len(heard & expected) >= 0.8 * len(expected), (suffix, source.text)
+        assert source.meta["format"].startswith(f"recording ({suffix[1:]})")
+    own = tmp_path / "my-whisper"
+    own.mkdir()
+    for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
+        (own / name).symlink_to(speech_models / "whisper-base" / name)
+    source = audio.read_recording(tmp_path / "sample.flac", tmp_path / "media", Listening(asr_model=own),
+                                  single_speaker=True)
+    assert "my-whisper" in source.meta["format"] and len(set(rec.words(source.text)) & expected) >= 10
+    with pytest.raises(audio.BadSource, match="not a faster-whisper model folder"):
+        audio.read_recording(tmp_path / "sample.flac", tmp_path / "media", Listening(asr_model=tmp_path),
+                             single_speaker=True)
