@@ -187,3 +187,21 @@ def test_the_web_room_asks_as_of_a_date(ines, page):
             expect(answer.locator(".sources")).not_to_contain_text("2023")
     finally:
         served.close()
+
+
+def test_eval_as_of_scores_a_double_of_the_past_on_what_the_person_said_later(ines, tmp_path):
+    from sosie.evaluate.protocol import EvalOptions, evaluate
+
+    metrics = evaluate(ines, EvalOptions(engines=["quote"], as_of="2016", offtopic=2,
+                                         report_dir=tmp_path / "report"))
+    assert metrics["split"].startswith("by time") and metrics["as_of"] == "2016-12-31"
+    assert metrics["questions"] == 2  # the 2019 podcast's answers
+    rows = [json.loads(line) for line in (tmp_path / "report" / "answers.jsonl").read_text().splitlines()]
+    scored = [r for r in rows if "real" in r]
+    assert {r["source"].rsplit("/", 1)[-1] for r in scored} == {"2019-06-02-studio-podcast.txt"}
+    for row in scored:  # the double of 2016 never quotes what came later
+        cited = row["engines"]["quote"]["answer"]["citations"]
+        assert all(c["date"] <= "2016-12-31" for c in cited)
+    done = run_cli("eval", "ines", "--engines", "quote", "--as-of", "2001", home=ines.workspace.parent)
+    assert done.returncode == 1
+    assert "nothing in Ines Ferrand's record is dated up to 2001-12-31" in done.stderr

@@ -44,6 +44,9 @@ def eval_(
     ] = [],  # noqa: B006
     seed: Annotated[int, typer.Option(help="Seed of the held-out split and the sampling.")] = 0,
     resplit: Annotated[bool, typer.Option(help="Draw the held-out split again.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Split by time: the double knows what is dated up to this date and is "
+        "scored on the person's answers dated after it.")] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Cap generated answers (faster runs).")] = None,
     backend: BackendOpt = None,
     model: ModelOpt = None,
@@ -65,7 +68,7 @@ def eval_(
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
     options = EvalOptions(
-        engines=[e.strip() for e in engines.split(",") if e.strip()], seed=seed, resplit=resplit,
+        engines=[e.strip() for e in engines.split(",") if e.strip()], seed=seed, resplit=resplit, as_of=as_of,
         limit=limit, offtopic=offtopic, offtopic_file=offtopic_file, background=list(background),
         max_new_tokens=max_new_tokens, backend=backend, model=model, base_url=base_url,
         grounding=grounding, report_dir=report,

@@ -153,3 +153,23 @@ def held_out_pairs(store: Store, sides: dict[str, str], min_words: int = 8) -> l
         for r in rows
         if (r[2] in test or r[4] in scored) and len(r[1].split()) >= min_words
     ]
+
+
+def time_split(store: Store, as_of: str, min_words: int = 8) -> tuple[dict[str, str], list[HeldOutPair]]:
+    """A split by time: sources with anything dated up to ``as_of`` are what the double knows
+    (``train``), and the person's answers dated after it are scored. Undated sources are on
+    neither side (``undated``)."""
+    sides = {path: ("undated" if first is None else "train" if first <= as_of else "test")
+             for path, first in store.db.execute(
+                 "SELECT s.path, MIN(p.date) FROM sources s LEFT JOIN passages p ON p.source_id = s.id"
+                 " GROUP BY s.id")}
+    rows = store.db.execute(
+        """SELECT q.text, a.text, s.path, q.speaker FROM turns a JOIN turns q ON q.id = a.question_turn_id
+           JOIN sources s ON s.id = a.source_id
+           WHERE a.role = 'subject' AND a.date IS NOT NULL AND a.date > ? ORDER BY a.date, a.id""",
+        (as_of,)).fetchall()
+    pairs = [HeldOutPair(" ".join(q.split()), " ".join(a.split()), path, speaker)
+             for q, a, path, speaker in rows if len(a.split()) >= min_words]
+    for pair in pairs:  # a source dated across the date is scored, not known, after it
+        sides[pair.source] = sides[pair.source] if sides[pair.source] == "train" else "test"
+    return sides, pairs

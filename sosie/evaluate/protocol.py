@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sosie import registry
+from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
-from sosie.corpus.split import describe, get_split, held_out_pairs, held_out_turns
+from sosie.corpus.split import describe, get_split, held_out_pairs, held_out_turns, time_split
 from sosie.corpus.store import now
 from sosie.engines import engine_for
 from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
@@ -86,6 +87,9 @@ class EvalOptions:
     grounding: str | None = None  # the generative engines' mode, unless ENGINE:MODE names one
     judge: JudgeOptions | None = None  # a language model asked which answer is the person's
     report_dir: Path | None = None
+    # a split by time: the double knows what is dated up to this date and is scored on the
+    # person's real answers dated after it (does it anticipate what they later said?)
+    as_of: str | None = None
 
 
 @dataclass
@@ -128,7 +132,8 @@ def run_engines(persona: Workspace, names: list[str], questions: list[str], rewo
     total = len(names) * (len(questions) + len(reworded) + len(offtopic))
     done = 0
     wanted = {"backend": options.backend, "model": options.model, "base_url": options.base_url,
-              "max_new_tokens": options.max_new_tokens, "grounding": options.grounding}
+              "max_new_tokens": options.max_new_tokens, "grounding": options.grounding,
+              "as_of": as_of_date(options.as_of)}
     for spec in names:
         name, mode = engine_spec(spec)
         # each engine gets the options it has (the quote engine has none: it uses no model)
@@ -154,15 +159,23 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     """Run the protocol; write the report; return the metrics (also in ``metrics.json``)."""
     options = options or EvalOptions()
     store = persona.store
-    sides = get_split(store, options.seed, options.resplit)
+    date = as_of_date(options.as_of)
+    if date:
+        sides, pairs = time_split(store, date)
+        if not any(side == "train" for side in sides.values()):
+            raise SosieError(f"nothing in {persona.config.name}'s record is dated up to {date}: a double "
+                             "built from it would know nothing; choose a later --as-of")
+    else:
+        sides = get_split(store, options.seed, options.resplit)
+        pairs = held_out_pairs(store, sides)
     test_paths = [p for p, side in sides.items() if side == "test"]
     rng = random.Random(options.seed)
-    pairs = held_out_pairs(store, sides)
     rng.shuffle(pairs)
     if options.limit:
         pairs = pairs[: options.limit]
     if not pairs:
-        raise SosieError("no held-out question/answer pairs to evaluate on")
+        after = f" dated after {date}" if date else ""
+        raise SosieError(f"no held-out question/answer pairs{after} to evaluate on")
     names = [engine_spec(e)[0] for e in options.engines]  # unknown names are refused before any work
     if "finetuned" in names:
         check_adapter_not_trained_on(persona, test_paths)
@@ -174,9 +187,12 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     # after an hour of answers
     judge = judge_asker(persona.config.generative, options.judge) if options.judge else None
     started_at = now()
-    hidden = held_out_turns(store)  # a split within one source hides blocks of turns
-    with persona.holding_out(test_paths, hidden):
+    if date:  # the engines answer as of the date: nothing later (or undated) can be retrieved
         runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
+    else:
+        hidden = held_out_turns(store)  # a split within one source hides blocks of turns
+        with persona.holding_out(test_paths, hidden):
+            runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
 
     if progress:
         progress("scoring", 0, 1)
@@ -192,7 +208,10 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
         "persona": persona.slug, "name": persona.config.name, "started_at": started_at,
         "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,
         "questions": len(pairs), "offtopic_questions": len(offtopic),
-        "split": describe(store, sides),
+        "split": (f"by time: the double knows the {sum(v == 'train' for v in sides.values())} source(s) "
+                  f"dated up to {date} and is scored on {len(pairs)} of the person's answers dated after it"
+                  if date else describe(store, sides)),
+        "as_of": date,
         "disclosure": "Engine answers are simulations of "
                       f"{persona.config.name}, built from recorded words; not the real person.",
     })
@@ -256,9 +275,10 @@ def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, Engi
     db = persona.store.db
     train = [p for p, side in sides.items() if side == "train"]
     marks = ",".join("?" * len(train))
-    person = [r[0] for r in db.execute(
-        f"SELECT p.text FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})",
-        train)]
+    date = as_of_date(options.as_of)
+    person = [r[0] for r in db.execute(  # what the double knows: its train side, or up to the date
+        f"SELECT p.text FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})"
+        + (" AND p.date <= ?" if date else ""), [*train, *([date] if date else [])])]
     other_turns = [r[0] for r in db.execute("SELECT text FROM turns WHERE role = 'other'")]
     background = background_texts(options.background)
     others = [c for t in other_turns + background for c in chunks(t)]
