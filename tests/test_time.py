@@ -205,3 +205,23 @@ def test_eval_as_of_scores_a_double_of_the_past_on_what_the_person_said_later(in
     done = run_cli("eval", "ines", "--engines", "quote", "--as-of", "2001", home=ines.workspace.parent)
     assert done.returncode == 1
     assert "nothing in Ines Ferrand's record is dated up to 2001-12-31" in done.stderr
+
+
+def test_a_language_model_can_judge_the_changes_and_they_are_tagged_as_its(ines):
+    """The judge is a real HTTP server speaking the OpenAI protocol; its replies are ours."""
+    from openai_stub import StubServer
+
+    def judge(messages: list[dict]) -> str:
+        said = messages[-1]["content"]
+        return "CHANGED" if "mistake" in said and "A little" in said else "SAME"
+
+    with StubServer(reply=judge) as server:
+        done = run_cli("timeline", "ines", "working from home", "--json", "--judge", "openai",
+                       "--judge-model", "stub", "--judge-base-url", server.base_url,
+                       home=ines.workspace.parent)
+        asked = len(server.requests)
+    assert done.returncode == 0, done.stderr
+    changes = json.loads(done.stdout)["changes"]
+    assert [(c["after"], c["before"]) for c in changes] == [(0, 1)]  # 2015 -> 2019 only
+    assert changes[0]["method"] == "judge (openai:stub)" and changes[0]["distance"] > 0
+    assert asked == 2  # each consecutive pair of dates once

@@ -23,6 +23,11 @@ def timeline(
         Path | None, typer.Option("--plot", help="Also draw how often the topic came up each year (PNG).")
     ] = None,
     as_of: AsOfOpt = None,
+    judge: Annotated[str | None, typer.Option(
+        "--judge", help="Let a language model judge each change instead of embedding distance: "
+        "a backend (auto, transformers, llamacpp, openai); its changes are tagged with its name.")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="The judge's model.")] = None,
+    judge_base_url: Annotated[str | None, typer.Option(help="The judge's server (--judge openai).")] = None,
     home: Home = None,
 ) -> None:
     """The person's dated statements on a topic, oldest first, grouped by year, with the
@@ -36,7 +41,12 @@ def timeline(
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
     date = as_of_date(as_of)
-    found = follow(persona, topic, window(persona, date) if date else None)
+    asker = None
+    if judge:
+        from sosie.evaluate.judge import JudgeOptions, judge_asker
+
+        asker = judge_asker(persona.config.generative, JudgeOptions(judge, judge_model, judge_base_url))
+    found = follow(persona, topic, window(persona, date) if date else None, judge=asker)
     if plot is not None:
         if not found.statements:
             raise typer.BadParameter("nothing dated on this topic to plot", param_hint="--plot")
@@ -55,7 +65,7 @@ def timeline(
     for i, statement in enumerate(found.statements):
         if i in changed:
             table.add_row("", "", f"[bold red]— changed here (distance {changed[i]['distance']:.2f}, "
-                          f"{changed[i]['method']}) —[/]", "")
+                          f"{escape(changed[i]['method'])}) —[/]", "")
         text = statement.text if len(statement.text) <= 160 else statement.text[:157] + "..."
         table.add_row(statement.year if statement.year != previous else "", statement.date,
                       escape(text),

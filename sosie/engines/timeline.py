@@ -17,10 +17,12 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sosie.engines.base import Citation
+from sosie.engines.control import neutralise
 from sosie.engines.retrieval import Window
 from sosie.index.embedder import embed_query
 
@@ -86,8 +88,14 @@ def topic_of(question: str) -> str | None:
     return topic or question.strip()
 
 
-def timeline(persona: Workspace, topic: str, as_of: Window | None = None, depth: int = DEPTH) -> Timeline:
-    """The person's dated statements on ``topic``, oldest first, with the changes marked."""
+Judge = Callable[[list[dict]], str]  # messages -> the model's reply (sosie.evaluate.judge makes one)
+
+
+def timeline(persona: Workspace, topic: str, as_of: Window | None = None, depth: int = DEPTH,
+             judge: tuple[Judge, str] | None = None) -> Timeline:
+    """The person's dated statements on ``topic``, oldest first, with the changes marked: by
+    embedding distance, or by ``judge`` (``(ask, label)``, a language model asked of each
+    consecutive pair whether the position changed; its changes are tagged ``judge (label)``)."""
     index, store = persona.index, persona.store
     qv = embed_query(topic)
     floor = persona.config.quote.min_similarity
@@ -105,11 +113,14 @@ def timeline(persona: Workspace, topic: str, as_of: Window | None = None, depth:
     statements = [Statement(r.id, r.date, " ".join(r.text.split()), similarity[r.id],
                             Citation.from_passage(n, r)) for n, r in enumerate(dated, start=1)]
     found = Timeline(topic, statements, undated=sum(1 for p in rows if not rows[p].date))
-    found.changes = _changes(index, statements)
+    steps = _steps(index, statements)
+    found.changes = (_judged(persona.config.name, topic, statements, steps, *judge) if judge
+                     else _largest(steps))
     return found
 
 
-def _changes(index, statements: list[Statement]) -> list[dict]:
+def _steps(index, statements: list[Statement]) -> list[dict]:
+    """Each pair of consecutive statements from different dates, with its embedding distance."""
     steps = []
     for i in range(len(statements) - 1):
         a, b = statements[i], statements[i + 1]
@@ -119,12 +130,36 @@ def _changes(index, statements: list[Statement]) -> list[dict]:
         if va is not None and vb is not None:
             steps.append({"after": i, "before": i + 1, "distance": round(1 - float(va @ vb), 3),
                           "method": "embedding"})
+    return steps
+
+
+def _largest(steps: list[dict]) -> list[dict]:
+    """The step whose meanings differ most (past the floor), and any close to it."""
     if not steps:
         return []
     largest = max(s["distance"] for s in steps)
     if largest < CHANGE_FLOOR:
         return []
     return [s for s in steps if s["distance"] >= max(CHANGE_FLOOR, CLOSE_TO_LARGEST * largest)]
+
+
+def _judged(name: str, topic: str, said: list[Statement], steps: list[dict], ask: Judge,
+            label: str) -> list[dict]:
+    """Each step put to the judge, SAME or CHANGED; its changes are tagged with its name."""
+    marked = []
+    for step in steps:
+        a, b = said[step["after"]], said[step["before"]]
+        reply = ask([
+            {"role": "system", "content": "You compare two statements by one person on one topic. Reply "
+                                          "with one word: SAME if they take the same position, CHANGED if "
+                                          "the position changed."},
+            {"role": "user", "content": neutralise(
+                f"Person: {name}\nTopic: {topic}\nEarlier ({a.date}): \"{a.text}\"\n"
+                f"Later ({b.date}): \"{b.text}\"\nSAME or CHANGED?")},
+        ])
+        if "CHANGED" in reply.upper():
+            marked.append({**step, "method": f"judge ({label})"})
+    return marked
 
 
 def plot(found: Timeline, path: Path) -> Path:
