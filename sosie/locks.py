@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,7 +80,12 @@ def build_lock(workspace: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+            holder: list[str] = []
+            for _ in range(50):  # the holder writes its pid just after locking: give it 0.5 s
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+                if holder:
+                    break
+                time.sleep(0.01)
             pid = holder[0] if holder else "unknown"
             raise BuildRunning(
                 f"a build is already running (pid {pid}) in {workspace}; wait for it to finish"

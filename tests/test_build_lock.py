@@ -40,7 +40,9 @@ def test_a_second_build_is_refused_with_the_first_ones_pid(home):
                              stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not (workspace / LOCK_NAME).exists() or not lock_held(workspace):
+        # locked, and its pid written (a stop between the two would leave no pid to name)
+        while (not (workspace / LOCK_NAME).exists() or not (workspace / LOCK_NAME).read_text().strip()
+               or not lock_held(workspace)):
             assert time.monotonic() < deadline and first.poll() is None, "the first build never locked"
             time.sleep(0.01)
         first.send_signal(signal.SIGSTOP)  # hold it mid-build, so the race is certain
