@@ -92,6 +92,19 @@ def run_cli(*args: str, home: Path | None = None, timeout: int = 180) -> subproc
     )
 
 
+def run_in_process(*args: str, home: Path):
+    """The ``sosie`` command in this process: the same Typer app, stdout and stderr apart, and
+    no ~10 s spent importing the embedding model again as a fresh process would. Tests of the
+    entry point itself use :func:`run_cli`."""
+    from typer.testing import CliRunner
+
+    from sosie.cli import app
+
+    done = CliRunner().invoke(app, [*args, "--home", str(home)])
+    done.returncode = done.exit_code  # the name subprocess results use
+    return done
+
+
 @pytest.fixture(scope="session")
 def model_stub():
     """A stand-in language model on loopback that streams its reply a piece at a time."""

@@ -10,6 +10,7 @@ import re
 import pytest
 import recordings as rec
 from conftest import run_cli
+from conftest import run_in_process as sosie
 from live_server import LiveServer
 from playwright.sync_api import expect
 
@@ -120,7 +121,7 @@ def test_adding_it_again_never_transcribes_again(heard, made, speech_models, mon
 def test_video_with_a_speaker_map_and_the_corpus_in_hours(heard, made, speech_models, monkeypatch):
     persona, _, home = heard
     monkeypatch.setenv("SOSIE_MODELS", str(speech_models))
-    done = run_cli("add", "mara", str(made["mp4"]), "--speaker", f"SPEAKER_2={NAME}", home=home)
+    done = sosie("add", "mara", str(made["mp4"]), "--speaker", f"SPEAKER_2={NAME}", home=home)
     assert done.returncode == 0, done.stderr
     assert "1 added" in done.stdout and "2 Q/A pairs" in done.stdout
     video = next(s for s in persona.store.sources() if s["path"].endswith(".mp4"))
@@ -132,13 +133,13 @@ def test_video_with_a_speaker_map_and_the_corpus_in_hours(heard, made, speech_mo
                                         (video["id"],)).fetchone()
     moment = Citation.from_passage(1, persona.store.passages([first])[first])
     assert moment.link == f"{rec.PAGE}&t={seconds(moment.locator.split('-')[0])}s"
-    summary = run_cli("corpus", "mara", "--json", home=home)
+    summary = sosie("corpus", "mara", "--json", home=home)
     recordings = json.loads(summary.stdout)["recordings"]
     assert len(recordings) == 2
     by_path = {r["path"].rsplit(".", 1)[-1]: r for r in recordings}
     assert by_path["mp3"]["seconds"] == pytest.approx(made["turns"][-1].end + rec.GAP, abs=1.5)
     assert by_path["mp4"]["words_by_speaker"][NAME] > by_path["mp4"]["words_by_speaker"]["SPEAKER_1"]
-    table = run_cli("corpus", "mara", home=home)
+    table = sosie("corpus", "mara", home=home)
     assert "Recordings: 2" in table.stdout and "hours of audio" in table.stdout
 
 
@@ -146,11 +147,11 @@ def test_bad_recordings_get_one_line_each_and_the_good_file_goes_in(tmp_path, ma
                                                                    monkeypatch):
     monkeypatch.setenv("SOSIE_MODELS", str(speech_models))
     home = tmp_path / "home"
-    assert run_cli("new", "mara", "--name", NAME, home=home).returncode == 0
+    assert sosie("new", "mara", "--name", NAME, home=home).returncode == 0
     notes = tmp_path / "notes.md"
     notes.write_text("Glass punishes hurry, and a notebook of failures teaches more than a teacher.\n")
     bad = made["bad"]
-    done = run_cli("add", "mara", *map(str, bad.values()), str(notes), home=home)
+    done = sosie("add", "mara", *map(str, bad.values()), str(notes), home=home)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4, done.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 from conftest import run_cli
+from conftest import run_in_process as sosie
 
 from sosie.export.modelfile import export_modelfile, parse_modelfile
 from sosie.train.dataset import held_out_sources
@@ -83,30 +84,30 @@ def test_an_export_that_lost_the_disclosure_is_not_delivered(tmp_path):
 def test_every_export_format_from_the_command_line(demo_home, tmp_path, home):
     """The CLI layer over the export modules: each format, the card round trip, a package and
     speech, with the paths printed."""
-    asked = run_cli("ask", "wren", "What is the salt clock?", home=demo_home)
+    asked = sosie("ask", "wren", "What is the salt clock?", home=demo_home)
     assert asked.returncode == 0, asked.stderr
     wanted = {
         ("ccv2", "wren.png"), ("ccv3", "wren.json"), ("script", "wren.fountain"),
         ("script", "wren.pdf"), ("transcript", "wren.srt"), ("transcript", "wren.vtt"),
     }
     for fmt, name in wanted:
-        result = run_cli("export", "wren", "--format", fmt, "--out", str(tmp_path / name), home=demo_home)
+        result = sosie("export", "wren", "--format", fmt, "--out", str(tmp_path / name), home=demo_home)
         assert result.returncode == 0, (fmt, result.stderr)
         assert result.stdout.startswith("Wrote") and (tmp_path / name).stat().st_size > 200
     assert (tmp_path / "wren.pdf").read_bytes().startswith(b"%PDF")
 
-    made = run_cli("new", "wren-card", "--from-card", str(tmp_path / "wren.png"), home=home)
+    made = sosie("new", "wren-card", "--from-card", str(tmp_path / "wren.png"), home=home)
     assert made.returncode == 0, made.stderr
-    answered = run_cli("ask", "wren-card", "What is the salt clock?", "--json", home=home)
+    answered = sosie("ask", "wren-card", "What is the salt clock?", "--json", home=home)
     assert answered.returncode == 0 and "not the real person" in json.loads(answered.stdout)["disclosure"]
 
     archive = tmp_path / "wren.sosie.tar.gz"
-    assert run_cli("pack", "wren", "--out", str(archive), home=demo_home).returncode == 0
-    restored = run_cli("unpack", str(archive), "--as", "wren-copy", home=home)
+    assert sosie("pack", "wren", "--out", str(archive), home=demo_home).returncode == 0
+    restored = sosie("unpack", str(archive), "--as", "wren-copy", home=home)
     assert restored.returncode == 0 and "Restored wren-copy" in restored.stdout
-    again = run_cli("unpack", str(archive), "--as", "wren-copy", home=home)
+    again = sosie("unpack", str(archive), "--as", "wren-copy", home=home)
     assert again.returncode == 1 and again.stderr.count("\n") == 1
 
-    spoken = run_cli("speak", "wren", "--out", str(tmp_path / "wren.wav"), home=demo_home)
+    spoken = sosie("speak", "wren", "--out", str(tmp_path / "wren.wav"), home=demo_home)
     assert spoken.returncode == 0, spoken.stderr
     assert (tmp_path / "wren.wav").read_bytes()[:4] == b"RIFF"

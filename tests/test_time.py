@@ -9,6 +9,7 @@ import json
 
 import pytest
 from conftest import ROOT_FIXTURES, run_cli
+from conftest import run_in_process as sosie
 from live_server import local_client
 
 from sosie import Persona
@@ -41,13 +42,13 @@ def test_the_timeline_follows_the_topic_oldest_first_and_marks_the_change(ines, 
     assert found.changes and all(c["method"] == "embedding" for c in found.changes)
     assert found.changes[0]["after"] == 0  # the first step away from "a mistake" is marked
     png = tmp_path / "timeline.png"
-    done = run_cli("timeline", "ines", "working from home", "--json", "--plot", str(png),
+    done = sosie("timeline", "ines", "working from home", "--json", "--plot", str(png),
                    home=ines.workspace.parent)
     assert done.returncode == 0, done.stderr
     shown = json.loads(done.stdout)
     assert shown["by_year"] == found.by_year and shown["changes"] == found.changes
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    table = run_cli("timeline", "ines", "working from home", home=ines.workspace.parent)
+    table = sosie("timeline", "ines", "working from home", home=ines.workspace.parent)
     assert "changed here" in table.stdout and table.stdout.index("2015") < table.stdout.index("2023")
 
 
@@ -90,12 +91,12 @@ def test_an_unreadable_as_of_says_which_formats_are_accepted(ines):
 
 
 def test_the_cli_shows_what_an_as_of_answer_left_out_and_transcripts_keep_it(ines):
-    done = run_cli("ask", "ines", QUESTION, "--as-of", "2016", home=ines.workspace.parent)
+    done = sosie("ask", "ines", QUESTION, "--as-of", "2016", home=ines.workspace.parent)
     assert done.returncode == 0, done.stderr
     note = "As of 2016-12-31: from the 1 source dated up to then; 2 later sources left out, 1 undated"
     assert note in done.stdout
     assert "2015-03-10" in done.stdout and "2023-11-20" not in done.stdout
-    markdown = run_cli("transcript", "ines", home=ines.workspace.parent).stdout
+    markdown = sosie("transcript", "ines", home=ines.workspace.parent).stdout
     assert "as of 2016-12-31" in markdown and "_As of 2016-12-31" in markdown
 
 
@@ -161,7 +162,7 @@ def test_corpus_warns_when_most_of_it_is_undated(tmp_path):
         (tmp_path / "a.md").write_text("Light is the first material of every room I have drawn, and "
                                        "the cheapest one too.\n")
         assert persona.add(tmp_path / "a.md").ok
-    done = run_cli("corpus", "undated", home=home)
+    done = sosie("corpus", "undated", home=home)
     assert "100% of the subject's words are undated" in done.stderr and "date:" in done.stderr
 
 
@@ -202,7 +203,7 @@ def test_eval_as_of_scores_a_double_of_the_past_on_what_the_person_said_later(in
     for row in scored:  # the double of 2016 never quotes what came later
         cited = row["engines"]["quote"]["answer"]["citations"]
         assert all(c["date"] <= "2016-12-31" for c in cited)
-    done = run_cli("eval", "ines", "--engines", "quote", "--as-of", "2001", home=ines.workspace.parent)
+    done = sosie("eval", "ines", "--engines", "quote", "--as-of", "2001", home=ines.workspace.parent)
     assert done.returncode == 1
     assert "nothing in Ines Ferrand's record is dated up to 2001-12-31" in done.stderr
 
@@ -216,7 +217,7 @@ def test_a_language_model_can_judge_the_changes_and_they_are_tagged_as_its(ines)
         return "CHANGED" if "mistake" in said and "A little" in said else "SAME"
 
     with StubServer(reply=judge) as server:
-        done = run_cli("timeline", "ines", "working from home", "--json", "--judge", "openai",
+        done = sosie("timeline", "ines", "working from home", "--json", "--judge", "openai",
                        "--judge-model", "stub", "--judge-base-url", server.base_url,
                        home=ines.workspace.parent)
         asked = len(server.requests)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PODCAST, ROWAN_DIR, run_cli
+from conftest import run_in_process as sosie
 
 from sosie import Persona
 from sosie.index.hybrid import build_index
@@ -65,11 +66,11 @@ def test_a_build_killed_after_the_index_switch_leaves_a_profile_that_is_noticed(
         build_index(persona.store, persona.workspace / "index")
         status = persona.index_status()
         assert status["stale"] is False and status["profile_stale"] is True
-    asked = run_cli("ask", "ada", "Why do trains beat planes?", home=home)
+    asked = sosie("ask", "ada", "Why do trains beat planes?", home=home)
     assert asked.returncode == 0 and "style profile is not from the corpus" in asked.stderr
-    shown = run_cli("profile", "ada", home=home)
+    shown = sosie("profile", "ada", home=home)
     assert "style profile is not from the corpus" in shown.stderr
-    assert "profile-st" in run_cli("list", home=home).stdout  # (cut to fit 80 columns)
-    assert run_cli("build", "ada", home=home).returncode == 0
-    asked = run_cli("ask", "ada", "Why do trains beat planes?", home=home)
+    assert "profile-st" in sosie("list", home=home).stdout  # (cut to fit 80 columns)
+    assert sosie("build", "ada", home=home).returncode == 0
+    asked = sosie("ask", "ada", "Why do trains beat planes?", home=home)
     assert asked.returncode == 0 and "warning" not in asked.stderr
