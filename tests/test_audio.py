@@ -259,13 +259,17 @@ def test_every_recording_format_is_read_and_a_users_own_model_folder_too(made, s
     encodings = {".m4a": ["-c:a", "aac"], ".ogg": ["-c:a", "libvorbis"], ".flac": ["-c:a", "flac"],
                  ".webm": ["-c:a", "libopus"], ".mkv": ["-c:a", "libopus"], ".wav": []}
     expected = set(rec.words(rec.SAMPLE))
+    seen: list[tuple[str, float, float]] = []  # what the progress bar is fed
     for suffix, codec in encodings.items():
         clip = tmp_path / f"sample{suffix}"
         rec.run("ffmpeg", "-y", "-v", "error", "-i", str(sample), *codec, str(clip))
-        source = audio.read_recording(clip, tmp_path / "media", Listening(), single_speaker=True)
+        listening = Listening(on_progress=lambda *at: seen.append(at)) if suffix == ".m4a" else Listening()
+        source = audio.read_recording(clip, tmp_path / "media", listening, single_speaker=True)
         heard = set(rec.words(source.text))
         assert len(heard & expected) >= 0.8 * len(expected), (suffix, source.text)
         assert source.meta["format"].startswith(f"recording ({suffix[1:]})")
+    assert seen and {stage for stage, _, _ in seen} == {"transcribing"}
+    assert all(0 <= done <= total for _, done, total in seen) and seen[-1][2] > 3  # seconds of audio
     own = tmp_path / "my-whisper"
     own.mkdir()
     for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
