@@ -24,6 +24,7 @@ RETRIEVE_K = 12
 RELEVANCE_SPREAD = 0.12  # later passages must be nearly as relevant as the best one
 
 
+WINDOWS_KEPT = 16  # as-of windows kept per workspace (each: two boolean masks over the index)
 # Two passages this alike say the same thing: the newer is kept (the person's latest word on it)
 SAME_THING = 0.9
 
@@ -53,7 +54,8 @@ def window(persona: Workspace, as_of: str) -> Window:
     if key not in cache:
         held = persona.store.dated_until(as_of)
         passages, questions = persona.index.masks(held["passage_ids"], held["answer_turn_ids"])
-        cache.clear()  # one date at a time is the common case; a server may see a few
+        while len(cache) >= WINDOWS_KEPT:  # a server sees a few dates at once: keep the latest
+            del cache[next(iter(cache))]
         cache[key] = Window(as_of, passages, questions, held["sources"], held["undated_sources"],
                             held["later_sources"], held["first_date"])
     return cache[key]
