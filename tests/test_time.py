@@ -48,6 +48,10 @@ def test_the_timeline_follows_the_topic_oldest_first_and_marks_the_change(ines, 
     shown = json.loads(done.stdout)
     assert shown["by_year"] == found.by_year and shown["changes"] == found.changes
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    nothing = sosie("timeline", "ines", "volcanoes of Iceland", "--plot", str(tmp_path / "none.png"),
+                    home=ines.workspace.parent)
+    assert nothing.exit_code == 1 and nothing.stderr.count("\n") == 1 and "nothing dated" in nothing.stderr
+    assert not (tmp_path / "none.png").exists()
     table = sosie("timeline", "ines", "working from home", home=ines.workspace.parent)
     assert "changed here" in table.stdout and table.stdout.index("2015") < table.stdout.index("2023")
 

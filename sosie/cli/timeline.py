@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sosie.cli import AsOfOpt, Home, Slug, app, out, shown_path, user_errors, warn_if_stale
+from sosie.cli import AsOfOpt, Home, Slug, app, fail, out, shown_path, user_errors, warn_if_stale
 
 
 @app.command()
@@ -49,7 +49,8 @@ def timeline(
     found = follow(persona, topic, window(persona, date) if date else None, judge=asker)
     if plot is not None:
         if not found.statements:
-            raise typer.BadParameter("nothing dated on this topic to plot", param_hint="--plot")
+            fail(f"--plot: nothing dated in {persona.config.name}'s record on {topic!r} to plot"
+                 + (f" ({found.undated} undated passages on it)" if found.undated else ""))
         draw(found, plot)
     if as_json:
         out.print_json(json.dumps(found.to_dict(), ensure_ascii=False))
