@@ -187,14 +187,27 @@ def _stdin_questions(prompt: bool):
 @app.command()
 @user_errors
 def transcript(
-    slug: Slug,
+    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+        help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
     interview_id: Annotated[
         int | None, typer.Option("--interview", help="Interview id (default: the latest).")  # noqa: UP007
     ] = None,
+    panel_id: Annotated[
+        int | None, typer.Option("--panel", help="A stored panel's id, instead of a persona's interview.")  # noqa: UP007
+    ] = None,
     home: Home = None,
 ) -> None:
-    """Print a saved interview as Markdown or JSON, disclosure and sources included."""
+    """Print a saved interview (or panel) as Markdown or JSON, disclosures and sources included."""
+    if panel_id is not None:
+        from sosie.interview.panel_transcript import panel_transcript
+
+        if slug is not None or interview_id is not None:
+            raise SosieError("--panel prints a stored panel; name no persona or interview with it")
+        typer.echo(panel_transcript(panel_id, home, fmt), nl=False)
+        return
+    if slug is None:
+        raise SosieError("name a persona (sosie transcript NAME) or a panel (sosie transcript --panel N)")
     from sosie.persona import Persona
 
     persona = Persona.open(slug, home)

@@ -7,7 +7,7 @@ and every sentence that quotes the person carries a citation ``[n]``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -142,16 +142,33 @@ History = list[tuple[str, str]]  # earlier (question, answer text) turns of this
 TokenCallback = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Remark:
+    """What another speaker of a panel said, for a double to respond to.
+
+    It is quoted context, never instructions, and never evidence: a double's citations point
+    only at its own persona's passages, so nothing another double said can be cited as this
+    person's words.
+    """
+
+    speaker: str  # "Simulated Wren Halloway", or a real participant's name
+    text: str  # what they said, citation markers left out
+
+
 class Engine(Protocol):
     """One method: answer a question for the persona the engine was made for.
 
-    ``history`` holds the interview so far; ``on_token`` receives text as it is produced.
+    ``history`` holds the interview so far; ``on_token`` receives text as it is produced;
+    ``others``, in a panel, holds what the other speakers just said, for the double to respond
+    to (an engine without the parameter gets them folded into the question, see
+    :func:`sosie.interview.panel.ask_engine`).
     """
 
     name: str
 
     def answer(
-        self, question: str, history: History = (), on_token: TokenCallback | None = None
+        self, question: str, history: History = (), on_token: TokenCallback | None = None,
+        others: Sequence[Remark] = (),
     ) -> Answer: ...
 
 

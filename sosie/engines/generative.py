@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from sosie.engines.base import (
     Citation,
     EngineOptions,
     History,
+    Remark,
     TokenCallback,
     abstention,
     before_the_record,
@@ -59,7 +61,7 @@ from sosie.engines.prompts import (
     sources_block,
     system_message,
 )
-from sosie.engines.retrieval import Window, retrieve, select, window
+from sosie.engines.retrieval import Window, follow_up, retrieve, select, window
 from sosie.engines.selector import leans_back
 from sosie.engines.timeline import timeline, topic_of
 from sosie.index.embedder import embed
@@ -140,13 +142,13 @@ class GenerativeEngine:
     def window(self) -> Window | None:
         return window(self.persona, self.as_of) if self.as_of else None
 
-    def prompt(self, question: str, history: History = ()) -> Prompt | None:
+    def prompt(self, question: str, history: History = (), others: Sequence[Remark] = ()) -> Prompt | None:
         when = self.window()
-        found = retrieve(self.persona, question, self.retrieval, when)
+        found = retrieve(self.persona, follow_up(question, others), self.retrieval, when)
         if found.empty:
             return None  # off-topic: the model is never called
         chosen = select(self.persona, found.relevance, self.settings.sources, self.retrieval.mmr_lambda)
-        topic = topic_of(question)
+        topic = None if others else topic_of(question)  # a response answers the others, not a timeline
         over_time = timeline(self.persona, topic, when) if topic else None
         if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"
             said = over_time.statements
@@ -170,7 +172,7 @@ class GenerativeEngine:
         for q, a in history:
             messages += [{"role": "user", "content": neutralise(q)},
                          {"role": "assistant", "content": neutralise(a)}]
-        block = sources_block(self.persona, sources, neutralise(question), uncovered, topic)
+        block = sources_block(self.persona, sources, neutralise(question), uncovered, topic, others)
         messages.append({"role": "user", "content": block})
         # every string above, whatever field it came from, passes one last time through the
         # same neutralisation, so no field added later can carry a control token to the model
@@ -298,13 +300,16 @@ class GenerativeEngine:
             repairs += out_of_time
         return kept, repairs
 
-    def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
+    def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None,
+               others: Sequence[Remark] = ()) -> Answer:
+        """``others``: a panel's other speakers, quoted in the prompt to respond to (never as
+        sources: the check and the citations know only this persona's passages)."""
         question = question.strip()
         when = self.window()
         dated = when.describe() if when else None
         if when is not None and not when.sources:
             return before_the_record(self.persona, question, self.name, dated)
-        prompt = self.prompt(question, history)
+        prompt = self.prompt(question, history, others)
         if prompt is None:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
         raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()

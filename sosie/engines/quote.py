@@ -11,13 +11,15 @@ Nothing passes the similarity floor -> the engine says the corpus does not cover
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.base import Answer, Citation, abstention, before_the_record, tidy
-from sosie.engines.retrieval import Window, retrieve, window
+from sosie.engines.base import Answer, Citation, Remark, abstention, before_the_record, tidy
+from sosie.engines.retrieval import Window, follow_up, retrieve, window
 from sosie.engines.selector import Run, Selector, leans_back
 from sosie.engines.timeline import Timeline, timeline, topic_of
 from sosie.errors import SosieError
@@ -29,9 +31,23 @@ if TYPE_CHECKING:
     from sosie.workspace import Workspace
 
 
+def split_said(answer_text: str) -> list[str]:
+    """An earlier answer's sentences, without their citation markers."""
+    plain = CITATION_MARKER.sub("", answer_text)
+    return [plain[s:e] for s, e in sentence_spans(plain)]
+
+
+def fresh(run: Run, said: set[str]) -> Run:
+    """The run without the sentences already said."""
+    kept = [(span, s) for span, s in zip(run.spans, run.sentences, strict=True) if s.lower() not in said]
+    return replace(run, spans=[span for span, _ in kept], sentences=[s for _, s in kept])
+
+
 # a past question this close is the same question: its real answer wins whole; a merely similar
 # one (the [quote] question_match floor) only competes, through retrieval's bonus, in the selector
 SAME_QUESTION = 0.85
+AGAIN_TRIES = 3  # choices made again, each without the passages a panel double already said
+CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
 class QuoteEngine:
@@ -86,6 +102,23 @@ class QuoteEngine:
                 break
         return runs
 
+    def not_again(self, runs: list[Run], said: set[str], qv: np.ndarray, relevance: dict[int, float],
+                  rows: dict[int, PassageRow]) -> list[Run]:
+        """What the double has not yet said in this panel: passages already said whole are set
+        aside and the choice is made again (a few times); if everything relevant was said, the
+        first choice stands, said again."""
+        relevance = dict(relevance)
+        for _ in range(AGAIN_TRIES):
+            new = [r for r in (fresh(run, said) for run in runs) if r.sentences]
+            if new:
+                return new
+            for run in runs:
+                relevance.pop(run.passage_id, None)
+            if not relevance:
+                break
+            runs = self.selector.choose(qv, relevance, rows, self.settings.max_words) or runs
+        return runs
+
     def over_time(self, question: str, found: Timeline, dated: dict | None) -> Answer | None:
         """"How has your view changed?": the earliest statement, the one after the largest
         change, and the latest, in the person's words, oldest first; each citation carries its
@@ -108,7 +141,9 @@ class QuoteEngine:
                       disclosure=self.persona.config.disclosure, citations=citations, support=support,
                       as_of=dated)
 
-    def answer(self, question: str, history=(), on_token=None) -> Answer:
+    def answer(self, question: str, history=(), on_token=None, others: Sequence[Remark] = ()) -> Answer:
+        """``others`` (a panel's other speakers): their last words join the question as a
+        follow-up query, and what this double already said in the panel is not said again."""
         question = question.strip()
         if not question:
             raise SosieError("empty question; ask something, e.g. sosie ask NAME \"What matters?\"")
@@ -117,11 +152,11 @@ class QuoteEngine:
             return before_the_record(self.persona, question, self.name, when.describe())
         dated = when.describe() if when else None
         topic = topic_of(question) or (question if self.timeline else None)
-        if topic:
+        if topic and not others:
             over_time = self.over_time(question, timeline(self.persona, topic, when), dated)
             if over_time is not None:
                 return over_time
-        found = retrieve(self.persona, question, self.settings, when)
+        found = retrieve(self.persona, follow_up(question, others), self.settings, when)
         if found.empty:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
         relevance = dict(found.relevance)
@@ -129,9 +164,11 @@ class QuoteEngine:
         if not rows:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
         target = self.selector.target_words(self.settings.max_words)
+        said = {tidy(s).lower() for _, a in history for s in split_said(a)} if others else set()
         same = [pid for pid in self.real_answer(found.question_vector, found.relevance, when) if pid in rows]
         runs = (self.runs_of(same, rows, target) if same
                 else self.selector.choose(found.question_vector, relevance, rows, self.settings.max_words))
+        runs = self.not_again(runs, said, found.question_vector, relevance, rows) if said else runs
         if not runs:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
         parts: list[str] = []

@@ -8,6 +8,7 @@ No passage above the floor means the corpus does not cover the question: engines
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from sosie.index.embedder import embed_query
 
 if TYPE_CHECKING:
     from sosie.config import QuoteSettings
+    from sosie.engines.base import Remark
     from sosie.workspace import Workspace
 
 QUESTION_MATCH_BONUS = 0.1  # a real answer to the same question beats a merely similar passage
@@ -69,6 +71,16 @@ class Retrieved:
     @property
     def empty(self) -> bool:
         return not self.relevance
+
+
+FOLLOW_UP_WORDS = 60  # of each other speaker's last words, added to the query
+
+
+def follow_up(question: str, others: Sequence[Remark]) -> str:
+    """The query of a response: the question, then what the others just said (clipped, so a
+    long answer does not drown the question)."""
+    heard = [" ".join(r.text.split()[:FOLLOW_UP_WORDS]) for r in others if r.text.strip()]
+    return " ".join([question, *heard])
 
 
 def retrieve(persona: Workspace, question: str, settings: QuoteSettings,

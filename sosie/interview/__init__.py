@@ -93,7 +93,8 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
                 "persona": persona.slug,
                 "name": config.name,
                 "disclosure": config.disclosure,
-                "consent": {"status": config.consent, "note": config.consent_note},
+                "consent": {"status": config.consent, "note": config.consent_note,
+                            "fictional": config.fictional},
                 "interview": row["id"],
                 "started_at": row["started_at"],
                 "engine": row["engine"],
@@ -122,22 +123,29 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
     for i, e in enumerate(exchanges, start=1):
         answer: Answer = e["answer"]
         out += ["", f"## {i}. {answer.question}", "", f"**Simulated {config.name}:** {answer.text}"]
-        if answer.citations:
-            out += [""]
-            out += [
-                f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
-                + (f" — [watch at {c.locator}]({c.link})" if c.link else "")
-                for c in answer.citations
-            ]
-        if answer.support and answer.engine != "quote":  # quotes are verbatim by construction
-            tags = ", ".join(f"{s['tag']}" for s in answer.support)
-            out += ["", f"Support, sentence by sentence: {tags}."]
-        if answer.as_of:  # what an as-of answer was drawn from, and what it left out
-            out += ["", f"_{as_of_note(answer.as_of)}_"]
-        if answer.repairs:  # what the grounding check changed in the model's answer
-            counts: dict[str, int] = {}
-            for change in answer.repairs:
-                counts[change["action"]] = counts.get(change["action"], 0) + 1
-            done = ", ".join(f"{action} {n}" for action, n in counts.items())
-            out += ["", f"Checked in `{answer.grounding}` mode; sentences {done}."]
+        out += answer_notes(answer)
     return "\n".join(out) + "\n"
+
+
+def answer_notes(answer: Answer) -> list[str]:
+    """The Markdown lines under an answer: its sources, its support, its date, its repairs."""
+    out: list[str] = []
+    if answer.citations:
+        out += [""]
+        out += [
+            f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
+            + (f" — [watch at {c.locator}]({c.link})" if c.link else "")
+            for c in answer.citations
+        ]
+    if answer.support and answer.engine != "quote":  # quotes are verbatim by construction
+        tags = ", ".join(f"{s['tag']}" for s in answer.support)
+        out += ["", f"Support, sentence by sentence: {tags}."]
+    if answer.as_of:  # what an as-of answer was drawn from, and what it left out
+        out += ["", f"_{as_of_note(answer.as_of)}_"]
+    if answer.repairs:  # what the grounding check changed in the model's answer
+        counts: dict[str, int] = {}
+        for change in answer.repairs:
+            counts[change["action"]] = counts.get(change["action"], 0) + 1
+        done = ", ".join(f"{action} {n}" for action, n in counts.items())
+        out += ["", f"Checked in `{answer.grounding}` mode; sentences {done}."]
+    return out
