@@ -168,3 +168,115 @@ def test_cli_panel_and_moderator(demo_home, tmp_path, monkeypatch):
     for flags in (["--question", "x", "--moderator"], []):
         bad = run_in_process("panel", "rowan", "wren", *flags, home=demo_home)
         assert bad.returncode == 1 and bad.stderr.startswith("error: ")
+
+
+# -- exports ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def staged(demo_home) -> int:
+    """A stored panel with a real participant and a round of responses (quote engine)."""
+    panel = Panel.start(["rowan", "wren"], demo_home, engine="quote", human="Ada Example")
+    panel.ask("What do you think of cities?", rounds=2)
+    panel.ask("I think the sea is the best teacher.", speaker="Ada Example")
+    panel.ask("What is the boiling point of tungsten?")  # both abstain
+    return panel.id
+
+
+def disclosures(demo_home) -> list[str]:
+    return [Persona.open(slug, demo_home).config.disclosure for slug in ("rowan", "wren")]
+
+
+def test_panel_script_has_one_character_per_voice_and_its_own_sources(demo_home, staged, tmp_path):
+    from screenplain.parsers.fountain import parse
+    from screenplain.types import Dialog
+
+    from sosie.export.panel import export_panel
+
+    path = export_panel(staged, "script", tmp_path / "panel.fountain", demo_home)
+    text = path.read_text(encoding="utf-8")
+    cues = [str(p.character) for p in parse(__import__("io").StringIO(text)) if isinstance(p, Dialog)]
+    assert set(cues) == {"MODERATOR", "ADA EXAMPLE", "ROWAN ADLER (SIMULATED)", "WREN HALLOWAY (SIMULATED)"}
+    assert cues[:6] == ["MODERATOR", "ROWAN ADLER (SIMULATED)", "WREN HALLOWAY (SIMULATED)",
+                        "ROWAN ADLER (SIMULATED)", "WREN HALLOWAY (SIMULATED)", "ADA EXAMPLE"]
+    for disclosure in disclosures(demo_home):
+        assert f"!SUPER: {disclosure}" in text
+    # every speech's source notes name files of that double's own corpus only
+    for block in text.split("\n\n"):
+        speaker, _, rest = block.partition("\n")
+        if speaker.endswith("(SIMULATED)") and "[[Sources:" in block:
+            slug = "rowan" if speaker.startswith("ROWAN") else "wren"
+            other = CORPUS["wren" if slug == "rowan" else "rowan"]
+            files = re.findall(r"\[\d+\] ([^,]+),", rest)
+            own = {p.name for p in CORPUS[slug].rglob("*.*")}
+            assert files and set(files) <= own and not set(files) & {p.name for p in other.rglob("*.*")}
+    pdf = export_panel(staged, "script", tmp_path / "panel.pdf", demo_home)
+    from pypdf import PdfReader
+
+    printed = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+    assert all(d in printed for d in disclosures(demo_home)) and "ADA EXAMPLE" in printed
+
+
+@pytest.mark.parametrize("suffix", [".srt", ".vtt", ".md", ".json"])
+def test_panel_transcripts_and_subtitles(demo_home, staged, tmp_path, suffix):
+    import webvtt
+
+    done = run_in_process("export", "--panel", str(staged), "-f", "transcript", "--out",
+                          str(tmp_path / f"panel{suffix}"), home=demo_home)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / f"panel{suffix}").read_text(encoding="utf-8")
+    for disclosure in disclosures(demo_home):
+        assert disclosure in " ".join(text.split())
+    if suffix == ".json":
+        assert json.loads(text) == panel_record(staged, demo_home)
+    if suffix in (".srt", ".vtt"):
+        captions = webvtt.from_buffer(__import__("io").StringIO(text), format=suffix[1:]).captions
+        said = [c.voice if suffix == ".vtt" else c.text.partition(": ")[0] for c in captions[3:]]
+        labels = {"Moderator", "Simulated Rowan Adler", "Simulated Wren Halloway", "Ada Example"}
+        assert set(said) == (labels if suffix == ".vtt" else {label.upper() for label in labels})
+        assert not any(re.search(r"\[\d+\]", c.text) for c in captions)
+
+
+def test_panel_cards_for_group_chats(demo_home, staged, tmp_path):
+    from sosie.export.cards import read_card
+    from sosie.export.cards.validate import validate
+
+    done = run_in_process("export", "--panel", str(staged), "-f", "ccv3", "--out", str(tmp_path / "cards"),
+                          home=demo_home)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "cards" / "panel.json").read_text(encoding="utf-8"))
+    assert manifest["cards"] == ["rowan.ccv3.png", "wren.ccv3.png"]
+    for slug, other in (("rowan", "Wren Halloway"), ("wren", "Rowan Adler")):
+        card = read_card(tmp_path / "cards" / f"{slug}.ccv3.png")
+        assert validate(card) == []
+        data = card["data"]
+        disclosure = Persona.open(slug, demo_home).config.disclosure
+        greeting = data["group_only_greetings"][0]
+        assert greeting.startswith(disclosure) and other in greeting
+        assert data["extensions"]["sosie"]["panel"]["with"][0]["name"] == other
+        # the card is the persona's own: its sources are its own corpus's files
+        own = {p.name for p in CORPUS[slug].rglob("*.*")}
+        assert {s["name"] for s in data["extensions"]["sosie"]["sources"]} <= own
+
+
+def test_panel_read_aloud_with_a_generic_voice_per_double(demo_home, staged, tmp_path):
+    from sosie.export.speech import PANEL_VOICES, transcript_script
+
+    roles = [role for role, _ in transcript_script(panel_record(staged, demo_home))]
+    assert {"double:0", "double:1", "human", "interviewer", "narrator"} == set(roles)
+    assert PANEL_VOICES[0] != PANEL_VOICES[1]
+    wav = tmp_path / "panel.wav"
+    done = run_in_process("speak", "--panel", str(staged), "--out", str(wav), home=demo_home)
+    assert done.returncode == 0, done.stderr
+    assert wav.read_bytes()[:4] == b"RIFF"
+
+
+def test_bad_panel_exports(demo_home, staged, tmp_path):
+    for args, message in (
+        (["--panel", "99999", "-f", "script"], "no panel 99999"),
+        (["--panel", str(staged), "-f", "modelfile"], "a panel exports as transcript, script, ccv3"),
+        (["rowan", "--panel", str(staged), "-f", "script"], "name no persona"),
+        (["--panel", str(staged), "-f", "transcript", "--out", str(tmp_path / "p.txt")], "a transcript is"),
+    ):
+        done = run_in_process("export", *args, home=demo_home)
+        assert done.returncode == 1 and message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

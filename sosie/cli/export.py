@@ -25,25 +25,45 @@ def _check_disclosure(path: Path, disclosure: str) -> None:
 @app.command()
 @user_errors
 def export(
-    slug: Slug,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="ccv2, ccv3, modelfile, transcript or script.")],
+    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+        help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ccv2, ccv3, modelfile, transcript or script "
+                                     "(a panel: transcript, script, or ccv3 for group chats).")] = "",
     out_path: Annotated[
         Path | None,
         typer.Option("--out", help="Where to write; its suffix picks the variant (.png/.json, "
-                                   ".md/.json/.srt/.vtt, .fountain/.pdf)."),
+                                   ".md/.json/.srt/.vtt, .fountain/.pdf; a folder for a panel's cards)."),
     ] = None,
     interview_id: Annotated[
         int | None,
         typer.Option("--interview", help="Interview id for transcript and script (default: latest)."),
     ] = None,
+    panel_id: Annotated[
+        int | None, typer.Option("--panel", help="Export a stored panel instead of a persona's interview."),
+    ] = None,
     home: Home = None,
 ) -> None:
     """Take the double elsewhere: character cards, an Ollama Modelfile, transcripts, an actor's script."""
     from sosie.export.formats import FORMATS, export_as
+
+    if not fmt:
+        fail("give --format: " + ", ".join(FORMATS))
+    if panel_id is not None:
+        from sosie.export.panel import PANEL_FORMATS, export_panel
+
+        if slug is not None or interview_id is not None:
+            fail("--panel exports a stored panel; name no persona or interview with it")
+        if fmt not in PANEL_FORMATS:
+            fail(f"a panel exports as {', '.join(PANEL_FORMATS)}, not {fmt!r}")
+        written = export_panel(panel_id, fmt, out_path, home)
+        out.print(f"Wrote {shown_path(str(written))}", markup=False)
+        return
     from sosie.persona import Persona
 
     if fmt not in FORMATS:  # before opening the persona: a typo fails at once
         fail(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if slug is None:
+        fail("name a persona (sosie export NAME -f ...) or a panel (sosie export --panel N -f ...)")
     written = export_as(Persona.open(slug, home), fmt, out_path, interview_id)
     out.print(f"Wrote {shown_path(str(written))}", markup=False)
 
@@ -93,10 +113,14 @@ def unpack(
 @app.command()
 @user_errors
 def speak(
-    slug: Slug,
+    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+        help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
     text: Annotated[str | None, typer.Option("--text", help="Speak this answer text instead.")] = None,
     interview_id: Annotated[
         int | None, typer.Option("--interview", help="Interview to read (default: latest).")
+    ] = None,
+    panel_id: Annotated[
+        int | None, typer.Option("--panel", help="Read a stored panel, a generic voice per double.")
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="WAV file to write.")] = None,
     home: Home = None,
@@ -105,6 +129,18 @@ def speak(
     from sosie.export.formats import latest_interview
     from sosie.export.speech import speak as say
     from sosie.export.speech import speak_transcript
+
+    if panel_id is not None:
+        from sosie.interview.panel_transcript import panel_record
+
+        if slug is not None or text is not None or interview_id is not None:
+            fail("--panel reads a stored panel; give no persona, --text or --interview with it")
+        written = speak_transcript(panel_record(panel_id, home), out_path or Path(f"panel-{panel_id}.wav"))
+        out.print(f"Wrote {shown_path(str(written))} (generic synthetic voices; not the people's)",
+                  markup=False)
+        return
+    if slug is None:
+        fail("name a persona (sosie speak NAME) or a panel (sosie speak --panel N)")
     from sosie.persona import Persona
 
     persona = Persona.open(slug, home)

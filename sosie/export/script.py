@@ -18,14 +18,13 @@ written ``[ [`` and ``] ]`` so no text is hidden as a note; a speech that begins
 ``~`` (a parenthetical or a lyric) gets a backslash before it; and lines the script makes
 from such text (the SUPER, the sources) are forced action with ``!``.
 
-The PDF is laid out by screenplain (Courier Prime, standard screenplay margins) from the
-same elements as the Fountain text, not by parsing it back, because screenplain implements
-only the ``\\*`` escape: an underscore in a path would otherwise come out underlined.
+A panel (:mod:`sosie.export.conversation`) is scripted the same way, one character per
+double, each cue marked SIMULATED; a real participant's cue is their name. The PDF is made from
+the same elements by :mod:`sosie.export.script_pdf`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,31 +32,19 @@ from typing import TYPE_CHECKING
 
 from sosie.engines.base import Citation, tidy
 from sosie.errors import SosieError
+from sosie.export.conversation import Conversation, Voice, from_interview, interview_record, join_names
 from sosie.files import atomic_replace
-from sosie.interview import transcript
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
 
-INTERVIEWER = "INTERVIEWER"
 SCENE = "INT. INTERVIEW ROOM - DAY"
 OPENING_WORDS = 8  # words of the cited sentence quoted on the SOURCES page
 # "[1]", "[1, 2]", "[2-4]" with the space before them: the engines' citation markers
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[-–,]\s*\d+)*)\]")
 
 
-# -- the stored record ----------------------------------------------------------------------------
-def interview_record(persona: Workspace, interview_id: int | None = None) -> dict:
-    """The interview as its stored JSON transcript; refuses one with nothing said yet."""
-    record = json.loads(transcript(persona, interview_id, "json"))
-    if not record["exchanges"]:
-        raise SosieError(
-            f"interview {record['interview']} of persona {persona.slug!r} has no exchanges yet; "
-            f"ask a question first: sosie interview {persona.slug}"
-        )
-    return record
-
-
+# -- citation markers ----------------------------------------------------------------------------
 def _marker_numbers(group: str) -> list[int]:
     """``"1, 3-4"`` -> ``[1, 3, 4]``."""
     numbers: list[int] = []
@@ -105,6 +92,7 @@ class Speech:
     note: str = ""  # the speech's sources (Fountain only: notes do not print)
     support: str = ""
     abstained: bool = False
+    double: bool = False  # a simulated voice's line (a person's has no sources to note)
 
     @property
     def text(self) -> str:
@@ -135,10 +123,14 @@ class Script:
     body: list[Speech | Action | PageBreak]
 
 
-def _cue(name: str) -> str:
-    cue = f"{name.upper()} (SIMULATED)"
+def _cue(name: str, simulated: bool = True) -> str:
+    cue = f"{name.upper()} (SIMULATED)" if simulated else name.upper()
     # A cue must be upper case to be read as one; names in scripts without case are forced.
     return cue if name.upper().isupper() else "@" + cue
+
+
+def _voice_cue(voice: Voice) -> str:
+    return _cue(voice.name, voice.simulated)
 
 
 def _opening(text: str) -> str:
@@ -162,43 +154,65 @@ def _long_source(source: Source) -> str:
     )
 
 
-def _title_page(record: dict, persona: Workspace, cue: str) -> list[tuple[str, list[str]]]:
-    config = persona.config
-    consent = f"Consent: {config.consent}" + (" (fictional subject)" if config.fictional else "")
-    consent += f" — {config.consent_note}" if config.consent_note else ""
-    exchanges = record["exchanges"]
-    last = exchanges[-1].get("answered_at") or record["started_at"]
-    abstained = sum(1 for e in exchanges if e.get("abstained"))
+def _consent_line(voice: Voice, named: bool) -> str:
+    consent = voice.consent or {}
+    line = ("Consent" + (f" ({voice.name})" if named else "") + f": {consent.get('status')}") + (
+        " (fictional subject)" if consent.get("fictional") else "")
+    return line + (f" — {consent['note']}" if consent.get("note") else "")
+
+
+def _title_page(conv: Conversation) -> list[tuple[str, list[str]]]:
+    doubles = conv.doubles
+    last = conv.lines[-1].turn.get("answered_at") or conv.started_at
+    answers = [line for line in conv.lines if line.voice.simulated]
+    abstained = sum(1 for line in answers if line.turn.get("abstained"))
+    cues = join_names([_voice_cue(v).lstrip("@") for v in doubles])
+    names = join_names([v.name for v in doubles])
+    people = [v for v in conv.voices if v.kind == "human"]
+    notes = [*conv.disclosures, *(_consent_line(v, len(doubles) > 1) for v in doubles)]
+    notes.append(f"Every line of {cues} is a simulation built from the recorded words of {names}; "
+                 f"{'they' if len(doubles) > 1 else names} did not give this "
+                 f"{conv.kind}. Perform the lines as a simulation, never as the real person.")
+    notes += [f"{_voice_cue(v).lstrip('@')} is a real person taking part; those lines are their own."
+              for v in people]
+    notes.append(f"{conv.kind.capitalize()} {conv.number}, started {conv.started_at}, engine {conv.engine}: "
+                 f"{len(answers)} answers, {abstained} abstained.")
     return [
-        ("Title", [f"Interview with a simulation of {config.name}"]),
-        ("Credit", ["A simulated interview, scripted by"]),
+        ("Title", [conv.title]),
+        ("Credit", [f"A simulated {conv.kind}, scripted by"]),
         ("Author", ["Sosie"]),
-        ("Source", [record["disclosure"]]),
+        ("Source", [conv.disclosure]),
         ("Draft date", [last[:10]]),
-        ("Notes", [
-            record["disclosure"],
-            consent,
-            f"Every line of {cue.lstrip('@')} is a simulation built from {config.name}'s recorded "
-            f"words; {config.name} did not give this interview. Perform the lines as a simulation, "
-            "never as the real person.",
-            f"Interview {record['interview']}, started {record['started_at']}, engine {record['engine']}: "
-            f"{len(exchanges)} exchanges, {abstained} abstained.",
-        ]),
+        ("Notes", notes),
     ]
 
 
 def build_script(persona: Workspace, interview_id: int | None = None) -> Script:
     """The interview as script elements, shared by the Fountain text and the PDF."""
-    record = interview_record(persona, interview_id)
-    cue = _cue(record["name"])
+    return script_of(from_interview(interview_record(persona, interview_id)))
+
+
+def script_of(conv: Conversation) -> Script:
+    """An interview or a panel as script elements: one character per voice, each double's
+    line with its own sources, and one SOURCES page naming whose words each passage is."""
     sources: dict[tuple, Source] = {}  # one number per passage, however often it is cited
-    body: list[Speech | Action | PageBreak] = [
-        Action(f"SUPER: {record['disclosure']}"),
-        Action(f"An INTERVIEWER faces {cue.lstrip('@')}: an actor performing a simulation built "
-               f"from {record['name']}'s recorded words."),
-    ]
-    for answer_no, exchange in enumerate(record["exchanges"], start=1):
-        body.append(Speech(INTERVIEWER, [(tidy(exchange["question"]), [])]))
+    doubles = conv.doubles
+    people = [_voice_cue(v).lstrip("@") for v in conv.voices if v.kind == "human"]
+    faces = ("An INTERVIEWER faces" if conv.kind == "interview"
+             else f"A MODERATOR and {join_names(people)} face" if people else "A MODERATOR faces")
+    body: list[Speech | Action | PageBreak] = [Action(f"SUPER: {d}") for d in conv.disclosures]
+    body.append(Action(f"{faces} {join_names([_voice_cue(v).lstrip('@') for v in doubles])}: "
+                       f"{'actors' if len(doubles) > 1 else 'an actor'} performing "
+                       f"simulation{'s' if len(doubles) > 1 else ''} built from the recorded words of "
+                       f"{join_names([v.name for v in doubles])}."))
+    answer_no = 0
+    for line in conv.lines:
+        cue = _voice_cue(line.voice)
+        if not line.voice.simulated:
+            body.append(Speech(cue, [(tidy(line.text), [])]))
+            continue
+        answer_no += 1
+        exchange = line.turn
         by_n = {c["n"]: Citation(**c) for c in exchange.get("citations", [])}
         local_to_global: dict[int, int] = {}
         segments: list[tuple[str, list[int]]] = []
@@ -216,11 +230,12 @@ def build_script(persona: Workspace, interview_id: int | None = None) -> Script:
         support = ""
         if exchange.get("support") and exchange.get("engine") != "quote":  # quotes are verbatim
             support = ", ".join(s["tag"] for s in exchange["support"])
-        body.append(Speech(cue, segments, note, support, abstained=bool(exchange.get("abstained"))))
+        body.append(Speech(cue, segments, note, support, abstained=bool(exchange.get("abstained")),
+                           double=True))
     body += [PageBreak(), Action("SOURCES", centered=True)]
     body += [Action(_long_source(s)) for s in sources.values()] or [
-        Action("No line of the double cites a source: every question was abstained from.")]
-    return Script(_title_page(record, persona, cue), body)
+        Action("No line of a double cites a source: every question was abstained from.")]
+    return Script(_title_page(conv), body)
 
 
 # -- Fountain --------------------------------------------------------------------------------------
@@ -249,7 +264,7 @@ def _fountain_element(element: Speech | Action | PageBreak) -> str:
         lines += ["", f"[[Sources: {_inert(element.note)}]]"]
     elif element.abstained:
         lines += ["", "[[No sources: the double abstained; nothing in the recorded words covers this.]]"]
-    elif element.cue != INTERVIEWER:
+    elif element.double:
         lines += ["", "[[No sources: nothing in this answer is cited.]]"]
     if element.support:
         lines += ["", f"[[Support, sentence by sentence: {_inert(element.support)}.]]"]
@@ -269,44 +284,15 @@ def _fountain_title_page(title_page: list[tuple[str, list[str]]]) -> str:
 
 def fountain(persona: Workspace, interview_id: int | None = None) -> str:
     """The interview (default: the latest) as a Fountain screenplay for an actor to perform."""
-    script = build_script(persona, interview_id)
+    return fountain_of(from_interview(interview_record(persona, interview_id)))
+
+
+def fountain_of(conv: Conversation) -> str:
+    """An interview or a panel as Fountain text."""
+    script = script_of(conv)
     blocks = [_fountain_title_page(script.title_page), SCENE]
     blocks += [_fountain_element(element) for element in script.body]
     return "\n\n".join(blocks) + "\n"
-
-
-# -- PDF -------------------------------------------------------------------------------------------
-def _screenplay(script: Script):
-    """screenplain's model of the script, its strings plain text (no emphasis parsing)."""
-    from screenplain import types
-    from screenplain.richstring import plain
-
-    class PlainTitlePage(types.Screenplay):
-        # screenplain parses title-page values for emphasis; ours are plain text.
-        def get_rich_attribute(self, name, default=()):
-            return [plain(value) for value in self.title_page.get(name, [])] or list(default)
-
-    title_page = dict(script.title_page)
-    # screenplain prints no Notes; the lower-left block where Contact goes carries them instead.
-    title_page["Contact"] = title_page.pop("Notes")
-    title_page["Subject"] = title_page["Source"]  # the disclosure, in the PDF's own metadata too
-    paragraphs: list = [types.Slug(plain(SCENE))]
-    for element in script.body:
-        if isinstance(element, PageBreak):
-            paragraphs.append(types.PageBreak())
-        elif isinstance(element, Action):
-            paragraphs.append(types.Action([plain(element.text)], centered=element.centered))
-        else:
-            dialog = types.Dialog(plain(element.cue.lstrip("@")))
-            dialog.blocks.append((False, plain(element.text)))  # never a parenthetical
-            paragraphs.append(dialog)
-    return PlainTitlePage(title_page, paragraphs)
-
-
-def _render_pdf(script: Script, path: Path) -> None:
-    from screenplain.export.pdf import to_pdf
-
-    to_pdf(_screenplay(script), str(path))
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -323,12 +309,19 @@ def replace_atomically(path: Path, write) -> Path:
 
 def write_script(persona: Workspace, path: Path, interview_id: int | None = None) -> Path:
     """Write the script as ``.fountain`` text or as a ``.pdf``; the suffix chooses."""
+    return write_script_of(from_interview(interview_record(persona, interview_id)), path)
+
+
+def write_script_of(conv: Conversation, path: Path) -> Path:
+    """Write an interview's or a panel's script, ``.fountain`` or ``.pdf`` by the suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".fountain":
-        text = fountain(persona, interview_id)
+        text = fountain_of(conv)
         return replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if suffix == ".pdf":
-        script = build_script(persona, interview_id)
-        return replace_atomically(path, lambda tmp: _render_pdf(script, tmp))
+        from sosie.export.script_pdf import render_pdf
+
+        script = script_of(conv)
+        return replace_atomically(path, lambda tmp: render_pdf(script, tmp))
     raise SosieError(f"cannot write a script as {path.name!r}: use a .fountain or .pdf file name")

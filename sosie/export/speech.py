@@ -34,6 +34,9 @@ TIMEOUT_S = 300
 NARRATOR_VOICE = "en"
 INTERVIEWER_VOICE = "en+m3"
 DOUBLE_VOICE = "en+f3"
+# a panel's doubles, in order of the cast: generic variants a listener can tell apart
+PANEL_VOICES = ("en+f3", "en+m1", "en+f2", "en+m5", "en+f4", "en+m7")
+HUMAN_VOICE = "en-gb"  # a real participant of a panel, read by a generic voice too
 
 
 def espeak_path(executable: str = ESPEAK) -> str | None:
@@ -110,8 +113,11 @@ def _render(text: str, out: Path, voice: str, words_per_minute: int, program: st
 def transcript_script(transcript_json: dict) -> list[tuple[str, str]]:
     """``(role, text)`` in speaking order: the disclosure, then each question and answer, then a close.
 
-    ``role`` is ``"narrator"``, ``"interviewer"`` or ``"double"``.
+    ``role`` is ``"narrator"``, ``"interviewer"`` or ``"double"``; for a panel (a record with
+    ``turns``) also ``"human"`` and ``"double:N"``, the N-th double of the cast.
     """
+    if "turns" in transcript_json:
+        return _panel_script(transcript_json)
     name = transcript_json.get("name") or transcript_json.get("persona") or "this person"
     disclosure = transcript_json.get("disclosure", "")
     opening = (
@@ -125,6 +131,27 @@ def transcript_script(transcript_json: dict) -> list[tuple[str, str]]:
         if speakable(exchange.get("text", "")):
             script.append(("double", exchange["text"]))
     script.append(("narrator", f"End of the interview with a simulation of {name}."))
+    return script
+
+
+def _panel_script(record: dict) -> list[tuple[str, str]]:
+    """A panel read aloud: the narrator names each simulated voice before it first speaks."""
+    doubles = [p for p in record["participants"] if p["kind"] == "double"]
+    number = {p["persona"]: i for i, p in enumerate(doubles)}
+    script = [("narrator", "These are synthetic voices reading simulations, not the real people, and "
+                           f"not their voices. {record['disclosure']}")]
+    introduced: set[str] = set()
+    for turn in record["turns"]:
+        if not speakable(turn.get("text", "")):
+            continue
+        if turn["kind"] != "double":
+            script.append(("human" if turn["kind"] == "human" else "interviewer", turn["text"]))
+            continue
+        if turn["speaker"] not in introduced:
+            introduced.add(turn["speaker"])
+            script.append(("narrator", f"The simulation of {turn['name']}."))
+        script.append((f"double:{number[turn['speaker']] % len(PANEL_VOICES)}", turn["text"]))
+    script.append(("narrator", f"End of panel {record['panel']}, a panel of simulations."))
     return script
 
 
@@ -151,6 +178,8 @@ def speak_transcript(
         "narrator": _check_voice(narrator_voice),
         "interviewer": _check_voice(interviewer_voice),
         "double": _check_voice(double_voice),
+        "human": HUMAN_VOICE,
+        **{f"double:{i}": voice for i, voice in enumerate(PANEL_VOICES)},
     }
     program = _program(executable)  # before any work: the missing program is the likely error
     out = Path(out)

@@ -28,7 +28,8 @@ import webvtt
 
 from sosie.engines.base import tidy
 from sosie.errors import SosieError
-from sosie.export.script import interview_record, replace_atomically, spoken_text
+from sosie.export.conversation import Conversation, Voice, from_interview, interview_record
+from sosie.export.script import replace_atomically, spoken_text
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -50,14 +51,6 @@ class Cue:
     end_ms: int
     speaker: str | None  # None for the disclosure, which nobody says
     text: str
-
-
-INTERVIEWER = "Interviewer"
-
-
-def _double(name: str) -> str:
-    """The double's voice in every cue: never just the person's name."""
-    return f"Simulated {name}"
 
 
 def _srt_prefix(speaker: str) -> str:
@@ -116,30 +109,32 @@ def _speaking_ms(text: str, words_per_minute: float) -> int:
 
 
 def timeline(
-    record: dict, words_per_minute: float = 150.0, gap_s: float = 0.6, fmt: str = "vtt"
+    conv: Conversation, words_per_minute: float = 150.0, gap_s: float = 0.6, fmt: str = "vtt"
 ) -> list[Cue]:
-    """The cues of a stored interview record, timed; the first is the disclosure.
+    """The cues of an interview or a panel, timed; the first is the disclosure (and, on a
+    panel, each double's own disclosure follows it).
 
     SRT cues hold less text than WebVTT ones: the speaker's label takes room on their first line.
     """
-    double = _double(record["name"])
     max_words = max(1, math.floor(MAX_CUE_S * words_per_minute / 60))
-    label = max(len(_srt_prefix(speaker)) for speaker in (INTERVIEWER, double)) if fmt == "srt" else 0
+    label = max(len(_srt_prefix(v.label)) for v in conv.voices) if fmt == "srt" else 0
     max_chars = max(LINE_CHARS, MAX_LINES * LINE_CHARS - label)
     gap_ms, same_speaker_gap_ms = round(gap_s * 1000), round(min(gap_s, SAME_SPEAKER_GAP_S) * 1000)
 
-    disclosure = tidy(record["disclosure"])
-    end = max(round(DISCLOSURE_MIN_S * 1000), _speaking_ms(disclosure, words_per_minute))
-    cues = [Cue(0, end, None, disclosure)]
-    for exchange in record["exchanges"]:
-        turns = ((INTERVIEWER, exchange["question"]), (double, spoken_text(exchange)))
-        for speaker, text in turns:
-            start = end + gap_ms
-            for i, piece in enumerate(cue_texts(text, max_words, max_chars)):
-                start += same_speaker_gap_ms if i else 0
-                end = start + max(round(MIN_CUE_S * 1000), _speaking_ms(piece, words_per_minute))
-                cues.append(Cue(start, end, speaker, piece))
-                start = end
+    cues: list[Cue] = []
+    end = -gap_ms
+    for disclosure in map(tidy, conv.disclosures):
+        start = end + gap_ms
+        end = start + max(round(DISCLOSURE_MIN_S * 1000), _speaking_ms(disclosure, words_per_minute))
+        cues.append(Cue(start, end, None, disclosure))
+    for line in conv.lines:
+        text = spoken_text(line.turn) if line.voice.simulated else line.text
+        start = end + gap_ms
+        for i, piece in enumerate(cue_texts(text, max_words, max_chars)):
+            start += same_speaker_gap_ms if i else 0
+            end = start + max(round(MIN_CUE_S * 1000), _speaking_ms(piece, words_per_minute))
+            cues.append(Cue(start, end, line.voice.label, piece))
+            start = end
     return cues
 
 
@@ -195,18 +190,25 @@ def subtitles(
 ) -> str:
     """The interview (default: the latest) as SRT or WebVTT text, timed at the speaking rate."""
     _check_options(fmt, words_per_minute, gap_s)
-    record = interview_record(persona, interview_id)
+    return subtitles_of(from_interview(interview_record(persona, interview_id)), fmt, words_per_minute, gap_s)
+
+
+def subtitles_of(conv: Conversation, fmt: str = "srt", words_per_minute: float = 150.0,
+                 gap_s: float = 0.6) -> str:
+    """An interview or a panel as SRT or WebVTT text."""
+    _check_options(fmt, words_per_minute, gap_s)
     captions = [
         webvtt.Caption(
             _timestamp(cue.start_ms), _timestamp(cue.end_ms),
             _vtt_lines(cue) if fmt == "vtt" else _srt_lines(cue),
         )
-        for cue in timeline(record, words_per_minute, gap_s, fmt)
+        for cue in timeline(conv, words_per_minute, gap_s, fmt)
     ]
     note = (
-        f"Subtitles of interview {record['interview']} with a simulation of {record['name']}. "
-        f"{tidy(record['disclosure'])} {_consent(record)}"
-        f"Timings are estimated at {words_per_minute:g} words per minute, not measured."
+        f"Subtitles of {conv.what}. "
+        + " ".join(tidy(d) for d in conv.disclosures) + " "
+        + "".join(_consent(v, len(conv.doubles) > 1) for v in conv.doubles)
+        + f"Timings are estimated at {words_per_minute:g} words per minute, not measured."
     ).replace("-->", "->")  # "-->" would end a WebVTT comment
     out = io.StringIO()
     webvtt.WebVTT(captions=captions, header_comments=[note]).write(out, format=fmt)
@@ -221,17 +223,24 @@ def write_subtitles(
     gap_s: float = 0.6,
 ) -> Path:
     """Write ``.srt`` or ``.vtt`` subtitles of the interview; the suffix chooses the format."""
+    return write_subtitles_of(from_interview(interview_record(persona, interview_id)), path,
+                              words_per_minute, gap_s)
+
+
+def write_subtitles_of(conv: Conversation, path: Path, words_per_minute: float = 150.0,
+                       gap_s: float = 0.6) -> Path:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise SosieError(f"cannot write subtitles as {path.name!r}: use a .srt or .vtt file name")
-    text = subtitles(persona, interview_id, fmt, words_per_minute, gap_s)
+    text = subtitles_of(conv, fmt, words_per_minute, gap_s)
     return replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _consent(record: dict) -> str:
-    consent = record.get("consent") or {}
+def _consent(voice: Voice, named: bool) -> str:
+    consent = voice.consent or {}
     if not consent.get("status"):
         return ""
     note = f" ({tidy(consent['note'])})" if consent.get("note") else ""
-    return f"Consent: {consent['status']}{note}. "
+    who = f" of {voice.name}" if named else ""
+    return f"Consent{who}: {consent['status']}{note}. "
