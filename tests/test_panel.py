@@ -280,3 +280,84 @@ def test_bad_panel_exports(demo_home, staged, tmp_path):
         assert done.returncode == 1 and message in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the API and the web page ----------------------------------------------------------------------
+def test_panel_api_starts_responds_and_keeps_each_double_to_its_own_passages(served):
+    import httpx
+
+    url = served.url
+    made = httpx.post(f"{url}/api/panels", json={"personas": ["rowan", "wren"], "rounds": 2,
+                                                 "question": "What do you think of cities?",
+                                                 "engine": "quote", "human": "Ada Example"}, timeout=60)
+    assert made.status_code == 201, made.text
+    record = made.json()
+    assert len(record["added"]) == 5 and [t["round"] for t in record["turns"]] == [1, 1, 1, 2, 2]
+    for turn in record["turns"][1:]:
+        for c in turn["citations"]:
+            passage = httpx.get(f"{url}/api/personas/{turn['persona']}/passages/{c['passage_id']}").json()
+            assert passage["path"].startswith(str(CORPUS[turn["persona"]]))
+            assert " ".join(passage["text"].split()) == c["text"]
+    panel_id = record["panel"]
+    more = httpx.post(f"{url}/api/panels/{panel_id}/turns", json={"respond": True}, timeout=60).json()
+    assert [t["round"] for t in more["turns"] if t["id"] in more["added"]] == [3, 3]
+    said = httpx.post(f"{url}/api/panels/{panel_id}/turns", timeout=60,
+                      json={"question": "Would you live on an island?", "speaker": "Ada Example",
+                            "to": ["rowan"]}).json()
+    assert [(t["kind"], t["speaker"]) for t in said["turns"] if t["id"] in said["added"]] == [
+        ("human", "Ada Example"), ("double", "rowan")]
+    assert httpx.get(f"{url}/api/panels/{panel_id}").json()["turns"] == said["turns"]
+    markdown = httpx.get(f"{url}/api/panels/{panel_id}/transcript?format=md").text
+    assert "Simulated Wren Halloway" in markdown and "**Ada Example**: a real person" in markdown
+    assert any(p["id"] == panel_id for p in httpx.get(f"{url}/api/panels").json())
+    spec = httpx.get(f"{url}/openapi.json").json()
+    assert {"/api/panels", "/api/panels/{panel_id}", "/api/panels/{panel_id}/turns"} <= set(spec["paths"])
+
+    for body, status, message in (
+        ({"personas": ["rowan", "rowan"], "question": "Why?"}, 400, "named twice"),
+        ({"personas": ["rowan"], "question": "Why?"}, 400, "at least 2 personas"),
+        ({"personas": ["rowan", "ghost"], "question": "Why?"}, 404, "no persona 'ghost' is served"),
+        ({"personas": ["rowan", "wren"], "question": "Why?", "engine": "nope"}, 400, "'nope' is not served"),
+        ({"personas": ["rowan", "wren"], "question": "Why?", "rounds": 9}, 400, "rounds"),
+    ):
+        bad = httpx.post(f"{url}/api/panels", json=body, timeout=60)
+        assert bad.status_code == status and message in bad.json()["error"]["message"], bad.text
+    bad = httpx.post(f"{url}/api/panels/{panel_id}/turns", json={"question": "Hi", "speaker": "Bob"})
+    assert bad.status_code == 400 and "'Bob' is not on this panel" in bad.json()["error"]["message"]
+    assert httpx.post(f"{url}/api/panels/999999/turns", json={"respond": True}).status_code == 404
+
+
+@pytest.mark.slow
+def test_the_panel_page_side_by_side_respond_and_open_each_doubles_own_source(served, page):
+    from playwright.sync_api import expect
+
+    page.goto(served.url + "/panel")
+    expect(page.locator("#personas input")).to_have_count(2)
+    expect(page.locator("#disclosure")).to_contain_text("simulation")
+    page.select_option("#engine", "quote")
+    page.fill("#question", "What do you think of cities?")
+    page.click("#send")
+    columns = page.locator(".panel-round").first.locator(".a")
+    expect(columns).to_have_count(2, timeout=30_000)
+    expect(columns.nth(0).locator(".who")).to_contain_text("Simulated Rowan Adler")
+    expect(columns.nth(1).locator(".who")).to_contain_text("Simulated Wren Halloway")
+    expect(columns.nth(1).locator(".disclosure-line")).to_contain_text("not the real person")
+    # side by side: the two answers share a row on a desktop screen
+    boxes = [columns.nth(i).bounding_box() for i in range(2)]
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]
+
+    page.click("#respond")
+    expect(page.locator(".panel-round")).to_have_count(2, timeout=30_000)
+    expect(page.locator(".panel-round").nth(1).locator(".who").first).to_contain_text("responding to")
+
+    # Wren's citation opens Wren's passage (the two personas' passage ids overlap)
+    columns.nth(1).locator("button.cite").first.click()
+    dialog = page.locator("#citation")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(str(WREN_DIR))
+    expect(dialog).not_to_contain_text(str(ROWAN_DIR))
+    page.keyboard.press("Escape")
+    with page.expect_download() as download:
+        page.click("#download-json")
+    record = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert [t["round"] for t in record["turns"]] == [1, 1, 1, 2, 2]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from sosie.errors import SosieError
 from sosie.interview.panel_records import PanelRecords
 from sosie.workspace import Workspace
 
+Guard = Callable[[str], AbstractContextManager]  # a persona's name -> what to hold while it works
 MODERATOR = "Moderator"
 MIN_DOUBLES = 2
 MAX_ROUNDS = 5  # each round asks every double again: more is a monologue, and slow
@@ -61,8 +63,10 @@ def double_label(name: str) -> str:
     return f"Simulated {name}"
 
 
-def open_members(slugs: Sequence[str], home: str | Path | None = None) -> list[Workspace]:
-    """The panel's personas, each checked: known, built, and named once."""
+def open_members(personas: Sequence[str | Workspace], home: str | Path | None = None) -> list[Workspace]:
+    """The panel's personas (names, or workspaces already open), each checked: known, built,
+    and named once."""
+    slugs = [p if isinstance(p, str) else p.slug for p in personas]
     seen: set[str] = set()
     for slug in slugs:
         if slug in seen:
@@ -71,7 +75,7 @@ def open_members(slugs: Sequence[str], home: str | Path | None = None) -> list[W
     if len(seen) < MIN_DOUBLES:
         raise SosieError(f"a panel needs at least {MIN_DOUBLES} personas (got {len(seen)}); "
                          "e.g. sosie panel rowan wren --question \"...\"")
-    members = [Workspace.open(slug, home) for slug in slugs]
+    members = [p if isinstance(p, Workspace) else Workspace.open(p, home) for p in personas]
     for member in members:
         if not member.index_status()["built"]:
             raise SosieError(f"persona {member.slug!r} has no index yet; run: sosie build {member.slug}")
@@ -82,6 +86,16 @@ def engine_options(engine: str, options: dict) -> dict:
     """The options this engine declares (the quote engine takes no model), the rest left out."""
     accepted = registry.option_names(registry.load("engine", engine))
     return {k: v for k, v in options.items() if v is not None and k in accepted}
+
+
+def make_engines(members: list[Workspace], name: str, options: dict,
+                 guard: Guard | None) -> dict[str, Engine]:
+    """Each double's engine ``name``, made while its persona is held."""
+    engines = {}
+    for member in members:
+        with (guard or (lambda slug: nullcontext()))(member.slug):
+            engines[member.slug] = engine_for(member, name, **engine_options(name, options))
+    return engines
 
 
 def ask_engine(engine: Engine, question: str, history: list[tuple[str, str]], others: Sequence[Remark],
@@ -101,8 +115,9 @@ class Panel:
     """A stored panel, ready to go on: ``ask`` puts a prompt, ``respond`` adds a round."""
 
     def __init__(self, records: PanelRecords, panel_id: int, members: list[Workspace],
-                 engines: dict[str, Engine], human: str | None = None):
+                 engines: dict[str, Engine], human: str | None = None, guard: Guard | None = None):
         self.records = records
+        self.guard = guard or (lambda slug: nullcontext())
         self.id = panel_id
         self.members = {m.slug: m for m in members}
         self.engines = engines
@@ -115,14 +130,16 @@ class Panel:
 
     # -- starting and resuming ------------------------------------------------------------------
     @classmethod
-    def start(cls, slugs: Sequence[str], home: str | Path | None = None, engine: str | None = None,
-              title: str | None = None, human: str | None = None, **options) -> Panel:
-        """A new panel of the personas ``slugs``; ``options`` (backend, model, as_of...) go to
-        every double's engine that declares them."""
-        members = open_members(slugs, home)
+    def start(cls, personas: Sequence[str | Workspace], home: str | Path | None = None,
+              engine: str | None = None, title: str | None = None, human: str | None = None,
+              guard: Guard | None = None, **options) -> Panel:
+        """A new panel of ``personas`` (names or open workspaces); ``options`` (backend, model,
+        as_of...) go to every double's engine that declares them. ``guard(slug)``, if given, is
+        held while that persona works (a server's lock per persona)."""
+        members = open_members(personas, home)
         human = check_human(human, members)
         name = engine or members[0].config.default_engine
-        engines = {m.slug: engine_for(m, name, **engine_options(name, options)) for m in members}
+        engines = make_engines(members, name, options, guard)
         cast = [{"kind": "double", "slug": m.slug, "name": m.config.name, "disclosure": m.config.disclosure,
                  "consent": {"status": m.config.consent, "note": m.config.consent_note,
                              "fictional": m.config.fictional}} for m in members]
@@ -130,24 +147,28 @@ class Panel:
             cast.append({"kind": "human", "name": human})
         records = PanelRecords.open(home)
         panel_id = records.start(name, cast, title, options.get("as_of"))
-        return cls(records, panel_id, members, engines, human)
+        return cls(records, panel_id, members, engines, human, guard)
 
     @classmethod
-    def resume(cls, panel_id: int, home: str | Path | None = None, **options) -> Panel:
-        """The stored panel ``panel_id``, with its engine, cast and turns."""
+    def resume(cls, panel_id: int, home: str | Path | None = None,
+               personas: dict[str, Workspace] | None = None, guard: Guard | None = None,
+               **options) -> Panel:
+        """The stored panel ``panel_id``, with its engine, cast and turns (``personas``: the
+        workspaces already open, by name)."""
         records = PanelRecords.open(home)
         row = records.get(panel_id)
         if row is None:
             ids = ", ".join(str(r["id"]) for r in records.all()) or "none yet"
             raise SosieError(f"no panel {panel_id} (panels: {ids})")
         cast = records.members(panel_id)
-        members = open_members([m["slug"] for m in cast if m["kind"] == "double"], home)
+        opened = personas or {}
+        members = open_members([opened.get(m["slug"], m["slug"]) for m in cast if m["kind"] == "double"],
+                               home)
         if row["as_of"]:
             options = {**options, "as_of": row["as_of"]}
-        engines = {m.slug: engine_for(m, row["engine"], **engine_options(row["engine"], options))
-                   for m in members}
+        engines = make_engines(members, row["engine"], options, guard)
         human = next((m["name"] for m in cast if m["kind"] == "human"), None)
-        return cls(records, panel_id, members, engines, human)
+        return cls(records, panel_id, members, engines, human, guard)
 
     # -- speaking -------------------------------------------------------------------------------
     def ask(self, text: str, to: Sequence[str] | None = None, rounds: int = 1, speaker: str | None = None,
@@ -197,7 +218,8 @@ class Panel:
                 on_turn: Callable[[PanelTurn], None] | None) -> PanelTurn:
         asked_at = now()
         others = [Remark(t.label, spoken(t)) for t in heard]
-        answer = ask_engine(self.engines[slug], question, self.history(slug), others)
+        with self.guard(slug):
+            answer = ask_engine(self.engines[slug], question, self.history(slug), others)
         turn = self._store(exchange, round_no, "double", slug, self.names[slug], answer.text, asked_at,
                            answer=answer, responds_to=[t.id for t in heard])
         if on_turn:

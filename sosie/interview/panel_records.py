@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 from sosie.config import home_dir
@@ -79,6 +80,8 @@ class PanelRecords:
         if not path.exists():  # what people said to the doubles: the owner's only
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600)
+        # a server's worker threads share the connection: one statement at a time
+        self.lock = threading.RLock()
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -96,7 +99,7 @@ class PanelRecords:
     def start(self, engine: str, members: list[dict], title: str | None = None,
               as_of: str | None = None) -> int:
         """A new panel; ``members`` are dicts of kind, slug, name, disclosure, consent."""
-        with self.db:
+        with self.lock, self.db:
             cur = self.db.execute("INSERT INTO panels (started_at, engine, title, as_of) VALUES (?, ?, ?, ?)",
                                   (now(), engine, title, as_of))
             panel_id = int(cur.lastrowid)
@@ -112,7 +115,7 @@ class PanelRecords:
                asked_at: str, answered_at: str, answer: dict | None = None,
                addressed: list[str] = (), responds_to: list[int] = ()) -> int:
         """Store one turn as soon as it is complete; returns its id."""
-        with self.db:
+        with self.lock, self.db:
             cur = self.db.execute(
                 "INSERT INTO panel_turns (panel_id, exchange, round, kind, speaker, addressed_json,"
                 " responds_to_json, asked_at, answered_at, text, answer_json)"
@@ -124,20 +127,24 @@ class PanelRecords:
         return int(cur.lastrowid)
 
     def get(self, panel_id: int) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM panels WHERE id = ?", (panel_id,)).fetchone()
+        with self.lock:
+            return self.db.execute("SELECT * FROM panels WHERE id = ?", (panel_id,)).fetchone()
 
     def all(self) -> list[sqlite3.Row]:
-        return self.db.execute(
-            """SELECT p.*, COUNT(t.id) AS turns FROM panels p
-               LEFT JOIN panel_turns t ON t.panel_id = p.id GROUP BY p.id ORDER BY p.id"""
-        ).fetchall()
+        with self.lock:
+            return self.db.execute(
+                """SELECT p.*, COUNT(t.id) AS turns FROM panels p
+                   LEFT JOIN panel_turns t ON t.panel_id = p.id GROUP BY p.id ORDER BY p.id"""
+            ).fetchall()
 
     def members(self, panel_id: int) -> list[dict]:
-        rows = self.db.execute("SELECT * FROM panel_members WHERE panel_id = ? ORDER BY position",
-                               (panel_id,)).fetchall()
+        with self.lock:
+            rows = self.db.execute("SELECT * FROM panel_members WHERE panel_id = ? ORDER BY position",
+                                   (panel_id,)).fetchall()
         return [{"kind": r["kind"], "slug": r["slug"], "name": r["name"], "disclosure": r["disclosure"],
                  "consent": json.loads(r["consent_json"] or "{}")} for r in rows]
 
     def turns(self, panel_id: int) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM panel_turns WHERE panel_id = ? ORDER BY id",
-                               (panel_id,)).fetchall()
+        with self.lock:
+            return self.db.execute("SELECT * FROM panel_turns WHERE panel_id = ? ORDER BY id",
+                                   (panel_id,)).fetchall()

@@ -6,6 +6,7 @@ This module only assembles it; each area is a router in its own module:
   shape, so any OpenAI client can interview a double (``sosie/ada``, ``sosie/ada:quote``).
 * :mod:`~sosie.serve.sosie_api` -- ``/api/personas/...``: the card, the corpus, a passage.
 * :mod:`~sosie.serve.room` -- interview sessions, their transcripts, asking (SSE streaming).
+* :mod:`~sosie.serve.panels` -- panels: several doubles asked at once, then responding.
 * :mod:`~sosie.serve.quiz` -- the blind quiz.
 * :mod:`~sosie.serve.static` -- the pages ``/`` and ``/quiz`` and their files.
 
@@ -21,12 +22,12 @@ from fastapi import FastAPI
 
 from sosie import __version__
 from sosie.persona import Persona
-from sosie.serve import errors, openai_api, quiz, room, sosie_api, static
+from sosie.serve import errors, openai_api, panels, quiz, room, sosie_api, static
 from sosie.serve.guard import Guard, is_loopback
 from sosie.serve.state import Served, ServeSettings
 
 __all__ = ["ServeSettings", "create_app"]
-ROUTERS = [static.router, openai_api.router, sosie_api.router, room.router, quiz.router]
+ROUTERS = [static.router, openai_api.router, sosie_api.router, room.router, panels.router, quiz.router]
 
 
 def create_app(personas: list[Persona], settings: ServeSettings | None = None) -> Guard:

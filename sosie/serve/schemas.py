@@ -114,3 +114,34 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 NOT_JSON: dict[int | str, dict[str, Any]] = {415: {
     "description": "Content-Type is not application/json (required on every POST, even without a "
     "body: a cross-site page cannot send it)"}}
+
+
+Slug = Annotated[str, Field(pattern=SLUG.pattern, description="persona name, e.g. rowan")]
+
+
+class NewPanel(BaseModel):
+    """A panel of served personas and its first question (what ``sosie panel`` takes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    personas: Annotated[list[Slug], Field(max_length=8, description="two or more served personas")]
+    question: Annotated[str, Field(min_length=1, max_length=4000)]
+    rounds: Annotated[int, Field(ge=1, le=5, description=(
+        "1: each double answers; 2 or more: then each responds to the others' last answers"))] = 1
+    to: Annotated[list[Slug], Field(max_length=8)] | None = None
+    engine: EngineName | None = None
+    human: Annotated[str, Field(min_length=1, max_length=100, description=(
+        "a real person taking part: their lines are stored as theirs, never as a double's"))] | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    as_of: AsOf | None = None
+
+
+class PanelTurnRequest(BaseModel):
+    """The next turn of a stored panel: a question (from the moderator, or from the panel's
+    human when ``speaker`` names them), or ``respond``: one more round of responses."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+    respond: bool = False
+    speaker: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    to: Annotated[list[Slug], Field(max_length=8)] | None = None
+    rounds: Annotated[int, Field(ge=1, le=5)] = 1

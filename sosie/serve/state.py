@@ -151,6 +151,8 @@ class Served:
             raise SosieError("no personas to serve; create one with: sosie new NAME --name \"Full Name\"")
         self.settings = settings
         self.hosts = {p.slug: PersonaHost(p, settings.engine_options) for p in personas}
+        # panels are kept beside the personas, in their home's panels.db
+        self.home = personas[0].workspace.parent
 
     def host(self, slug: str) -> PersonaHost:
         if slug not in self.hosts:

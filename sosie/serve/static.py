@@ -1,5 +1,6 @@
-"""The pages: the interview room at ``/``, the blind quiz at ``/quiz``, and their files under
-``/static`` (plain HTML, CSS and JavaScript shipped in the package; no build step, no CDN)."""
+"""The pages: the interview room at ``/``, the panel at ``/panel``, the blind quiz at ``/quiz``,
+and their files under ``/static`` (plain HTML, CSS and JavaScript shipped in the package; no build
+step, no CDN)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def mount(app: FastAPI) -> None:
 @router.get("/")
 def room() -> FileResponse:
     return FileResponse(str(STATIC / "room.html"))
+
+
+@router.get("/panel")
+def panel_page() -> FileResponse:
+    return FileResponse(str(STATIC / "panel.html"))
 
 
 @router.get("/quiz")
