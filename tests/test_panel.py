@@ -361,3 +361,40 @@ def test_the_panel_page_side_by_side_respond_and_open_each_doubles_own_source(se
         page.click("#download-json")
     record = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert [t["round"] for t in record["turns"]] == [1, 1, 1, 2, 2]
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+def test_eval_panel_attributes_each_doubles_lines_to_the_right_person(demo_home, tmp_path):
+    from sosie.evaluate.panel import PanelEvalOptions, evaluate_panel
+
+    options = PanelEvalOptions(per_person=4, rounds=2, engine="quote", report_dir=tmp_path / "report")
+    metrics = evaluate_panel(["rowan", "wren"], demo_home, options)
+    matrix = metrics["confusion"]["matrix"]
+    assert metrics["confusion"]["labels"] == ["rowan", "wren"]
+    assert sum(map(sum, matrix)) == metrics["lines"] >= 12
+    # each double's lines go mostly to its own person: the voices do not blur into one
+    for i, row in enumerate(matrix):
+        assert row[i] > sum(row) - row[i], matrix
+    assert metrics["accuracy"]["mean"] >= 0.75 and metrics["p_value"] < 0.01
+    assert metrics["accuracy"]["low"] > metrics["chance"]
+    # the passages the panel quoted were kept out of the classifier's training
+    record = panel_record(metrics["panel"], demo_home)
+    cited = {(t["persona"], c["passage_id"]) for t in record["turns"] if t["kind"] == "double"
+             for c in t["citations"]}
+    assert metrics["held_out_passages"] == len(cited) > 0
+    report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "| Simulated Rowan Adler | " in report and "simulation" in report
+    assert (tmp_path / "report" / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["confusion"]["matrix"] == matrix
+
+    # a stored panel is scored as it is; too few lines is a one-line error
+    again = run_in_process("eval-panel", "--panel", str(metrics["panel"]), "--report", str(tmp_path / "r2"),
+                           home=demo_home)
+    assert again.returncode == 0, again.stderr
+    assert "Simulated Wren Halloway" in again.stdout and "chance 50%" in again.stdout
+    short = Panel.start(["rowan", "wren"], demo_home, engine="quote")
+    short.ask("What do you think of cities?")
+    done = run_in_process("eval-panel", "--panel", str(short.id), home=demo_home)
+    assert done.returncode == 1 and "at least 4 are needed" in done.stderr
+    done = run_in_process("eval-panel", "rowan", "wren", "--panel", "1", home=demo_home)
+    assert done.returncode == 1 and done.stderr.startswith("error: ")

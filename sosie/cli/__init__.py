@@ -212,8 +212,8 @@ from sosie.cli import ask, build, corpus, demo, evaluate, export, models, panel,
 from sosie.cli.export import _check_disclosure  # noqa: E402,F401  (tests call it)
 
 COMMANDS = ("new", "add", "corpus", "build", "ask", "interview", "panel", "transcript", "timeline", "profile",
-            "eval", "quiz", "list", "serve", "models", "dataset", "train", "merge", "export", "pack",
-            "unpack", "speak", "demo")
+            "eval", "eval-panel", "quiz", "list", "serve", "models", "dataset", "train", "merge", "export",
+            "pack", "unpack", "speak", "demo")
 
 
 def _listed(command) -> int:

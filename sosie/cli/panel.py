@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,6 +28,7 @@ from sosie.cli import (
     err,
     out,
     shown_path,
+    step_bar,
     user_errors,
 )
 from sosie.errors import SosieError
@@ -165,3 +167,63 @@ def _moderate(session: Panel, to: list[str] | None, rounds: int, show) -> None:
             show(session.ask(text, to=addressed or to, rounds=rounds, speaker=speaker))
         except SosieError as exc:  # one bad line ends nothing: say why and go on
             err.print(f"error: {exc}", markup=False)
+
+
+@app.command("eval-panel")
+@user_errors
+def eval_panel(
+    names: Annotated[list[str] | None, typer.Argument(  # noqa: UP007
+        help="Two or more persona names (none with --panel).", show_default=False)] = None,
+    panel_id: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--panel", help="Score a stored panel instead of asking a new one.")] = None,
+    questions: Annotated[Path | None, typer.Option(  # noqa: UP007
+        help="Questions for the new panel, one a line (default: real questions from each corpus).")] = None,
+    per_person: Annotated[int, typer.Option(help="Real questions drawn from each corpus.")] = 5,
+    rounds: Annotated[int, typer.Option(help="2: the doubles also respond to each other.")] = 2,
+    engine: EngineOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    grounding: GroundingOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed of the question draw and the classifier.")] = 0,
+    report: Annotated[Path | None, typer.Option(  # noqa: UP007
+        "--report", help="Report folder (default: HOME/panel-eval/...).")] = None,
+    home: Home = None,
+) -> None:
+    """Do a panel's doubles keep their own voices? A confusion matrix of whose words each line is."""
+    from sosie.evaluate.panel import PanelEvalOptions, evaluate_panel
+    from sosie.interview.panel import check_rounds
+
+    if (panel_id is None) == (not names):
+        raise SosieError("name two or more personas, or score a stored panel with --panel N")
+    check_rounds(rounds)
+    script: list[str] = []
+    if questions is not None:
+        try:
+            script = [q.strip() for q in questions.read_text(encoding="utf-8").splitlines()
+                      if q.strip() and not q.lstrip().startswith("#")]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SosieError(f"{questions}: cannot read the questions file ({exc})") from exc
+        if not script:
+            raise SosieError(f"{questions}: no questions in it (one question a line)")
+    options = PanelEvalOptions(
+        questions=script, per_person=per_person, rounds=rounds, engine=engine, seed=seed, report_dir=report,
+        engine_options={k: v for k, v in {"backend": backend, "model": model, "base_url": base_url,
+                                          "grounding": grounding}.items() if v is not None})
+    with step_bar() as progress:
+        task = progress.add_task("starting the panel", total=None)
+        metrics = evaluate_panel(names or [], home, options, panel_id,
+                                 progress=lambda stage, done, total: progress.update(
+                                     task, description=stage, completed=done, total=total))
+    labels, matrix, who = metrics["personas"], metrics["confusion"]["matrix"], metrics["names"]
+    table = Table("double \\ attributed to", *(who[s] for s in labels), "right",
+                  title=f"Panel {metrics['panel']}: whose voice is each line? ({metrics['lines']} lines)")
+    for i, slug in enumerate(labels):
+        m = metrics["per_person"][slug]
+        table.add_row(f"Simulated {who[slug]}", *(str(n) for n in matrix[i]),
+                      f"{100 * m['mean']:.0f}%" if m["mean"] is not None else "—")
+    out.print(table)
+    acc = metrics["accuracy"]
+    out.print(f"Right person: {100 * acc['mean']:.0f}% [{100 * acc['low']:.0f}, {100 * acc['high']:.0f}] "
+              f"(chance {100 * metrics['chance']:.0f}%, p = {metrics['p_value']:.2g}).", markup=False)
+    out.print(f"Report: {metrics['report_dir']}/report.md", markup=False)

@@ -73,27 +73,54 @@ def chunks(text: str, words: int = 80) -> list[str]:
     return [" ".join(parts[i : i + words]) for i in range(0, len(parts), words) if parts[i : i + words]]
 
 
+def _style_features():
+    """Character n-grams + function words: how a person writes, more than what about."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2,
+                                  sublinear_tf=True, max_features=50_000)),
+        ("function_words", TfidfVectorizer(vocabulary=sorted(set(FUNCTION_WORDS)),
+                                           token_pattern=r"(?u)\b\w+\b", use_idf=False)),
+    ])
+
+
 class AuthorshipClassifier:
     """Character n-grams + function words -> logistic regression: is this the person?"""
 
     def __init__(self, person: Sequence[str], others: Sequence[str], seed: int = 0):
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, make_pipeline
+        from sklearn.pipeline import make_pipeline
 
-        features = FeatureUnion([
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2,
-                                      sublinear_tf=True, max_features=50_000)),
-            ("function_words", TfidfVectorizer(vocabulary=sorted(set(FUNCTION_WORDS)),
-                                               token_pattern=r"(?u)\b\w+\b", use_idf=False)),
-        ])
         self.model = make_pipeline(
-            features, LogisticRegression(max_iter=3000, class_weight="balanced", random_state=seed)
+            _style_features(), LogisticRegression(max_iter=3000, class_weight="balanced", random_state=seed)
         )
         self.model.fit(list(person) + list(others), [1] * len(person) + [0] * len(others))
 
     def probability(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.predict_proba(list(texts))[:, 1]
+
+
+class WhichPerson:
+    """The same features, several people: whose words is this text? (a panel's doubles)
+
+    >>> WhichPerson({"ada": ada_chunks, "bo": bo_chunks}).predict(["..."])   # doctest: +SKIP
+    ['ada']
+    """
+
+    def __init__(self, texts_by_person: dict[str, Sequence[str]], seed: int = 0):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        people = [p for p, texts in texts_by_person.items() for _ in texts]
+        self.model = make_pipeline(
+            _style_features(), LogisticRegression(max_iter=3000, class_weight="balanced", random_state=seed)
+        )
+        self.model.fit([t for texts in texts_by_person.values() for t in texts], people)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [str(p) for p in self.model.predict(list(texts))]
 
 
 def _frequencies(text: str, vocabulary: Sequence[str]) -> np.ndarray:
