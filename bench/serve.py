@@ -4,11 +4,11 @@ A real server process on loopback (``sosie serve``, uvicorn) and many interviews
 the quote engine: half through Sosie's session API, half through the OpenAI-compatible API
 (which resends the whole conversation every turn). Reported:
 
-* throughput (turns/s) and per-turn latency p50/p95 under load;
-* the baseline, measured in the same run: the same turns asked in-process through the library
-  (``InterviewSession.ask``) one after another, so the ratios show what HTTP, JSON and
-  contention cost;
-* turns stored in SQLite vs turns answered: they must be equal.
+* throughput (turns/s) and per-turn latency p50/p95 under load, twice in one run: a server with
+  ``--serial`` (one request at a time per persona, how it served before) and one with parallel
+  reads (the default); the ratio of the two is the named comparison;
+* the library in-process, one turn after another, for scale;
+* turns stored in SQLite vs turns answered (equal) and turns stored twice (none).
 
 The run is bounded: interviews stop starting new turns after ``--max-seconds``.
 """
@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -53,13 +54,21 @@ def baseline(persona: Persona, pool: list[str], turns: int) -> list[float]:
     return latencies
 
 
-async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out) -> None:
+async def pause(think: float, rng: random.Random) -> None:
+    """A visitor reads the answer before the next question (exponential, mean ``think`` s)."""
+    if think > 0:
+        await asyncio.sleep(rng.expovariate(1 / think))
+
+
+async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out, think=0.0) -> None:
+    rng = random.Random(n)
     made = await client.post("/api/personas/rowan/sessions", json={"engine": "quote", "title": f"load-{n}"})
     sid = made.json()["id"]
     out["sessions"].append(sid)
     for t in range(turns):
         if time.monotonic() > deadline:
             return
+        await pause(think, rng)
         started = time.perf_counter()
         reply = await client.post(f"/api/personas/rowan/sessions/{sid}/ask",
                                   json={"question": pool[(n * 7 + t) % len(pool)]})
@@ -70,12 +79,14 @@ async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline,
             out["errors"].append(f"{reply.status_code} {reply.text[:120]}")
 
 
-async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out) -> None:
+async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out, think=0.0) -> None:
+    rng = random.Random(n)
     messages: list[dict] = []
     interview = None
     for t in range(turns):
         if time.monotonic() > deadline:
             return
+        await pause(think, rng)
         messages.append({"role": "user", "content": pool[(n * 11 + t) % len(pool)]})
         started = time.perf_counter()
         reply = await client.post("/v1/chat/completions", json={"model": "sosie/rowan:quote",
@@ -94,14 +105,15 @@ async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, ou
         out["chats"].add(interview)
 
 
-async def load(url: str, pool, interviews: int, turns: int, max_seconds: float) -> dict:
+async def load(url: str, pool, interviews: int, turns: int, max_seconds: float, think: float = 0.0) -> dict:
     out = {"latency": [], "sent": 0, "ok": 0, "sessions": [], "chats": set(), "errors": []}
     deadline = time.monotonic() + max_seconds
     limits = httpx.Limits(max_connections=interviews)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
         started = time.perf_counter()
         await asyncio.gather(*[
-            (session_interview if n % 2 == 0 else chat_interview)(client, pool, n, turns, deadline, out)
+            (session_interview if n % 2 == 0 else chat_interview)(
+                client, pool, n, turns, deadline, out, think)
             for n in range(interviews)
         ])
         out["seconds"] = time.perf_counter() - started
@@ -118,30 +130,16 @@ def pct(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.1f} ms, p95 {np.percentile(values, 95):.1f} ms"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--interviews", type=int, default=50)
-    parser.add_argument("--turns", type=int, default=20)
-    parser.add_argument("--max-seconds", type=float, default=300)
-    parser.add_argument("--json", type=Path, help="also write the numbers here")
-    args = parser.parse_args()
-
-    home = Path(tempfile.mkdtemp(prefix="sosie-bench-serve-"))
-    server = None
+def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0) -> dict:
+    """One ``sosie serve`` process (``--serial``: one request at a time per persona, the old
+    way), warmed, then the load; returns the numbers, turns stored included."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sosie = Path(sys.executable).with_name("sosie")
+    command = [str(sosie), "serve", "rowan", "--port", str(port)] + (["--serial"] if serial else [])
+    server = subprocess.Popen(command, env=dict(os.environ, SOSIE_HOME=str(home)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        persona = create_demo_persona("rowan", home)
-        persona.build()
-        pool = question_pool(persona)
-        total = args.interviews * args.turns
-        base = baseline(persona, pool, min(total, 200))
-        persona.close()
-
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        sosie = Path(sys.executable).with_name("sosie")
-        server = subprocess.Popen([str(sosie), "serve", "rowan", "--port", str(port)],
-                                  env=dict(os.environ, SOSIE_HOME=str(home)),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
@@ -150,46 +148,85 @@ def main() -> None:
                 time.sleep(0.2)
         warm = httpx.post(url + "/api/personas/rowan/sessions", json={"title": "warm-up"}).json()["id"]
         httpx.post(f"{url}/api/personas/rowan/sessions/{warm}/ask", json={"question": pool[0]}, timeout=120)
+        result = asyncio.run(load(url, pool, args.interviews, args.turns, args.max_seconds, think))
+    finally:
+        server.terminate()
+        server.wait()
+    with Persona.open("rowan", home) as check:
+        ids = result["sessions"] + sorted(result["chats"])
+        marks = ",".join("?" * len(ids))
+        rows = check.store.db.execute(
+            f"SELECT interview_id, question FROM exchanges WHERE interview_id IN ({marks})", ids).fetchall()
+    stored = len(rows)
+    # a session interview asks each question once: the same (interview, question) twice is a duplicate
+    sessions = set(result["sessions"])
+    duplicated = sum(1 for _ in rows if _[0] in sessions) - len({tuple(r) for r in rows if r[0] in sessions})
+    return {
+        "serial": serial, "think_seconds": think,
+        "turns_sent": result["sent"], "turns_answered": result["ok"],
+        "turns_stored": stored, "duplicated": duplicated, "errors": sorted(set(result["errors"]))[:5],
+        "seconds": round(result["seconds"], 1),
+        "throughput_turns_per_s": round(result["ok"] / result["seconds"], 2),
+        "latency_ms": {"p50": float(np.percentile(result["latency"], 50)),
+                       "p95": float(np.percentile(result["latency"], 95))},
+    }
 
-        result = asyncio.run(load(url, pool, args.interviews, args.turns, args.max_seconds))
 
-        with Persona.open("rowan", home) as check:
-            ids = result["sessions"] + sorted(result["chats"])
-            marks = ",".join("?" * len(ids))
-            stored = check.store.db.execute(
-                f"SELECT COUNT(*) FROM exchanges WHERE interview_id IN ({marks})", ids).fetchone()[0]
-        throughput = result["ok"] / result["seconds"]
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--interviews", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="also run with visitors pausing this long on average between questions")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="sosie-bench-serve-"))
+    try:
+        persona = create_demo_persona("rowan", home)
+        persona.build()
+        pool = question_pool(persona)
+        total = args.interviews * args.turns
+        base = baseline(persona, pool, min(total, 200))
+        persona.close()
         base_throughput = 1000 / float(np.mean(base))
-        numbers = {
-            "interviews": args.interviews, "turns_per_interview": args.turns,
-            "turns_sent": result["sent"], "turns_answered": result["ok"], "turns_stored": stored,
-            "seconds": round(result["seconds"], 1), "throughput_turns_per_s": round(throughput, 1),
-            "latency_ms": {"p50": float(np.percentile(result["latency"], 50)),
-                           "p95": float(np.percentile(result["latency"], 95))},
-            "baseline_in_process_ms": {"p50": float(np.percentile(base, 50)),
-                                       "p95": float(np.percentile(base, 95))},
-            "baseline_throughput_turns_per_s": round(base_throughput, 1),
-        }
+        runs = {"serial": serve_and_load(home, pool, args, serial=True),
+                "parallel": serve_and_load(home, pool, args, serial=False)}
+        if args.think > 0:  # visitors who read each answer: the latency a kiosk's visitor sees
+            runs["serial_visitors"] = serve_and_load(home, pool, args, serial=True, think=args.think)
+            runs["parallel_visitors"] = serve_and_load(home, pool, args, serial=False, think=args.think)
         print(f"Load: {args.interviews} concurrent interviews x {args.turns} turns, quote engine, "
-              f"half session API, half OpenAI API; {result['seconds']:.1f} s")
-        print(f"  turns sent {result['sent']}, answered {result['ok']}, stored {stored}"
-              f" -> stored {'EQUALS' if stored == result['ok'] else 'DIFFERS FROM'} answered")
-        for error in sorted(set(result["errors"]))[:5]:
-            print(f"  refused: {error}")
-        print(f"  throughput {throughput:.1f} turns/s; latency under load {pct(result['latency'])}")
-        print(f"  baseline (library, in-process, one at a time): {base_throughput:.1f} turns/s; "
-              f"{pct(base)}")
-        print(f"  ratios: throughput {throughput / base_throughput:.2f}x the baseline; "
-              f"p50 latency {numbers['latency_ms']['p50'] / numbers['baseline_in_process_ms']['p50']:.1f}x "
-              f"(concurrent turns queue on the persona's lock)")
+              f"half session API, half OpenAI API, on {os.cpu_count()} cores")
+        print(f"  baseline (library, in-process, one at a time): {base_throughput:.1f} turns/s; {pct(base)}")
+        for run in runs.values():
+            how = ("--serial (one request at a time per persona, as before)" if run["serial"]
+                   else "parallel reads (the default)")
+            how += f", visitors pausing {run['think_seconds']:g} s" if run["think_seconds"] else ", no pause"
+            print(f"  {how}: {run['seconds']:.1f} s; sent {run['turns_sent']}, answered "
+                  f"{run['turns_answered']}, stored {run['turns_stored']}, duplicated {run['duplicated']}; "
+                  f"{run['throughput_turns_per_s']:.1f} turns/s; p50 {run['latency_ms']['p50']:.1f} ms, "
+                  f"p95 {run['latency_ms']['p95']:.1f} ms")
+            for error in run["errors"]:
+                print(f"    refused: {error}")
+        old, new = runs["serial"], runs["parallel"]
+        print(f"  ratios, parallel / serial in this run: throughput "
+              f"{new['throughput_turns_per_s'] / old['throughput_turns_per_s']:.2f}x (target >= 1.6x), "
+              f"p95 {new['latency_ms']['p95'] / old['latency_ms']['p95']:.2f}x "
+              f"(no pause: {new['latency_ms']['p95']:.0f} ms)")
+        if "parallel_visitors" in runs:
+            old_v, new_v = runs["serial_visitors"], runs["parallel_visitors"]
+            print(f"  visitors pausing {args.think:g} s: p95 {new_v['latency_ms']['p95']:.0f} ms parallel "
+                  f"against {old_v['latency_ms']['p95']:.0f} ms serial (target p95 <= 300 ms)")
+        numbers = {"interviews": args.interviews, "turns_per_interview": args.turns, "cores": os.cpu_count(),
+                   "baseline_in_process_ms": {"p50": float(np.percentile(base, 50)),
+                                              "p95": float(np.percentile(base, 95))},
+                   "baseline_throughput_turns_per_s": round(base_throughput, 1), **runs}
         if args.json:
             args.json.write_text(json.dumps(numbers, indent=2))
-        if stored != result["ok"]:
-            sys.exit("turns stored differ from turns answered")
+        if any(r["turns_stored"] != r["turns_answered"] or r["duplicated"] for r in runs.values()):
+            sys.exit("turns stored differ from turns answered, or a turn was stored twice")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
         shutil.rmtree(home, ignore_errors=True)
 
 

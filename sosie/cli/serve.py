@@ -29,6 +29,10 @@ def serve(
     grounding: GroundingOpt = None,
     max_body_bytes: Annotated[int, typer.Option(help="Larger request bodies get 413.")] = 64 * 1024,
     max_messages: Annotated[int, typer.Option(help="Chat history a client may send at once.")] = 64,
+    max_waiting: Annotated[int, typer.Option(
+        help="Questions that may wait for a persona's local model; more get 503 and Retry-After.")] = 8,
+    serial: Annotated[bool, typer.Option(
+        "--serial", help="One request at a time per persona (the old behaviour; for comparisons).")] = False,
     home: Home = None,
 ) -> None:
     """Serve the web interview room, the quiz and an OpenAI-compatible API."""
@@ -38,7 +42,7 @@ def serve(
 
     settings = ServeSettings(
         host=host, port=port, token=token or None, max_body_bytes=max_body_bytes,
-        max_messages=max_messages,
+        max_messages=max_messages, max_waiting=max_waiting, serial=serial,
         engine_options={"backend": backend, "model": model, "base_url": base_url,
                         "grounding": grounding},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -185,35 +186,57 @@ class PassageRow:
 
 
 class Store:
-    """A thin, typed layer over ``sosie.db``. One connection per Store; WAL mode."""
+    """A thin, typed layer over ``sosie.db``: one connection per thread, WAL mode.
+
+    Readers on different threads (a server's workers) run at once, each on its own connection,
+    and see the last committed state; writes in this process take :attr:`writer` first, so two
+    never contend for SQLite's write lock (other processes wait for it, up to 30 s).
+    """
 
     def __init__(self, path: Path):
         self.path = path
         if not path.exists():  # a person's words and interviews: readable by the owner only
             path.touch(mode=0o600)
-        # check_same_thread=False: the server answers on worker threads; it serialises each
-        # persona's work with a lock (sosie.serve), so one connection is never used at once.
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.writer = threading.RLock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._opened = threading.Lock()
         self._migrate()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # check_same_thread=False only so that close() can close every thread's connection
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            with self._opened:
+                self._connections.append(db)
+            self._local.db = db
+        return db
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.db:
+            with self.writer, self.db:
                 migration(self.db)
                 self.db.execute(f"PRAGMA user_version = {number}")
 
     def close(self) -> None:
-        self.db.close()
+        with self._opened:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing: a failure (or a kill) midway leaves the store as it was."""
-        with self.db:
+        with self.writer, self.db:
             yield self.db
 
     # -- corpus -----------------------------------------------------------------------------

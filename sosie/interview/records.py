@@ -63,11 +63,16 @@ class InterviewRecords:
     """Interviews and their exchanges, over the store's connection."""
 
     def __init__(self, store: Store):
-        self.db = store.db
-        migrate(self.db, SCHEMA, MIGRATIONS)
+        self.store = store
+        with store.writer:
+            migrate(self.db, SCHEMA, MIGRATIONS)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self.store.db  # the calling thread's connection
 
     def start(self, engine: str, title: str | None = None, as_of: str | None = None) -> int:
-        with self.db:
+        with self.store.writer, self.db:
             cur = self.db.execute(
                 "INSERT INTO interviews (started_at, engine, title, as_of) VALUES (?, ?, ?, ?)",
                 (now(), engine, title, as_of))
@@ -76,7 +81,7 @@ class InterviewRecords:
     def record(self, interview_id: int, asked_at: str, question: str, answer: dict,
                thread_key: str | None = None) -> int:
         """Store one completed turn (and, for chat clients, the key of the conversation so far)."""
-        with self.db:
+        with self.store.writer, self.db:
             cur = self.db.execute(
                 "INSERT INTO exchanges (interview_id, asked_at, answered_at, question, answer_json)"
                 " VALUES (?, ?, ?, ?, ?)",

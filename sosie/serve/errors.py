@@ -15,14 +15,16 @@ from sosie.errors import SosieError, UnknownPersona
 log = logging.getLogger("sosie.serve")
 
 
-def error(status: int, message: str) -> JSONResponse:
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
     kind = "invalid_request_error" if status < 500 else "server_error"
-    return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status)
+    return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status,
+                        headers=headers)
 
 
 async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """FastAPI's and the router's own 404/405, and every ``HTTPException`` a route raises."""
-    return error(exc.status_code, str(exc.detail))
+    """FastAPI's and the router's own 404/405, and every ``HTTPException`` a route raises (its
+    headers kept: a 503's ``Retry-After``)."""
+    return error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
 
 async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:

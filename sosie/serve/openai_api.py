@@ -19,7 +19,7 @@ from sosie.engines.base import Answer
 from sosie.interview.records import InterviewRecords
 from sosie.serve import chat
 from sosie.serve.schemas import ERRORS, NOT_JSON, ChatRequest
-from sosie.serve.state import PersonaHost, ServedDep
+from sosie.serve.state import NoLock, PersonaHost, ServedDep
 from sosie.serve.stream import THINKING, run_in_worker, word_pieces
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
@@ -67,7 +67,7 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
 
     def work(on_token=None) -> tuple[Answer, int, int, dict]:
-        with h.lock:
+        with h.lock:  # no lock unless --serial: chat_turn holds the interview's turn and the model
             state = h.index_state()
             return (*chat_turn(h, model, turns, request.session, on_token, request.as_of), state)
 
@@ -127,6 +127,13 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
     interview_id = session_id
     if interview_id is None and prior:
         interview_id = InterviewRecords(persona.store).by_thread(chat.thread_key(prior))
+    with h.turn(interview_id) if interview_id is not None else NoLock():
+        return _answer_turn(h, engine, question, prior, interview_id, session_id, on_token, as_of)
+
+
+def _answer_turn(h: PersonaHost, engine: str, question: str, prior, interview_id: int | None,
+                 session_id: int | None, on_token, as_of: str | None):
+    persona = h.persona
     session = None
     if interview_id is not None:
         session = h.session(interview_id)
@@ -141,6 +148,7 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
     def key(answer: Answer) -> str:
         return chat.thread_key([*prior, ("user", question), ("assistant", chat.render(answer))])
 
-    answer = session.ask(question, on_token=on_token, thread_key=key)
+    with h.model(session.engine):
+        answer = session.ask(question, on_token=on_token, thread_key=key)
     h.keep(session)
     return answer, session.id, session.exchanges

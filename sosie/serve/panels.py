@@ -6,6 +6,8 @@ API and ``sosie transcript --panel N`` read one record."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -16,7 +18,7 @@ from sosie.interview.panel import Panel
 from sosie.interview.panel_records import PanelRecords
 from sosie.interview.panel_transcript import panel_record, panel_transcript
 from sosie.serve.schemas import ERRORS, NOT_JSON, IdPath, NewPanel, PanelTurnRequest
-from sosie.serve.state import Served, ServedDep
+from sosie.serve.state import NoLock, Served, ServedDep
 
 router = APIRouter(prefix="/api/panels", tags=["panels"], responses=ERRORS)
 _panel_locks: dict[int, threading.Lock] = {}
@@ -33,8 +35,18 @@ def _hosts(served: Served, slugs: list[str]) -> dict:
     return {slug: served.host(slug).persona for slug in slugs}
 
 
-def _guard(served: Served):
-    return lambda slug: served.hosts[slug].lock
+def _guard(served: Served, engine: str):
+    """What a double holds while it answers on a panel: its persona's lock (``--serial``), and
+    its local model's slot when the panel's engine runs one."""
+    local = engine != "quote" and served.settings.engine_options.get("backend") != "openai"
+
+    @contextmanager
+    def hold(slug: str) -> Iterator[None]:
+        h = served.hosts[slug]
+        with h.lock, (h.model.slot if local else NoLock()):
+            yield
+
+    return hold
 
 
 def _options(served: Served) -> dict:
@@ -60,7 +72,7 @@ def new_panel(body: NewPanel, served: ServedDep) -> dict:
     engine = body.engine or (personas[0].config.default_engine if personas else "quote")
     _check_engine(served, body.personas, engine)
     panel = Panel.start(personas, served.home, engine=engine, title=body.title or "web",
-                        human=body.human, guard=_guard(served), as_of=body.as_of,
+                        human=body.human, guard=_guard(served, engine), as_of=body.as_of,
                         **_options(served))
     with _one_at_a_time(panel.id):
         added = panel.ask(body.question, to=body.to, rounds=body.rounds)
@@ -110,8 +122,8 @@ def next_turn(panel_id: IdPath, body: PanelTurnRequest, served: ServedDep) -> di
     personas = _hosts(served, [m["slug"] for m in cast if m["kind"] == "double"])
     with _one_at_a_time(panel_id):
         try:
-            panel = Panel.resume(panel_id, served.home, personas=personas, guard=_guard(served),
-                                 **_options(served))
+            guard = _guard(served, row["engine"])
+            panel = Panel.resume(panel_id, served.home, personas=personas, guard=guard, **_options(served))
             added = (panel.respond(to=body.to) if body.respond
                      else panel.ask(body.question, to=body.to, rounds=body.rounds, speaker=body.speaker))
         except SosieError as exc:

@@ -81,13 +81,15 @@ async def ask(slug: SlugPath, session_id: IdPath, body: Question, served: Served
         raise HTTPException(400, f"question: over {limit} characters")
     if body.stream:
         with h.lock:
-            h.session(session_id)  # a 404 before the stream starts (after it, only an event)
+            session = h.session(session_id)  # a 404 before the stream starts (after it, only an event)
+            h.model.check(session.engine)  # and a 503 when the model's queue is full
 
     def work(on_token=None) -> dict:
-        with h.lock:
+        with h.lock, h.turn(session_id):
             state = h.index_state()
             session = h.session(session_id)
-            answer = session.ask(body.question, on_token=on_token)
+            with h.model(session.engine):
+                answer = session.ask(body.question, on_token=on_token)
         return {"interview": session_id, "exchange": session.exchanges, "answer": answer.to_dict(),
                 "index": state}
 

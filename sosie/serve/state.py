@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -30,6 +32,7 @@ from sosie.serve.guard import is_loopback
 log = logging.getLogger("sosie.serve")
 NOT_SERVED = {"baseline"}  # the no-persona control of the evaluation is not a double
 LIVE_SESSIONS = 256  # interviews kept ready per persona (a cache: all of them are in sosie.db)
+TURN_STRIPES = 64  # locks shared out among interviews by id: two turns of one never overlap
 
 
 @dataclass
@@ -43,6 +46,8 @@ class ServeSettings:
     max_question_chars: int = 4000
     max_messages: int = 64  # chat history length a client may send in one request
     engine_options: dict = field(default_factory=dict)  # backend, model, base_url (generative)
+    max_waiting: int = 8  # answers queued per persona for a local model; beyond, 503 + Retry-After
+    serial: bool = False  # one request at a time per persona, as before 0.x (the bench's baseline)
 
     def check(self) -> None:
         if not is_loopback(self.host) and not self.token:
@@ -54,15 +59,81 @@ class ServeSettings:
             raise SosieError("the token may use only letters, digits and - _ . ~ (it travels in a cookie)")
 
 
-class PersonaHost:
-    """One served persona: its workspace, the lock that serialises its work, its engines."""
+class NoLock:
+    """Reads need no lock: each worker thread reads on its own SQLite connection."""
 
-    def __init__(self, persona: Persona, engine_options: dict):
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class ModelQueue:
+    """A persona's local language model answers one question at a time; at most ``waiting``
+    more wait for it, and the next is refused at once with 503 and ``Retry-After`` instead of
+    waiting without end. The quote engine and a remote OpenAI-compatible server (which batches
+    requests itself) do not queue here."""
+
+    def __init__(self, waiting: int, retry_after_s: int = 10):
+        self.slot = threading.Lock()
+        self.limit = waiting
+        self.retry_after_s = retry_after_s
+        self.queued = 0  # running or waiting
+        self._count = threading.Lock()
+
+    def check(self, engine) -> None:
+        """A 503 now if this engine's question would be refused (before a stream starts)."""
+        if uses_local_model(engine) and self.queued > self.limit:
+            raise self.busy()
+
+    def busy(self) -> HTTPException:
+        return HTTPException(503, f"this double's model is busy ({self.queued - 1} questions waiting); "
+                             f"try again in {self.retry_after_s} s",
+                             headers={"Retry-After": str(self.retry_after_s)})
+
+    @contextmanager
+    def __call__(self, engine) -> Iterator[None]:
+        if not uses_local_model(engine):
+            yield
+            return
+        with self._count:
+            if self.queued > self.limit:
+                raise self.busy()
+            self.queued += 1
+        try:
+            with self.slot:
+                yield
+        finally:
+            with self._count:
+                self.queued -= 1
+
+
+def uses_local_model(engine) -> bool:
+    """A model in this process (transformers, llama.cpp), not the quote engine or a server."""
+    backend = getattr(engine, "backend", None)
+    return backend is not None and getattr(backend, "name", "") != "openai"
+
+
+class PersonaHost:
+    """One served persona: its workspace, its engines, and what keeps its answers in order.
+
+    Reads (cards, transcripts, passages, the quote engine's retrieval) run in parallel, each
+    worker thread on its own read connection; the store's writer lock orders the writes; a turn
+    of one interview waits for that interview's previous turn; a local model answers one
+    question at a time (:class:`ModelQueue`). ``serial`` puts back one lock over everything.
+    """
+
+    def __init__(self, persona: Persona, engine_options: dict, serial: bool = False,
+                 max_waiting: int = 8):
         status = persona.index_status()
         if not status["built"]:
             raise SosieError(f"persona {persona.slug!r} has no index yet; run: sosie build {persona.slug}")
         self.persona = persona
-        self.lock = threading.Lock()
+        self.lock: threading.Lock | NoLock = threading.Lock() if serial else NoLock()
+        self.model = ModelQueue(max_waiting)
+        self._turns = [threading.Lock() for _ in range(TURN_STRIPES)]
+        self._live = threading.Lock()
         self.engine_options = {k: v for k, v in engine_options.items() if v}
         # Live sessions, so a turn need not re-read its interview; each is checked against the
         # stored count of exchanges first, so one written elsewhere is simply read again.
@@ -103,22 +174,28 @@ class PersonaHost:
         return [name for name in engine_names()
                 if name not in NOT_SERVED and engine_available(name, self.persona)]
 
+    def turn(self, interview_id: int) -> threading.Lock:
+        """Held while a turn of this interview is answered: its turns stay in order."""
+        return self._turns[interview_id % TURN_STRIPES]
+
     def session(self, interview_id: int) -> InterviewSession:
-        """The stored interview, ready to go on; call with the lock held."""
+        """The stored interview, ready to go on; call with its :meth:`turn` held."""
         row = InterviewRecords(self.persona.store).get(interview_id)
         if row is None:
             raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
-        session = self.live.get(interview_id)
+        with self._live:
+            session = self.live.get(interview_id)
         if session is None or session.exchanges != row["exchanges"]:
             session = InterviewSession.resume(self.persona, interview_id, **self.options_for(row["engine"]))
         self.keep(session)
         return session
 
     def keep(self, session: InterviewSession) -> None:
-        self.live[session.id] = session
-        self.live.move_to_end(session.id)
-        while len(self.live) > LIVE_SESSIONS:
-            self.live.popitem(last=False)
+        with self._live:
+            self.live[session.id] = session
+            self.live.move_to_end(session.id)
+            while len(self.live) > LIVE_SESSIONS:
+                self.live.popitem(last=False)
 
     def card(self) -> dict:
         config = self.persona.config
@@ -150,7 +227,8 @@ class Served:
         if not personas:
             raise SosieError("no personas to serve; create one with: sosie new NAME --name \"Full Name\"")
         self.settings = settings
-        self.hosts = {p.slug: PersonaHost(p, settings.engine_options) for p in personas}
+        self.hosts = {p.slug: PersonaHost(p, settings.engine_options, settings.serial, settings.max_waiting)
+                      for p in personas}
         # panels are kept beside the personas, in their home's panels.db
         self.home = personas[0].workspace.parent
 

@@ -1,0 +1,163 @@
+"""Many visitors at once: reads in parallel, turns in order, a local model's queue bounded.
+
+A real server on loopback over a copy of the demo home (the tests write hundreds of turns).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from conftest import copy_workspace
+from live_server import LiveServer
+
+from sosie import Persona, registry
+from sosie.engines.base import Answer
+from sosie.serve import ServeSettings, create_app
+
+QUESTIONS = ["What do you think of cities?", "Why do you prefer trains to planes?",
+             "How do you decide who to hire?", "Why do libraries matter so much to you?"]
+
+
+@pytest.fixture
+def fresh_home(demo_home, tmp_path):
+    home = tmp_path / "home"
+    for slug in ("rowan", "wren"):
+        copy_workspace(demo_home / slug, home / slug)
+    return home
+
+
+def stored_turns(home, slug: str) -> list[tuple[int, str]]:
+    db = sqlite3.connect(home / slug / "sosie.db")
+    try:
+        return db.execute("SELECT interview_id, question FROM exchanges ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def test_fifty_interviews_at_once_lose_and_duplicate_no_turn(fresh_home):
+    personas = [Persona.open(slug, fresh_home) for slug in ("rowan", "wren")]
+    with LiveServer(create_app(personas, ServeSettings())) as server:
+        with httpx.Client(base_url=server.url, timeout=120) as http:
+            ids = [http.post("/api/personas/rowan/sessions", json={"engine": "quote"}).json()["id"]
+                   for _ in range(50)]
+
+            def interview(interview_id: int) -> list[int]:
+                codes = []
+                for question in QUESTIONS[:3]:
+                    reply = http.post(f"/api/personas/rowan/sessions/{interview_id}/ask",
+                                      json={"question": f"{question} ({interview_id})"})
+                    codes.append(reply.status_code)
+                return codes
+
+            with ThreadPoolExecutor(max_workers=50) as pool:
+                codes = [c for result in pool.map(interview, ids) for c in result]
+            # two turns of one interview at once: they are answered one after the other
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                same = list(pool.map(lambda q: http.post(f"/api/personas/rowan/sessions/{ids[0]}/ask",
+                                                         json={"question": q}).status_code, QUESTIONS))
+    for persona in personas:
+        persona.close()
+    assert codes == [200] * 150 and same == [200] * 4
+    turns = stored_turns(fresh_home, "rowan")
+    assert len(turns) == 154 and len(set(turns)) == 154  # every turn once, none lost
+    for interview_id in ids[1:]:
+        mine = [q for i, q in turns if i == interview_id]
+        assert mine == [f"{q} ({interview_id})" for q in QUESTIONS[:3]]  # in the order asked
+    assert [q for i, q in turns if i == ids[0]][3:] and len([q for i, q in turns if i == ids[0]]) == 7
+
+
+@dataclass
+class SlowLocalBackend:
+    """A backend that says it runs in this process (its name is not "openai"), for the queue;
+    it stands in for a local model, which would take minutes to load here, and says so."""
+
+    name: str = "slow-local"
+
+
+class SlowEngine:
+    """An engine from outside (registered at run time, as a plug-in's would be) whose answers
+    take a second on a "local model": only what the server does around it is under test."""
+
+    name = "slowlocal"
+    Options = None
+
+    def __init__(self, persona):
+        self.persona = persona
+        self.backend = SlowLocalBackend()
+        self.running = 0
+        self.most = 0
+        self.guard = threading.Lock()
+
+    def answer(self, question, history=(), on_token=None) -> Answer:
+        with self.guard:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(1.0)
+        with self.guard:
+            self.running -= 1
+        return Answer(question, "I have not talked about that.", self.persona.slug, self.name,
+                      self.persona.config.disclosure, abstained=True)
+
+
+def test_a_full_model_queue_answers_503_with_retry_after(fresh_home):
+    registry.register("engine", "slowlocal", SlowEngine)
+    personas = [Persona.open("rowan", fresh_home)]
+    try:
+        with LiveServer(create_app(personas, ServeSettings(max_waiting=1))) as server:
+            with httpx.Client(base_url=server.url, timeout=60) as http:
+                ids = [http.post("/api/personas/rowan/sessions", json={"engine": "slowlocal"}).json()["id"]
+                       for _ in range(5)]
+                with ThreadPoolExecutor(max_workers=5) as pool:
+                    replies = list(pool.map(lambda i: http.post(f"/api/personas/rowan/sessions/{i}/ask",
+                                                                json={"question": "Anything?"}), ids))
+                # the quote engine never waits for the model
+                quick = http.post("/api/personas/rowan/sessions", json={"engine": "quote"}).json()["id"]
+                assert http.post(f"/api/personas/rowan/sessions/{quick}/ask",
+                                 json={"question": QUESTIONS[0]}).status_code == 200
+        engine = next(e for e in personas[0]._engines.values() if isinstance(e, SlowEngine))
+    finally:
+        registry.unregister("engine", "slowlocal")
+        personas[0].close()
+    codes = sorted(r.status_code for r in replies)
+    assert codes.count(200) == 2 and codes.count(503) == 3, codes  # one running, one waiting
+    busy = next(r for r in replies if r.status_code == 503)
+    assert busy.headers["retry-after"] == "10" and "busy" in busy.json()["error"]["message"]
+    assert engine.most == 1  # the model answered one question at a time
+    answered = [i for i, r in zip(ids, replies, strict=True) if r.status_code == 200]
+    assert sorted(i for i, _ in stored_turns(fresh_home, "rowan")) == sorted(answered) + [quick]
+
+
+def test_questions_asked_at_once_are_embedded_together_and_get_their_own_vectors():
+    from sosie.index.embedder import QueryBatcher, _encode
+
+    sizes: list[int] = []
+
+    def encode(texts: list[str]):
+        sizes.append(len(texts))
+        time.sleep(0.05)  # a forward pass takes a while: questions pile up behind it
+        return _encode(texts)
+
+    batcher = QueryBatcher(encode)
+    alone = batcher(QUESTIONS[0])
+    assert sizes == [1]  # a question asked alone is embedded at once, by itself
+    asked = [f"{q} ({i})" for i in range(6) for q in QUESTIONS]
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        vectors = list(pool.map(batcher, asked))
+    assert sum(sizes[1:]) == len(asked) and len(sizes) - 1 < len(asked) / 2  # in batches
+    for question, vector in zip(asked, vectors, strict=True):  # each its own, as if alone
+        assert abs(float(vector @ _encode([question])[0]) - 1.0) < 1e-4
+    assert abs(float(alone @ _encode([QUESTIONS[0]])[0]) - 1.0) < 1e-6
+
+    def broken(texts):
+        raise RuntimeError("model gone")
+
+    failing = QueryBatcher(broken)
+    with ThreadPoolExecutor(max_workers=4) as pool, pytest.raises(RuntimeError, match="model gone"):
+        list(pool.map(failing, QUESTIONS))
+    assert not failing.busy and not failing.pending  # nothing left hanging
