@@ -60,13 +60,15 @@ demo: $(VENV)/.installed
 # Debian packages the tests use, installed once when missing: Chromium for the web page tests
 # (Playwright's own browser download needs a network this project must not assume),
 # espeak-ng, the generic synthetic voice of `sosie speak` (and the voices of the recording
-# tests), and ffmpeg, which decodes recordings for `sosie add`.
+# tests), ffmpeg, which decodes recordings for `sosie add`, and PostgreSQL, which the tests start
+# as a real server in a temporary folder for `sosie serve --store postgresql://...`.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
 	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  $(SUDO) apt-get update -qq && \

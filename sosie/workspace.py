@@ -36,6 +36,9 @@ class Workspace:
         self._store: Store | None = None
         self._index: HybridIndex | None = None
         self._engines: dict[tuple, object] = {}  # engines made for it (see sosie.engines.engine_for)
+        # where its interviews are kept when not in sosie.db (a server's PostgreSQL, see
+        # sosie.interview.records.interview_records); None: sosie.db
+        self.interviews: object | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     @classmethod

@@ -33,6 +33,9 @@ def serve(
         help="Questions that may wait for a persona's local model; more get 503 and Retry-After.")] = 8,
     serial: Annotated[bool, typer.Option(
         "--serial", help="One request at a time per persona (the old behaviour; for comparisons).")] = False,
+    store: Annotated[str | None, typer.Option(
+        "--store", envvar="SOSIE_STORE",
+        help="Keep interviews in PostgreSQL (postgresql://user@host:5432/db), shared by replicas.")] = None,
     home: Home = None,
 ) -> None:
     """Serve the web interview room, the quiz and an OpenAI-compatible API."""
@@ -42,11 +45,15 @@ def serve(
 
     settings = ServeSettings(
         host=host, port=port, token=token or None, max_body_bytes=max_body_bytes,
-        max_messages=max_messages, max_waiting=max_waiting, serial=serial,
+        max_messages=max_messages, max_waiting=max_waiting, serial=serial, store=store,
         engine_options={"backend": backend, "model": model, "base_url": base_url,
                         "grounding": grounding},
     )
     settings.check()  # before anything slow: a refused address fails at once
+    if store:  # and an unreachable database, or a schema newer than this Sosie, too
+        from sosie.interview.pg import Postgres
+
+        Postgres.connect(store).close()
     names = slugs or [s for s in Persona.names(home)
                       if Persona.open(s, home).index_status()["built"]]
     if not names:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sosie.errors import SosieError
 from sosie.files import atomic_write
-from sosie.interview.records import InterviewRecords
+from sosie.interview.records import interview_records
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -24,7 +24,7 @@ FORMATS = ("ccv2", "ccv3", "modelfile", "transcript", "script")
 
 
 def latest_interview(persona: Workspace) -> int:
-    interviews = InterviewRecords(persona.store).all()
+    interviews = interview_records(persona).all()
     if not interviews:
         raise SosieError(
             f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}")

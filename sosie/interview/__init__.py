@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sosie.corpus.store import now
 from sosie.engines.base import Answer, Engine, as_of_note, engine_for
 from sosie.errors import SosieError
-from sosie.interview.records import InterviewRecords
+from sosie.interview.records import interview_records
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -31,10 +31,10 @@ class InterviewSession:
         self.exchanges = 0  # stored exchanges, abstentions included
         if interview_id is None:
             as_of = getattr(engine, "as_of", None)  # remembered: resuming goes on as of that date
-            self.id = InterviewRecords(persona.store).start(engine.name, title, as_of)
+            self.id = interview_records(persona).start(engine.name, title, as_of)
         else:
             self.id = interview_id
-            for row in InterviewRecords(persona.store).exchanges(interview_id):
+            for row in interview_records(persona).exchanges(interview_id):
                 self.exchanges += 1
                 answer = json.loads(row["answer_json"])
                 if not answer.get("abstained"):
@@ -43,7 +43,7 @@ class InterviewSession:
     @classmethod
     def resume(cls, persona: Workspace, interview_id: int, **options) -> InterviewSession:
         """The stored interview ``interview_id``, with its engine and history, ready to go on."""
-        row = InterviewRecords(persona.store).get(interview_id)
+        row = interview_records(persona).get(interview_id)
         if row is None:
             raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
         if row["as_of"]:  # an as-of interview goes on as of the same date
@@ -56,7 +56,7 @@ class InterviewSession:
         """``thread_key(answer)``, if given, names the conversation so far for chat clients."""
         asked_at = now()
         answer = self.engine.answer(question, history=list(self.history), on_token=on_token)
-        InterviewRecords(self.persona.store).record(
+        interview_records(self.persona).record(
             self.id, asked_at, answer.question, answer.to_dict(),
             thread_key=thread_key(answer) if thread_key else None,
         )
@@ -68,7 +68,7 @@ class InterviewSession:
 
 def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "md") -> str:
     """The interview (default: the latest) as Markdown or JSON, disclosure and sources included."""
-    interviews = InterviewRecords(persona.store).all()
+    interviews = interview_records(persona).all()
     if not interviews:
         raise SosieError(
             f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}"
@@ -84,7 +84,7 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
     exchanges = [
         {"asked_at": e["asked_at"], "answered_at": e["answered_at"],
          "answer": Answer.from_dict(json.loads(e["answer_json"]))}
-        for e in InterviewRecords(persona.store).exchanges(row["id"])
+        for e in interview_records(persona).exchanges(row["id"])
     ]
     config = persona.config
     if fmt == "json":

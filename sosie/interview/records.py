@@ -21,6 +21,7 @@ from sosie.corpus.store import now
 
 if TYPE_CHECKING:
     from sosie.corpus.store import Store
+    from sosie.workspace import Workspace
 
 
 def _i001_tables(db: sqlite3.Connection) -> None:
@@ -115,3 +116,10 @@ class InterviewRecords:
         return self.db.execute(
             "SELECT * FROM exchanges WHERE interview_id = ? ORDER BY id", (interview_id,)
         ).fetchall()
+
+
+def interview_records(workspace: Workspace):
+    """Where this persona's interviews are kept: its ``sosie.db``, or the PostgreSQL database a
+    server was started with (``workspace.interviews``, see :mod:`sosie.interview.pg`)."""
+    kept = getattr(workspace, "interviews", None)
+    return kept if kept is not None else InterviewRecords(workspace.store)

@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from sosie.corpus.dates import as_of_date
 from sosie.engines.base import Answer
-from sosie.interview.records import InterviewRecords
+from sosie.interview.records import interview_records
 from sosie.serve import chat
 from sosie.serve.schemas import ERRORS, NOT_JSON, ChatRequest
 from sosie.serve.state import NoLock, PersonaHost, ServedDep
@@ -126,7 +126,7 @@ def chat_turn(h: PersonaHost, model: chat.ModelId, turns, session_id: int | None
     engine = model.engine or persona.config.default_engine
     interview_id = session_id
     if interview_id is None and prior:
-        interview_id = InterviewRecords(persona.store).by_thread(chat.thread_key(prior))
+        interview_id = interview_records(persona).by_thread(chat.thread_key(prior))
     with h.turn(interview_id) if interview_id is not None else NoLock():
         return _answer_turn(h, engine, question, prior, interview_id, session_id, on_token, as_of)
 

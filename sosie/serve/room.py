@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from sosie.interview import transcript
-from sosie.interview.records import InterviewRecords
+from sosie.interview.records import interview_records
 from sosie.serve.schemas import ERRORS, NOT_JSON, IdPath, NewSession, Question, SlugPath
 from sosie.serve.state import ServedDep
 from sosie.serve.stream import THINKING, run_in_worker
@@ -34,14 +34,14 @@ def new_session(slug: SlugPath, served: ServedDep,
         session = h.persona.interview(engine, title=body.title or "web", as_of=body.as_of,
                                       **h.options_for(engine))
         h.keep(session)
-        return dict(InterviewRecords(h.persona.store).get(session.id))
+        return dict(interview_records(h.persona).get(session.id))
 
 
 @router.get("")
 def sessions(slug: SlugPath, served: ServedDep) -> list[dict]:
     h = served.host(slug)
     with h.lock:
-        return [dict(r) for r in InterviewRecords(h.persona.store).all()]
+        return [dict(r) for r in interview_records(h.persona).all()]
 
 
 @router.get("/{session_id}")

@@ -24,7 +24,7 @@ from sosie import registry
 from sosie.engines.base import engine_available, engine_names
 from sosie.errors import SosieError
 from sosie.interview import InterviewSession
-from sosie.interview.records import InterviewRecords
+from sosie.interview.records import interview_records
 from sosie.persona import Persona
 from sosie.serve import chat
 from sosie.serve.guard import is_loopback
@@ -47,7 +47,8 @@ class ServeSettings:
     max_messages: int = 64  # chat history length a client may send in one request
     engine_options: dict = field(default_factory=dict)  # backend, model, base_url (generative)
     max_waiting: int = 8  # answers queued per persona for a local model; beyond, 503 + Retry-After
-    serial: bool = False  # one request at a time per persona, as before 0.x (the bench's baseline)
+    serial: bool = False  # one request at a time per persona, as before (the bench's baseline)
+    store: str | None = None  # postgresql://...: interviews there, shared by replicas; None: sosie.db
 
     def check(self) -> None:
         if not is_loopback(self.host) and not self.token:
@@ -180,7 +181,7 @@ class PersonaHost:
 
     def session(self, interview_id: int) -> InterviewSession:
         """The stored interview, ready to go on; call with its :meth:`turn` held."""
-        row = InterviewRecords(self.persona.store).get(interview_id)
+        row = interview_records(self.persona).get(interview_id)
         if row is None:
             raise HTTPException(404, f"persona {self.persona.slug!r} has no interview {interview_id}")
         with self._live:
@@ -227,6 +228,13 @@ class Served:
         if not personas:
             raise SosieError("no personas to serve; create one with: sosie new NAME --name \"Full Name\"")
         self.settings = settings
+        self.database = None
+        if settings.store:  # before anything else: an unreachable database fails the start
+            from sosie.interview.pg import Postgres
+
+            self.database = Postgres.connect(settings.store)
+            for persona in personas:
+                persona.interviews = self.database.interviews(persona.slug)
         self.hosts = {p.slug: PersonaHost(p, settings.engine_options, settings.serial, settings.max_waiting)
                       for p in personas}
         # panels are kept beside the personas, in their home's panels.db
