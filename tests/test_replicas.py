@@ -148,10 +148,37 @@ def test_a_bad_store_fails_at_start_in_one_line_and_a_newer_schema_is_left_alone
         conn.execute("UPDATE sosie_meta SET value = '99' WHERE key = 'schema.interview'")
         conn.execute("CREATE TABLE from_the_future (x int)")
     done = run_in_process("serve", "rowan", "--store", database, home=home)
-    assert done.returncode == 1 and "is version 99, newer than this Sosie knows (1)" in done.stderr
+    assert done.returncode == 1 and "is version 99, newer than this Sosie knows (2)" in done.stderr
     with psycopg.connect(database) as conn:
         assert conn.execute("SELECT value FROM sosie_meta").fetchall() == [("99",)]
         tables = {r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
-    assert tables == {"sosie_meta", "interviews", "exchanges", "from_the_future"}
+    assert tables == {"sosie_meta", "interviews", "exchanges", "quiz_answers", "from_the_future"}
     assert json.dumps(done.stderr).count("\\n") == 1
+
+
+def test_quiz_picks_are_kept_in_postgresql_for_every_replica(demo_home, database, tmp_path):
+    from sosie import Persona
+    from sosie.evaluate.quiz import QuizItem, quiz_summary, record_pick
+    from sosie.interview.pg import Postgres
+
+    home = tmp_path / "home"
+    copy_workspace(demo_home / "rowan", home / "rowan")
+    replicas = [Persona.open("rowan", home), Persona.open("rowan", home)]
+    shared = [Postgres.connect(database), Postgres.connect(database)]
+    for persona, db in zip(replicas, shared, strict=True):
+        persona.interviews = db.interviews("rowan")
+    item = QuizItem(question="Why trains?", real_index=0,
+                    options=[{"text": "a", "by": "real"}, {"text": "b", "by": "quote"}])
+    assert record_pick(replicas[0], "q1", 1, item, 0) is True
+    assert record_pick(replicas[1], "q1", 1, item, 1) is False
+    for persona in replicas:  # one score, whichever replica is asked
+        assert quiz_summary(persona, "q1") | {"p_value": None} == {
+            "answered": 2, "correct": 1, "accuracy": 0.5, "chance": 0.5, "p_value": None}
+    db = sqlite3.connect(home / "rowan" / "sosie.db")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "quiz_answers" not in tables or not db.execute("SELECT COUNT(*) FROM quiz_answers").fetchone()[0]
+    db.close()
+    for persona, database_ in zip(replicas, shared, strict=True):
+        persona.close()
+        database_.close()

@@ -75,8 +75,17 @@ def new_quiz_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def _shared(persona: Workspace):
+    """The server's PostgreSQL records, when the persona's interviews are kept there."""
+    kept = getattr(persona, "interviews", None)
+    return kept if hasattr(kept, "record_quiz_pick") else None
+
+
 def record_pick(persona: Workspace, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
     correct = picked == item.real_index
+    if (shared := _shared(persona)) is not None:
+        shared.record_quiz_pick(quiz_id, run_id, item.question, item.options, item.real_index, picked)
+        return correct
     evaluation_tables(persona.store)
     with persona.store.transaction() as db:
         db.execute(
@@ -93,7 +102,8 @@ def quiz_summary(persona: Workspace, quiz_id: str | None = None) -> dict:
     from scipy.stats import binomtest
 
     query = "SELECT options_json, correct FROM quiz_answers"
-    rows = evaluation_tables(persona.store).execute(
+    shared = _shared(persona)
+    rows = shared.quiz_picks(quiz_id) if shared is not None else evaluation_tables(persona.store).execute(
         query + (" WHERE quiz_id = ?" if quiz_id else ""), (quiz_id,) if quiz_id else ()
     ).fetchall()
     if not rows:

@@ -1,7 +1,7 @@
 """Interviews in PostgreSQL, for several ``sosie serve`` replicas sharing them.
 
-``sosie serve --store postgresql://user@host:5432/db`` keeps every persona's interviews and
-exchanges here instead of in its ``sosie.db``; each replica still reads the persona's corpus
+``sosie serve --store postgresql://user@host:5432/db`` keeps every persona's interviews,
+exchanges and quiz picks here instead of in its ``sosie.db``; each replica still reads the persona's corpus
 and index from its own copy of the workspace. The methods are :class:`InterviewRecords`'s, so
 the rest of Sosie does not know which one it holds.
 
@@ -47,7 +47,23 @@ def _p001_tables(cur) -> None:
     cur.execute("CREATE INDEX exchanges_interview ON exchanges(interview_id, id)")
 
 
-MIGRATIONS: list[Callable] = [_p001_tables]
+def _p002_quiz_answers(cur) -> None:
+    # the blind quiz's picks (sosie.evaluate.quiz), so a quiz goes on across replicas too
+    cur.execute("""CREATE TABLE quiz_answers (
+        id BIGSERIAL PRIMARY KEY,
+        persona TEXT NOT NULL,
+        quiz_id TEXT NOT NULL,
+        eval_run_id BIGINT NOT NULL,
+        question TEXT NOT NULL,
+        options_json TEXT NOT NULL,
+        real_index INTEGER NOT NULL,
+        picked INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        answered_at TEXT NOT NULL)""")
+    cur.execute("CREATE INDEX quiz_answers_quiz ON quiz_answers(persona, quiz_id)")
+
+
+MIGRATIONS: list[Callable] = [_p001_tables, _p002_quiz_answers]
 
 
 def where(url: str) -> str:
@@ -167,6 +183,21 @@ class PostgresInterviews:
 
     def all(self) -> list[dict]:
         return self._run(self._WITH_COUNT + "WHERE i.persona = %s GROUP BY i.id ORDER BY i.id",
+                         (self.persona,))
+
+    def record_quiz_pick(self, quiz_id: str, run_id: int, question: str, options: list, real_index: int,
+                         picked: int) -> None:
+        self._run("INSERT INTO quiz_answers (persona, quiz_id, eval_run_id, question, options_json, "
+                  "real_index, picked, correct, answered_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                  (self.persona, quiz_id, run_id, question, json.dumps(options, ensure_ascii=False),
+                   real_index, picked, int(picked == real_index), now()))
+
+    def quiz_picks(self, quiz_id: str | None = None) -> list[dict]:
+        """``options_json`` and ``correct`` of the picks (of one quiz, or all of the persona's)."""
+        if quiz_id:
+            return self._run("SELECT options_json, correct FROM quiz_answers WHERE persona = %s AND "
+                             "quiz_id = %s ORDER BY id", (self.persona, quiz_id))
+        return self._run("SELECT options_json, correct FROM quiz_answers WHERE persona = %s ORDER BY id",
                          (self.persona,))
 
     def exchanges(self, interview_id: int) -> list[dict]:
