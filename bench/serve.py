@@ -62,7 +62,9 @@ async def pause(think: float, rng: random.Random) -> None:
 
 async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out, think=0.0) -> None:
     rng = random.Random(n)
-    made = await client.post("/api/personas/rowan/sessions", json={"engine": "quote", "title": f"load-{n}"})
+    base = out["urls"][n % len(out["urls"])]  # interviews spread over the replicas, as a balancer would
+    made = await client.post(base + "/api/personas/rowan/sessions",
+                             json={"engine": "quote", "title": f"load-{n}"})
     sid = made.json()["id"]
     out["sessions"].append(sid)
     for t in range(turns):
@@ -70,7 +72,7 @@ async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline,
             return
         await pause(think, rng)
         started = time.perf_counter()
-        reply = await client.post(f"/api/personas/rowan/sessions/{sid}/ask",
+        reply = await client.post(f"{base}/api/personas/rowan/sessions/{sid}/ask",
                                   json={"question": pool[(n * 7 + t) % len(pool)]})
         out["latency"].append((time.perf_counter() - started) * 1000)
         out["sent"] += 1
@@ -81,6 +83,7 @@ async def session_interview(client: httpx.AsyncClient, pool, n, turns, deadline,
 
 async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, out, think=0.0) -> None:
     rng = random.Random(n)
+    base = out["urls"][n % len(out["urls"])]
     messages: list[dict] = []
     interview = None
     for t in range(turns):
@@ -89,7 +92,7 @@ async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, ou
         await pause(think, rng)
         messages.append({"role": "user", "content": pool[(n * 11 + t) % len(pool)]})
         started = time.perf_counter()
-        reply = await client.post("/v1/chat/completions", json={"model": "sosie/rowan:quote",
+        reply = await client.post(base + "/v1/chat/completions", json={"model": "sosie/rowan:quote",
                                                                 "messages": messages})
         out["latency"].append((time.perf_counter() - started) * 1000)
         out["sent"] += 1
@@ -105,11 +108,12 @@ async def chat_interview(client: httpx.AsyncClient, pool, n, turns, deadline, ou
         out["chats"].add(interview)
 
 
-async def load(url: str, pool, interviews: int, turns: int, max_seconds: float, think: float = 0.0) -> dict:
-    out = {"latency": [], "sent": 0, "ok": 0, "sessions": [], "chats": set(), "errors": []}
+async def load(urls: list[str], pool, interviews: int, turns: int, max_seconds: float,
+               think: float = 0.0) -> dict:
+    out = {"latency": [], "sent": 0, "ok": 0, "sessions": [], "chats": set(), "errors": [], "urls": urls}
     deadline = time.monotonic() + max_seconds
     limits = httpx.Limits(max_connections=interviews)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
         started = time.perf_counter()
         await asyncio.gather(*[
             (session_interview if n % 2 == 0 else chat_interview)(
@@ -130,39 +134,48 @@ def pct(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.1f} ms, p95 {np.percentile(values, 95):.1f} ms"
 
 
-def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0) -> dict:
-    """One ``sosie serve`` process (``--serial``: one request at a time per persona, the old
-    way), warmed, then the load; returns the numbers, turns stored included."""
+def start_server(home: Path, serial: bool, store: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     sosie = Path(sys.executable).with_name("sosie")
     command = [str(sosie), "serve", "rowan", "--port", str(port)] + (["--serial"] if serial else [])
+    command += ["--store", store] if store else []
     server = subprocess.Popen(command, env=dict(os.environ, SOSIE_HOME=str(home)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0, replicas: int = 1,
+                   store: str | None = None) -> dict:
+    """``replicas`` ``sosie serve`` processes (``--serial``: one request at a time per persona,
+    the old way; ``store``: interviews in that PostgreSQL), warmed, then the load; returns the
+    numbers, turns stored included."""
+    servers = [start_server(home, serial, store) for _ in range(replicas)]
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        warm = httpx.post(url + "/api/personas/rowan/sessions", json={"title": "warm-up"}).json()["id"]
-        httpx.post(f"{url}/api/personas/rowan/sessions/{warm}/ask", json={"question": pool[0]}, timeout=120)
-        result = asyncio.run(load(url, pool, args.interviews, args.turns, args.max_seconds, think))
+        for _, url in servers:
+            for _ in range(600):
+                try:
+                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            warm = httpx.post(url + "/api/personas/rowan/sessions", json={"title": "warm-up"}).json()["id"]
+            httpx.post(f"{url}/api/personas/rowan/sessions/{warm}/ask", json={"question": pool[0]},
+                       timeout=120)
+        urls = [url for _, url in servers]
+        result = asyncio.run(load(urls, pool, args.interviews, args.turns, args.max_seconds, think))
     finally:
-        server.terminate()
-        server.wait()
-    with Persona.open("rowan", home) as check:
-        ids = result["sessions"] + sorted(result["chats"])
-        marks = ",".join("?" * len(ids))
-        rows = check.store.db.execute(
-            f"SELECT interview_id, question FROM exchanges WHERE interview_id IN ({marks})", ids).fetchall()
+        for server, _ in servers:
+            server.terminate()
+            server.wait()
+    ids = result["sessions"] + sorted(result["chats"])
+    rows = stored_turns(home, ids, store)
     stored = len(rows)
     # a session interview asks each question once: the same (interview, question) twice is a duplicate
     sessions = set(result["sessions"])
-    duplicated = sum(1 for _ in rows if _[0] in sessions) - len({tuple(r) for r in rows if r[0] in sessions})
+    duplicated = sum(1 for r in rows if r[0] in sessions) - len({tuple(r) for r in rows if r[0] in sessions})
     return {
-        "serial": serial, "think_seconds": think,
+        "serial": serial, "think_seconds": think, "replicas": replicas,
+        "store": "postgresql" if store else "sqlite",
         "turns_sent": result["sent"], "turns_answered": result["ok"],
         "turns_stored": stored, "duplicated": duplicated, "errors": sorted(set(result["errors"]))[:5],
         "seconds": round(result["seconds"], 1),
@@ -172,11 +185,26 @@ def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0) -> 
     }
 
 
+def stored_turns(home: Path, ids: list[int], store: str | None) -> list[tuple]:
+    if store:
+        import psycopg
+
+        with psycopg.connect(store) as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT interview_id, question FROM exchanges WHERE interview_id = ANY(%s)", (ids,))]
+    with Persona.open("rowan", home) as check:
+        marks = ",".join("?" * len(ids))
+        return [tuple(r) for r in check.store.db.execute(
+            f"SELECT interview_id, question FROM exchanges WHERE interview_id IN ({marks})", ids)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--interviews", type=int, default=50)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--replicas", action="store_true",
+                        help="also serve from PostgreSQL with one replica and with two (needs PostgreSQL)")
     parser.add_argument("--think", type=float, default=3.0,
                         help="also run with visitors pausing this long on average between questions")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
@@ -193,6 +221,14 @@ def main() -> None:
         base_throughput = 1000 / float(np.mean(base))
         runs = {"serial": serve_and_load(home, pool, args, serial=True),
                 "parallel": serve_and_load(home, pool, args, serial=False)}
+        if args.replicas:  # interviews in PostgreSQL, one replica and two, a balancer's spread
+            sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+            from pg_server import PostgresServer
+
+            with PostgresServer() as postgres:
+                for n in (1, 2):
+                    runs[f"replicas_{n}"] = serve_and_load(home, pool, args, serial=False, replicas=n,
+                                                           store=postgres.url)
         if args.think > 0:  # visitors who read each answer: the latency a kiosk's visitor sees
             runs["serial_visitors"] = serve_and_load(home, pool, args, serial=True, think=args.think)
             runs["parallel_visitors"] = serve_and_load(home, pool, args, serial=False, think=args.think)
@@ -202,6 +238,7 @@ def main() -> None:
         for run in runs.values():
             how = ("--serial (one request at a time per persona, as before)" if run["serial"]
                    else "parallel reads (the default)")
+            how += f", {run['replicas']} replica(s) on PostgreSQL" if run["store"] == "postgresql" else ""
             how += f", visitors pausing {run['think_seconds']:g} s" if run["think_seconds"] else ", no pause"
             print(f"  {how}: {run['seconds']:.1f} s; sent {run['turns_sent']}, answered "
                   f"{run['turns_answered']}, stored {run['turns_stored']}, duplicated {run['duplicated']}; "

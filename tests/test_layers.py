@@ -70,6 +70,7 @@ def test_a_workspace_from_before_the_split_keeps_its_interviews(tmp_path):
     """Interview tables moved from the corpus store to their own module: an old sosie.db (corpus
     schema 7, interview tables made by the corpus migrations) upgrades without losing one."""
     import sqlite3
+    import threading
 
     from sosie.corpus.store import Store
     from sosie.interview.records import InterviewRecords
@@ -90,8 +91,8 @@ def test_a_workspace_from_before_the_split_keeps_its_interviews(tmp_path):
     # migration is under test (tables there, no thread_key column yet, as before migration 5)
     store = Store.__new__(Store)
     store.path = tmp_path / "sosie.db"
-    store.db = sqlite3.connect(store.path)
-    store.db.row_factory = sqlite3.Row
+    store.writer, store._opened = threading.RLock(), threading.Lock()
+    store._local, store._connections = threading.local(), []  # connections open as used
     records = InterviewRecords(store)
     assert [dict(r)["title"] for r in records.all()] == ["old"]
     assert records.exchanges(1)[0]["question"] == "Why trains?"

@@ -121,6 +121,10 @@ def test_an_interview_goes_on_across_replicas_and_survives_one_killed_mid_answer
             for process in (a, b):
                 process.kill()
                 process.wait()
+    shown = run_in_process("transcript", "rowan", "--store", database, "--interview", str(made["id"]),
+                           "--format", "json", home=homes[0])
+    assert [e["question"] for e in json.loads(shown.stdout)["exchanges"]] == [
+        "What do you think of cities?", "And trains?"]  # read back from PostgreSQL by the CLI
     for home in homes:  # nothing went to the workspaces' own sosie.db
         db = sqlite3.connect(home / "rowan" / "sosie.db")
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -64,7 +64,7 @@ def test_fifty_interviews_at_once_lose_and_duplicate_no_turn(fresh_home):
     for persona in personas:
         persona.close()
     assert codes == [200] * 150 and same == [200] * 4
-    turns = stored_turns(fresh_home, "rowan")
+    turns = [t for t in stored_turns(fresh_home, "rowan") if t[0] in set(ids)]
     assert len(turns) == 154 and len(set(turns)) == 154  # every turn once, none lost
     for interview_id in ids[1:]:
         mine = [q for i, q in turns if i == interview_id]
@@ -130,7 +130,8 @@ def test_a_full_model_queue_answers_503_with_retry_after(fresh_home):
     assert busy.headers["retry-after"] == "10" and "busy" in busy.json()["error"]["message"]
     assert engine.most == 1  # the model answered one question at a time
     answered = [i for i, r in zip(ids, replies, strict=True) if r.status_code == 200]
-    assert sorted(i for i, _ in stored_turns(fresh_home, "rowan")) == sorted(answered) + [quick]
+    mine = set(ids) | {quick}
+    assert sorted(i for i, _ in stored_turns(fresh_home, "rowan") if i in mine) == sorted(answered) + [quick]
 
 
 def test_questions_asked_at_once_are_embedded_together_and_get_their_own_vectors():

@@ -89,6 +89,19 @@ GroundingOpt = setting_option("generative", "grounding")
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", help="Answer from the record as it stood on this date: 2016, 2016-05, 2016-12-31 or "
     "'March 2019' (a year or month means its last day; undated sources are left out).")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", envvar="SOSIE_STORE",
+    help="Read interviews from this PostgreSQL (postgresql://...), where sosie serve --store keeps them.")]
+
+
+def use_store(persona, store: str | None) -> None:
+    """Point ``persona`` at the interviews a server keeps in PostgreSQL (``--store``)."""
+    if store:
+        from sosie.interview.pg import Postgres
+
+        persona.interviews = Postgres.connect(store).interviews(persona.slug)
+
+
 SupportOpt = Annotated[
     bool, typer.Option("--show-support", help="Tag each sentence verbatim, supported or extrapolated.")
 ]

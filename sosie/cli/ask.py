@@ -18,10 +18,12 @@ from sosie.cli import (
     Home,
     ModelOpt,
     Slug,
+    StoreOpt,
     SupportOpt,
     app,
     out,
     shown_path,
+    use_store,
     user_errors,
     warn_if_stale,
 )
@@ -196,6 +198,7 @@ def transcript(
     panel_id: Annotated[
         int | None, typer.Option("--panel", help="A stored panel's id, instead of a persona's interview.")  # noqa: UP007
     ] = None,
+    store: StoreOpt = None,
     home: Home = None,
 ) -> None:
     """Print a saved interview (or panel) as Markdown or JSON, disclosures and sources included."""
@@ -211,4 +214,5 @@ def transcript(
     from sosie.persona import Persona
 
     persona = Persona.open(slug, home)
+    use_store(persona, store)
     typer.echo(persona.transcript(interview_id, fmt), nl=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sosie.cli import Home, Slug, app, err, fail, out, shown_path, user_errors
+from sosie.cli import Home, Slug, StoreOpt, app, err, fail, out, shown_path, use_store, user_errors
 from sosie.errors import SosieError
 
 
@@ -41,6 +41,7 @@ def export(
     panel_id: Annotated[
         int | None, typer.Option("--panel", help="Export a stored panel instead of a persona's interview."),
     ] = None,
+    store: StoreOpt = None,
     home: Home = None,
 ) -> None:
     """Take the double elsewhere: character cards, an Ollama Modelfile, transcripts, an actor's script."""
@@ -64,7 +65,9 @@ def export(
         fail(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if slug is None:
         fail("name a persona (sosie export NAME -f ...) or a panel (sosie export --panel N -f ...)")
-    written = export_as(Persona.open(slug, home), fmt, out_path, interview_id)
+    persona = Persona.open(slug, home)
+    use_store(persona, store)
+    written = export_as(persona, fmt, out_path, interview_id)
     out.print(f"Wrote {shown_path(str(written))}", markup=False)
 
 
