@@ -186,3 +186,18 @@ def test_quiz_picks_are_kept_in_postgresql_for_every_replica(demo_home, database
     for persona, database_ in zip(replicas, shared, strict=True):
         persona.close()
         database_.close()
+
+
+def test_replicas_starting_at_once_migrate_one_after_the_other(database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from sosie.interview.pg import Postgres
+
+    with ThreadPoolExecutor(max_workers=6) as pool:  # six replicas connecting at the same moment
+        databases = list(pool.map(lambda _: Postgres.connect(database), range(6)))
+    for db in databases:
+        db.close()
+    with psycopg.connect(database) as conn:
+        assert conn.execute("SELECT value FROM sosie_meta").fetchall() == [("2",)]

@@ -24,6 +24,7 @@ from sosie.corpus.store import now
 from sosie.errors import SosieError
 
 SCHEMA_KEY = "schema.interview"
+SCHEMA_LOCK = 0x5051E  # the advisory lock that orders Sosie's migrations
 
 
 def _p001_tables(cur) -> None:
@@ -111,8 +112,10 @@ class Postgres:
     def migrate(self) -> None:
         conn = self.conn()
         with conn.transaction(), conn.cursor() as cur:
+            # replicas starting at once migrate one after the other (CREATE TABLE IF NOT EXISTS
+            # alone races: both see no table, and the second fails)
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             cur.execute("CREATE TABLE IF NOT EXISTS sosie_meta (key TEXT PRIMARY KEY, value TEXT)")
-            cur.execute("LOCK TABLE sosie_meta IN EXCLUSIVE MODE")  # two replicas starting at once
             row = cur.execute("SELECT value FROM sosie_meta WHERE key = %s", (SCHEMA_KEY,)).fetchone()
             done = int(row["value"]) if row else 0
             if done > len(MIGRATIONS):
