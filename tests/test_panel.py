@@ -398,3 +398,23 @@ def test_eval_panel_attributes_each_doubles_lines_to_the_right_person(demo_home,
     assert done.returncode == 1 and "at least 4 are needed" in done.stderr
     done = run_in_process("eval-panel", "rowan", "wren", "--panel", "1", home=demo_home)
     assert done.returncode == 1 and done.stderr.startswith("error: ")
+
+
+def test_a_generative_response_brings_what_the_double_has_not_said_yet(demo_home):
+    def quote_source_one(messages: list[dict]) -> str:  # a model that copies the first source
+        found = re.search(r'^\[1\] \([^)]*\) "(.+?)"$', messages[-1]["content"], re.M)
+        if not found:
+            return "I have not."
+        return re.split(r"(?<=[.!?])\s", found.group(1))[0] + " [1]"
+
+    with StubServer(quote_source_one) as stub:
+        options = {"backend": "openai", "model": "stub", "base_url": stub.base_url, "grounding": "strict"}
+        panel = Panel.start(["rowan", "wren"], demo_home, engine="generative", **options)
+        turns = panel.ask("Why do you prefer trains to planes?", rounds=2)
+    first = {t.speaker: t for t in turns if t.round == 1 and t.kind == "double"}
+    responses = {t.speaker: t for t in turns if t.round == 2}
+    for slug, response in responses.items():
+        assert response.answer.citations and response.text != first[slug].text
+    # Rowan's large corpus has more on it: his response brings passages he had not used
+    before = {c.passage_id for c in first["rowan"].answer.citations}
+    assert {c.passage_id for c in responses["rowan"].answer.citations} - before

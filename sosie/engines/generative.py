@@ -61,7 +61,7 @@ from sosie.engines.prompts import (
     sources_block,
     system_message,
 )
-from sosie.engines.retrieval import Window, follow_up, retrieve, select, window
+from sosie.engines.retrieval import Window, any_said, follow_up, retrieve, said_before, select, window
 from sosie.engines.selector import leans_back
 from sosie.engines.timeline import timeline, topic_of
 from sosie.index.embedder import embed
@@ -147,7 +147,14 @@ class GenerativeEngine:
         found = retrieve(self.persona, follow_up(question, others), self.retrieval, when)
         if found.empty:
             return None  # off-topic: the model is never called
-        chosen = select(self.persona, found.relevance, self.settings.sources, self.retrieval.mmr_lambda)
+        relevance = found.relevance
+        if others and history:  # a response draws on passages this double has not used yet, if any
+            said = said_before(history)
+            rows = self.persona.store.passages(list(relevance))
+            unsaid = {pid: v for pid, v in relevance.items()
+                      if pid in rows and not any_said(rows[pid].text, said)}
+            relevance = unsaid or relevance
+        chosen = select(self.persona, relevance, self.settings.sources, self.retrieval.mmr_lambda)
         topic = None if others else topic_of(question)  # a response answers the others, not a timeline
         over_time = timeline(self.persona, topic, when) if topic else None
         if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"

@@ -11,7 +11,6 @@ Nothing passes the similarity floor -> the engine says the corpus does not cover
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.base import Answer, Citation, Remark, abstention, before_the_record, tidy
-from sosie.engines.retrieval import Window, follow_up, retrieve, window
+from sosie.engines.retrieval import Window, follow_up, retrieve, said_before, window
 from sosie.engines.selector import Run, Selector, leans_back
 from sosie.engines.timeline import Timeline, timeline, topic_of
 from sosie.errors import SosieError
@@ -29,12 +28,6 @@ if TYPE_CHECKING:
 
     from sosie.corpus.store import PassageRow
     from sosie.workspace import Workspace
-
-
-def split_said(answer_text: str) -> list[str]:
-    """An earlier answer's sentences, without their citation markers."""
-    plain = CITATION_MARKER.sub("", answer_text)
-    return [plain[s:e] for s, e in sentence_spans(plain)]
 
 
 def fresh(run: Run, said: set[str]) -> Run:
@@ -47,7 +40,6 @@ def fresh(run: Run, said: set[str]) -> Run:
 # one (the [quote] question_match floor) only competes, through retrieval's bonus, in the selector
 SAME_QUESTION = 0.85
 AGAIN_TRIES = 3  # choices made again, each without the passages a panel double already said
-CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[-–,]\s*\d+)*\]")
 
 
 class QuoteEngine:
@@ -164,7 +156,7 @@ class QuoteEngine:
         if not rows:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
         target = self.selector.target_words(self.settings.max_words)
-        said = {tidy(s).lower() for _, a in history for s in split_said(a)} if others else set()
+        said = said_before(history) if others else set()
         same = [pid for pid in self.real_answer(found.question_vector, found.relevance, when) if pid in rows]
         runs = (self.runs_of(same, rows, target) if same
                 else self.selector.choose(found.question_vector, relevance, rows, self.settings.max_words))

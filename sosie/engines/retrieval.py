@@ -8,12 +8,14 @@ No passage above the floor means the corpus does not cover the question: engines
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sosie.corpus.sentences import sentence_spans
 from sosie.index.embedder import embed_query
 
 if TYPE_CHECKING:
@@ -81,6 +83,24 @@ def follow_up(question: str, others: Sequence[Remark]) -> str:
     long answer does not drown the question)."""
     heard = [" ".join(r.text.split()[:FOLLOW_UP_WORDS]) for r in others if r.text.strip()]
     return " ".join([question, *heard])
+
+
+CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[-–,]\s*\d+)*\]")  # [1], [1, 2], [2-4]
+
+
+def said_before(history: Sequence[tuple[str, str]]) -> set[str]:
+    """The sentences of a double's earlier answers (markers left out), lower-cased: what a
+    panel response should not say again."""
+    said = set()
+    for _, answer in history:
+        plain = CITATION_MARKER.sub("", answer)
+        said |= {" ".join(plain[s:e].split()).lower() for s, e in sentence_spans(plain)}
+    return said
+
+
+def any_said(text: str, said: set[str]) -> bool:
+    """A sentence of this passage was said already: the passage has been used."""
+    return any(" ".join(text[s:e].split()).lower() in said for s, e in sentence_spans(text))
 
 
 def retrieve(persona: Workspace, question: str, settings: QuoteSettings,

@@ -282,7 +282,7 @@ def check_rounds(rounds: int) -> None:
 
 def spoken(turn: PanelTurn) -> str:
     """A turn's words without citation markers: what the others heard."""
-    from sosie.engines.quote import CITATION_MARKER
+    from sosie.engines.retrieval import CITATION_MARKER
 
     return " ".join(CITATION_MARKER.sub("", turn.text).split())
 
