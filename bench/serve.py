@@ -134,10 +134,12 @@ def pct(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.1f} ms, p95 {np.percentile(values, 95):.1f} ms"
 
 
-def start_server(home: Path, serial: bool, store: str | None) -> tuple[subprocess.Popen, str]:
+def start_server(home: Path, serial: bool, store: str | None,
+                 workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     sosie = Path(sys.executable).with_name("sosie")
-    command = [str(sosie), "serve", "rowan", "--port", str(port)] + (["--serial"] if serial else [])
+    command = [str(sosie), "serve", "rowan", "--port", str(port), "--workers", str(workers)]
+    command += ["--serial"] if serial else []
     command += ["--store", store] if store else []
     server = subprocess.Popen(command, env=dict(os.environ, SOSIE_HOME=str(home)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -145,11 +147,11 @@ def start_server(home: Path, serial: bool, store: str | None) -> tuple[subproces
 
 
 def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0, replicas: int = 1,
-                   store: str | None = None) -> dict:
+                   store: str | None = None, workers: int = 1) -> dict:
     """``replicas`` ``sosie serve`` processes (``--serial``: one request at a time per persona,
     the old way; ``store``: interviews in that PostgreSQL), warmed, then the load; returns the
     numbers, turns stored included."""
-    servers = [start_server(home, serial, store) for _ in range(replicas)]
+    servers = [start_server(home, serial, store, workers) for _ in range(replicas)]
     try:
         for _, url in servers:
             for _ in range(600):
@@ -174,7 +176,7 @@ def serve_and_load(home: Path, pool, args, serial: bool, think: float = 0.0, rep
     sessions = set(result["sessions"])
     duplicated = sum(1 for r in rows if r[0] in sessions) - len({tuple(r) for r in rows if r[0] in sessions})
     return {
-        "serial": serial, "think_seconds": think, "replicas": replicas,
+        "serial": serial, "think_seconds": think, "replicas": replicas, "workers": workers,
         "store": "postgresql" if store else "sqlite",
         "turns_sent": result["sent"], "turns_answered": result["ok"],
         "turns_stored": stored, "duplicated": duplicated, "errors": sorted(set(result["errors"]))[:5],
@@ -220,7 +222,8 @@ def main() -> None:
         persona.close()
         base_throughput = 1000 / float(np.mean(base))
         runs = {"serial": serve_and_load(home, pool, args, serial=True),
-                "parallel": serve_and_load(home, pool, args, serial=False)}
+                "parallel": serve_and_load(home, pool, args, serial=False),
+                "workers_2": serve_and_load(home, pool, args, serial=False, workers=2)}
         if args.replicas:  # interviews in PostgreSQL, one replica and two, a balancer's spread
             sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
             from pg_server import PostgresServer
@@ -239,6 +242,7 @@ def main() -> None:
             how = ("--serial (one request at a time per persona, as before)" if run["serial"]
                    else "parallel reads (the default)")
             how += f", {run['replicas']} replica(s) on PostgreSQL" if run["store"] == "postgresql" else ""
+            how += f", --workers {run['workers']}" if run["workers"] > 1 else ""
             how += f", visitors pausing {run['think_seconds']:g} s" if run["think_seconds"] else ", no pause"
             print(f"  {how}: {run['seconds']:.1f} s; sent {run['turns_sent']}, answered "
                   f"{run['turns_answered']}, stored {run['turns_stored']}, duplicated {run['duplicated']}; "
@@ -247,6 +251,10 @@ def main() -> None:
             for error in run["errors"]:
                 print(f"    refused: {error}")
         old, new = runs["serial"], runs["parallel"]
+        two = runs["workers_2"]
+        print(f"  --workers 2 / serial: throughput "
+              f"{two['throughput_turns_per_s'] / old['throughput_turns_per_s']:.2f}x, p95 "
+              f"{two['latency_ms']['p95']:.0f} ms")
         print(f"  ratios, parallel / serial in this run: throughput "
               f"{new['throughput_turns_per_s'] / old['throughput_turns_per_s']:.2f}x (target >= 1.6x), "
               f"p95 {new['latency_ms']['p95'] / old['latency_ms']['p95']:.2f}x "

@@ -38,6 +38,16 @@ def database(postgres) -> str:
     return postgres.url.rsplit("/", 1)[0] + "/" + name
 
 
+def count(home, table: str) -> int:
+    """Rows of a table of the copied workspace's sosie.db (0 when it has no such table)."""
+    db = sqlite3.connect(home / "rowan" / "sosie.db")
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] if table in tables else 0
+    finally:
+        db.close()
+
+
 def start_replica(home, url: str, *extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen([str(SOSIE), "serve", "rowan", "--port", str(port), "--store", url, *extra],
@@ -64,6 +74,7 @@ def test_an_interview_goes_on_across_replicas_and_survives_one_killed_mid_answer
     homes = [tmp_path / "a", tmp_path / "b"]  # each replica reads its own copy of the workspace
     for home in homes:
         copy_workspace(demo_home / "rowan", home / "rowan")
+    before = [count(home, "exchanges") for home in homes]  # what earlier tests left in the demo home
     with StubServer(delay=0.25) as model:  # a slow model: there is time to kill a replica mid-answer
         generation = ("--backend", "openai", "--model", "stub", "--base-url", model.base_url)
         a, url_a = start_replica(homes[0], database, *generation)
@@ -125,11 +136,7 @@ def test_an_interview_goes_on_across_replicas_and_survives_one_killed_mid_answer
                            "--format", "json", home=homes[0])
     assert [e["question"] for e in json.loads(shown.stdout)["exchanges"]] == [
         "What do you think of cities?", "And trains?"]  # read back from PostgreSQL by the CLI
-    for home in homes:  # nothing went to the workspaces' own sosie.db
-        db = sqlite3.connect(home / "rowan" / "sosie.db")
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert "exchanges" not in tables or not db.execute("SELECT COUNT(*) FROM exchanges").fetchone()[0]
-        db.close()
+    assert [count(home, "exchanges") for home in homes] == before  # nothing went to their sosie.db
 
 
 def test_a_bad_store_fails_at_start_in_one_line_and_a_newer_schema_is_left_alone(demo_home, database,
@@ -168,6 +175,7 @@ def test_quiz_picks_are_kept_in_postgresql_for_every_replica(demo_home, database
 
     home = tmp_path / "home"
     copy_workspace(demo_home / "rowan", home / "rowan")
+    before = count(home, "quiz_answers")
     replicas = [Persona.open("rowan", home), Persona.open("rowan", home)]
     shared = [Postgres.connect(database), Postgres.connect(database)]
     for persona, db in zip(replicas, shared, strict=True):
@@ -179,10 +187,7 @@ def test_quiz_picks_are_kept_in_postgresql_for_every_replica(demo_home, database
     for persona in replicas:  # one score, whichever replica is asked
         assert quiz_summary(persona, "q1") | {"p_value": None} == {
             "answered": 2, "correct": 1, "accuracy": 0.5, "chance": 0.5, "p_value": None}
-    db = sqlite3.connect(home / "rowan" / "sosie.db")
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "quiz_answers" not in tables or not db.execute("SELECT COUNT(*) FROM quiz_answers").fetchone()[0]
-    db.close()
+    assert count(home, "quiz_answers") == before  # none went to sosie.db
     for persona, database_ in zip(replicas, shared, strict=True):
         persona.close()
         database_.close()

@@ -162,3 +162,45 @@ def test_questions_asked_at_once_are_embedded_together_and_get_their_own_vectors
     with ThreadPoolExecutor(max_workers=4) as pool, pytest.raises(RuntimeError, match="model gone"):
         list(pool.map(failing, QUESTIONS))
     assert not failing.busy and not failing.pending  # nothing left hanging
+
+
+@pytest.mark.slow
+def test_workers_answer_in_separate_processes_and_store_every_turn_once(fresh_home):
+    import os
+    import subprocess
+
+    import psutil
+    from conftest import SOSIE
+    from live_server import free_port
+
+    port = free_port()
+    server = subprocess.Popen([str(SOSIE), "serve", "rowan", "--port", str(port), "--workers", "2"],
+                              env=dict(os.environ, SOSIE_HOME=str(fresh_home)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.3)
+        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "python" in p.name()]
+        assert len(workers) >= 2  # uvicorn's two worker processes
+        with httpx.Client(base_url=url, timeout=120) as http:
+            ids = [http.post("/api/personas/rowan/sessions", json={"engine": "quote"}).json()["id"]
+                   for _ in range(10)]
+            with ThreadPoolExecutor(max_workers=10) as pool:
+                codes = list(pool.map(lambda i: [http.post(f"/api/personas/rowan/sessions/{i}/ask",
+                                                           json={"question": q}).status_code
+                                                 for q in QUESTIONS], ids))
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert codes == [[200] * len(QUESTIONS)] * 10
+    turns = [t for t in stored_turns(fresh_home, "rowan") if t[0] in set(ids)]
+    assert sorted(turns) == sorted((i, q) for i in ids for q in QUESTIONS)  # each once, none lost
