@@ -34,8 +34,7 @@ def serve(
     serial: Annotated[bool, typer.Option(
         "--serial", help="One request at a time per persona (the old behaviour; for comparisons).")] = False,
     workers: Annotated[int, typer.Option(
-        help="Server processes on the port, each answering at once (2 on 2 cores: about 2x the "
-             "throughput of one).", min=1, max=64)] = 1,
+        help="Server processes on the port, each answering at once.", min=1, max=64)] = 1,
     store: Annotated[str | None, typer.Option(
         "--store", envvar="SOSIE_STORE",
         help="Keep interviews in PostgreSQL (postgresql://user@host:5432/db), shared by replicas.")] = None,
