@@ -75,7 +75,7 @@ system-packages:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Two workers (pytest-xdist), a test file each at a time: the suite takes about 9 minutes on 2
+# Two workers (pytest-xdist), a test file each at a time: the suite takes 9-12 minutes on 2
 # cores instead of 17 one after another; module fixtures (a browser, an evaluation) stay in one.
 PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: $(VENV)/.installed-dev system-packages
