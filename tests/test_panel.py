@@ -398,6 +398,14 @@ def test_eval_panel_attributes_each_doubles_lines_to_the_right_person(demo_home,
     assert done.returncode == 1 and "at least 4 are needed" in done.stderr
     done = run_in_process("eval-panel", "rowan", "wren", "--panel", "1", home=demo_home)
     assert done.returncode == 1 and done.stderr.startswith("error: ")
+    empty = tmp_path / "questions.txt"
+    empty.write_text("# only a comment\n\n", encoding="utf-8")
+    done = run_in_process("eval-panel", "rowan", "wren", "--questions", str(empty), home=demo_home)
+    assert done.returncode == 1 and "no questions in it" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    for command in (["interview", "rowan"], ["eval-panel", "rowan", "wren"]):  # one reader for both
+        done = run_in_process(*command, "--questions", str(tmp_path / "missing.txt"), home=demo_home)
+        assert done.returncode == 1 and "cannot read the questions file" in done.stderr
 
 
 def test_a_generative_response_brings_what_the_double_has_not_said_yet(demo_home):

@@ -94,6 +94,18 @@ StoreOpt = Annotated[str | None, typer.Option(
     help="Read interviews from this PostgreSQL (postgresql://...), where sosie serve --store keeps them.")]
 
 
+def read_questions(path: Path) -> list[str]:
+    """A questions file: one question a line, ``#`` lines and blank lines skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SosieError(f"{path}: cannot read the questions file ({exc})") from exc
+    script = [q.strip() for q in lines if q.strip() and not q.lstrip().startswith("#")]
+    if not script:
+        raise SosieError(f"{path}: no questions in it (one question a line)")
+    return script
+
+
 def use_store(persona, store: str | None) -> None:
     """Point ``persona`` at the interviews a server keeps in PostgreSQL (``--store``)."""
     if store:

@@ -22,6 +22,7 @@ from sosie.cli import (
     SupportOpt,
     app,
     out,
+    read_questions,
     shown_path,
     use_store,
     user_errors,
@@ -146,16 +147,7 @@ def interview(
 
     persona = Persona.open(slug, home)
     warn_if_stale(persona)
-    if questions is not None:
-        try:
-            lines = questions.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SosieError(f"{questions}: cannot read the questions file ({exc})") from exc
-        script = [q.strip() for q in lines if q.strip() and not q.lstrip().startswith("#")]
-        if not script:
-            raise SosieError(f"{questions}: no questions in it (one question a line)")
-    else:
-        script = None
+    script = read_questions(questions) if questions is not None else None
     session = persona.interview(
         engine, title=str(questions) if questions else "interactive", backend=backend, model=model,
         base_url=base_url, grounding=grounding, as_of=as_of,

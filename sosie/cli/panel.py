@@ -27,6 +27,7 @@ from sosie.cli import (
     app,
     err,
     out,
+    read_questions,
     shown_path,
     step_bar,
     user_errors,
@@ -197,15 +198,7 @@ def eval_panel(
     if (panel_id is None) == (not names):
         raise SosieError("name two or more personas, or score a stored panel with --panel N")
     check_rounds(rounds)
-    script: list[str] = []
-    if questions is not None:
-        try:
-            script = [q.strip() for q in questions.read_text(encoding="utf-8").splitlines()
-                      if q.strip() and not q.lstrip().startswith("#")]
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SosieError(f"{questions}: cannot read the questions file ({exc})") from exc
-        if not script:
-            raise SosieError(f"{questions}: no questions in it (one question a line)")
+    script = read_questions(questions) if questions is not None else []
     options = PanelEvalOptions(
         questions=script, per_person=per_person, rounds=rounds, engine=engine, seed=seed, report_dir=report,
         engine_options={k: v for k, v in {"backend": backend, "model": model, "base_url": base_url,
