@@ -16,13 +16,23 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SOURCE = re.compile(r'^\[1\] \([^)]*\) "(.+?)"$', re.M)
+# strict mode shows the person's sentences numbered, "3. (date, title) "sentence"", and wants numbers
+CHOICE = re.compile(r'^(\d+)\. \([^)]*\) "(.+?)"$', re.M)
+INVENTED = "Also, I once rode a unicycle across the Atlantic Ocean."
+
+
+def choices(messages: list[dict]) -> list[tuple[int, str]]:
+    return [(int(n), s) for n, s in CHOICE.findall(messages[-1]["content"])]
 
 
 def quote_then_invent(messages: list[dict]) -> str:
-    """Reply with the first sentence of source [1], cited, then a sentence no source supports."""
+    """Reply with the first sentence of source [1], cited, then a sentence no source supports;
+    asked for numbers (strict mode), the first five numbers, then the same invention."""
+    if choices(messages):
+        return ", ".join(str(n) for n, _ in choices(messages)[:5]) + " " + INVENTED
     found = SOURCE.search(messages[-1]["content"])
     first = re.split(r"(?<=[.!?])\s", found.group(1))[0] if found else "I have not talked about that."
-    return f"{first} [1] Also, I once rode a unicycle across the Atlantic Ocean."
+    return f"{first} [1] {INVENTED}"
 
 
 class StubServer:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from openai_stub import SOURCE, StubServer
+from openai_stub import INVENTED, SOURCE, StubServer, choices
 
-from sosie.engines.generative import GenerativeEngine
+from sosie.engines.generative import GenerativeEngine, NumberStream, chosen_text
 from sosie.engines.grounding import strip_assistant
+from sosie.engines.selector import leans_back
 from sosie.errors import SosieError
 from sosie.evaluate import EvalOptions, evaluate
 from sosie.evaluate.protocol import engine_spec
 
-INVENTED = "Also, I once rode a unicycle across the Atlantic Ocean."
 EVERY_SOURCE = re.compile(r'^\[\d+\] \([^)]*\) "(.+?)"$', re.M)
 REGENERATE = re.compile(r'^Source \[(\d+)\] \([^)]*\): "(.+?)"$', re.M)
 
@@ -33,7 +33,10 @@ def first_source_sentence(messages: list[dict]) -> str:
 
 
 def quote_then_invent_then_fix(messages: list[dict]) -> str:
-    """The answer quotes [1] and invents; asked again with the evidence, it keeps to it."""
+    """The answer quotes [1] and invents; asked again with the evidence, it keeps to it; asked
+    for numbers (strict), the first number, then the same invention."""
+    if choices(messages):
+        return f"1 {INVENTED}"
     again = REGENERATE.search(messages[-1]["content"])
     if again:
         return max(sentences_of(again.group(2)), key=len)  # the evidence's own words
@@ -49,17 +52,28 @@ def claims(answer) -> list[str]:
     return [s["tag"] for s in answer.support if s["tag"] not in ("note", "declined")]
 
 
-def test_strict_replaces_an_invented_sentence_with_the_persons_own(rowan):
-    with StubServer(quote_then_invent_then_fix) as server:
+def test_strict_says_the_persons_sentences_the_model_chose_by_number(rowan):
+    picked: list[str] = []
+
+    def two_backwards_then_invent(messages: list[dict]) -> str:
+        standing = [(n, text) for n, text in choices(messages) if not leans_back(text)][:2]
+        picked[:] = [text for _, text in reversed(standing)]
+        return ", ".join(str(n) for n, _ in reversed(standing)) + " " + INVENTED
+
+    with StubServer(two_backwards_then_invent) as server:
         answer = engine(rowan, server, "strict").answer("What do you think of cities?")
+        shown = server.requests[-1]["messages"]
+    system, asked = shown[0]["content"], shown[-1]["content"]
+    assert "reply with the numbers of the sentences" in system and "really said, numbered:" in asked
+    assert len(picked) == 2 and answer.text.startswith(picked[0]) and picked[1] in answer.text
+    assert picked[0] in answer.text.split(picked[1])[0]  # in the model's order
     assert answer.grounding == "strict" and "unicycle" not in answer.text
     assert set(claims(answer)) <= {"verbatim", "supported"}
+    cited = {c.n: c.text for c in answer.citations}
+    for entry in answer.support:  # every sentence is a real one of the passage it cites
+        assert entry["sentence"].rstrip(".!?") in cited[entry["citations"][0]]
     [change] = [r for r in answer.repairs if "unicycle" in r["sentence"]]
-    assert change["action"] in ("replaced", "dropped")
-    if change["action"] == "replaced":  # the replacement is a real sentence of a cited passage
-        [entry] = [s for s in answer.support if s.get("repair") == "replaced"]
-        cited = {c.n: c.text for c in answer.citations}
-        assert entry["sentence"].rstrip(".") in cited[entry["citations"][0]]
+    assert change["action"] == "dropped" and "model's own words" in change["why"]
 
 
 def test_balanced_regenerates_once_with_the_evidence(rowan):
@@ -117,9 +131,8 @@ def test_assistant_phrases_go_and_the_persons_openings_stay(rowan):
 
 
 def test_an_answer_is_cut_to_the_persons_usual_length(rowan):
-    def rambling(messages: list[dict]) -> str:
-        found = SOURCE.findall(messages[-1]["content"])
-        return " ".join(f"{s} [1]" for s in sentences_of(" ".join(found)) * 3)
+    def rambling(messages: list[dict]) -> str:  # every number, twice over
+        return ", ".join(str(n) for n, _ in choices(messages) * 2)
 
     # a person who answers briefly: the demo's own p90 (~240 words) is longer than the sources
     profile = {**rowan.profile(), "answer_length": {"median": 30, "p90": 40}}
@@ -136,7 +149,7 @@ def test_an_answer_is_cut_to_the_persons_usual_length(rowan):
 
 
 def test_a_short_strict_answer_goes_on_in_the_persons_words(rowan):
-    with StubServer(lambda messages: f"{first_source_sentence(messages)} [1]") as server:
+    with StubServer(lambda messages: "1") as server:
         answer = engine(rowan, server, "strict").answer("What do you think of cities?")
     target = int(0.8 * rowan.profile()["answer_length"]["median"])
     added = [s for s in answer.support if s.get("repair") == "added"]
@@ -197,3 +210,18 @@ def test_one_evaluation_compares_the_modes(rowan, tmp_path):
     assert strict["offtopic_declined"]["mean"] == 1.0
     assert strict["assistant_phrases"]["mean"] == 0.0 and free["repairs_per_answer"]["mean"] == 0.0
     assert "generative:strict" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_numbers_become_sentences_and_a_leaning_one_only_follows_its_own():
+    trains, why, fix = "Trains beat planes under six hours.", "That is why.", "I fix what nobody asked."
+    candidates = [(1, trains), (1, why), (2, fix)]
+    assert chosen_text("3, 1, 2", candidates) == f"{fix} [2] {trains} [1] {why} [1]"
+    assert chosen_text("2, 3", candidates) == f"{fix} [2]"  # "That is why." without its reason
+    assert chosen_text("9, 3, 3, 0", candidates) == f"{fix} [2]"  # unknown and repeated numbers
+    streamed: list[str] = []
+    stream = NumberStream(candidates, streamed.append)
+    for piece in ["3", ", 1", ", 2"]:
+        stream(piece)
+    assert streamed == [f"{fix} [2]", f" {trains} [1]"]  # "2" may be the start of "25": not yet
+    stream(" and that is all.")
+    assert "".join(streamed) == chosen_text("3, 1, 2", candidates)

@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 from conftest import ROOT_FIXTURES
 
+import sosie.engines.selector as selector_module
 from sosie import Persona
+from sosie.corpus.sentences import sentence_spans
+from sosie.engines.quote import QuoteEngine
 from sosie.engines.selector import AnswerMap, Selector, leans_back
-from sosie.index.embedder import embed_query
+from sosie.index.embedder import embed, embed_query
 
 CITED_SENTENCE = re.compile(r"(.+?) \[(\d+)\](?: |$)")
 
@@ -87,3 +90,21 @@ def test_a_hearing_transcript_answers_with_the_witness_line(tmp_path):
         first = sentences_of(answer)[0]
         assert "funding" in first.lower() or "kiln" in first.lower(), answer.text
         assert not leans_back(first)
+
+
+def test_sentences_are_indexed_with_the_build_and_nothing_is_embedded_to_answer(rowan, monkeypatch):
+    index = rowan.index
+    pid = int(index.passage_ids[0])
+    text = rowan.store.passages([pid])[pid].text
+    spans, vectors = index.sentences(pid)
+    assert spans == sentence_spans(text) and len(vectors) == len(spans)
+    first = " ".join(text[spans[0][0]:spans[0][1]].split())
+    assert float(vectors[0] @ embed([first])[0]) > 0.99  # the vector of that very sentence
+    assert index.manifest["sentences"] == len(index.sentence_vectors)
+
+    def no_embedding(texts, **_):
+        raise AssertionError(f"embedded at question time: {texts[:1]}")
+
+    monkeypatch.setattr(selector_module, "embed", no_embedding)
+    answer = QuoteEngine(rowan).answer("What do you think of cities?")
+    assert "bumping into people" in answer.text  # the whole answer, not one line of it

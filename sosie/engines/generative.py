@@ -55,6 +55,7 @@ from sosie.engines.prompts import (
     EXEMPLAR_WORDS,
     Prompt,
     as_of_rule,
+    choices_block,
     clip,
     fit,
     regenerate_message,
@@ -62,7 +63,7 @@ from sosie.engines.prompts import (
     system_message,
 )
 from sosie.engines.retrieval import Window, any_said, follow_up, retrieve, said_before, select, window
-from sosie.engines.selector import leans_back
+from sosie.engines.selector import Selector, leans_back
 from sosie.engines.timeline import timeline, topic_of
 from sosie.index.embedder import embed
 
@@ -82,6 +83,56 @@ DECLINES = re.compile(
     r"\bnothing (?:in|on) (?:the|my) record", re.I)
 REGENERATE_TOKENS = 60
 FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this close to the question
+CHOICES = 12  # strict mode: sentences the model chooses from
+CHOICE_TOKENS = 40  # ... and the tokens its numbers take ("3, 1, 7, 2")
+NUMBER = re.compile(r"\d+")
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def choices(answering: list[tuple[int, str]], evidence: Evidence, question_vector: np.ndarray,
+            chronological: bool = False) -> list[tuple[int, str]]:
+    """Strict mode's numbered sentences: the quote selector's answer first, in order, then the
+    sources' sentences closest to the question that stand on their own; for "how has your view
+    changed?", every statement's sentences oldest first."""
+    pool = list(evidence.sentences)
+    if chronological:
+        return pool[:CHOICES]
+    picked = [pair for pair in answering if pair in pool]
+    order = (evidence.vectors @ question_vector).argsort()[::-1] if pool else []
+    for i in order:
+        if len(picked) >= CHOICES:
+            break
+        pair = pool[int(i)]
+        if pair not in picked and not leans_back(pair[1]):
+            picked.append(pair)
+    return picked[:CHOICES]
+
+
+def chosen_text(reply: str, candidates: list[tuple[int, str]]) -> str:
+    """The model's numbers, in its order, as the sentences they stand for, each with its citation;
+    a sentence that leans on the one before it ("And a related one.") is said only right after
+    that one."""
+    picks = list(dict.fromkeys(int(m) for m in NUMBER.findall(reply) if 1 <= int(m) <= len(candidates)))
+    kept = [i for k, i in enumerate(picks)
+            if not leans_back(candidates[i - 1][1]) or (k and picks[k - 1] == i - 1)]
+    return " ".join(f"{candidates[i - 1][1]} [{candidates[i - 1][0]}]" for i in kept)
+
+
+class NumberStream:
+    """Streams strict mode's answer as the model writes its numbers: each number, once complete,
+    is handed on as the sentence it stands for (the checked answer follows at the end)."""
+
+    def __init__(self, candidates: list[tuple[int, str]], on_token: TokenCallback):
+        self.candidates, self.on_token = candidates, on_token
+        self.reply, self.said = "", 0
+
+    def __call__(self, piece: str) -> None:
+        self.reply += piece
+        done = self.reply if not self.reply[-1:].isdigit() else self.reply.rstrip("0123456789")
+        text = chosen_text(done, self.candidates)
+        if len(text) > self.said:  # picks only ever add sentences at the end
+            self.on_token(text[self.said:])
+            self.said = len(text)
 
 
 class GenerativeEngine:
@@ -107,6 +158,7 @@ class GenerativeEngine:
         self.mode = check_mode(self.settings.grounding)
         self.retrieval = persona.config.quote
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
+        self.selector = Selector(persona)
 
     def profile(self) -> dict | None:
         """profile.json, read again only when a build rewrote it."""
@@ -155,6 +207,12 @@ class GenerativeEngine:
                       if pid in rows and not any_said(rows[pid].text, said)}
             relevance = unsaid or relevance
         chosen = select(self.persona, relevance, self.settings.sources, self.retrieval.mmr_lambda)
+        runs = []
+        if self.mode == "strict":  # the sentences that answer lead the sources, and fill a short answer
+            rows = self.persona.store.passages(list(relevance))
+            runs = self.selector.choose(found.question_vector, relevance, rows, self.retrieval.max_words)
+            first = list(dict.fromkeys(r.passage_id for r in runs))
+            chosen = (first + [p for p in chosen if p not in first])[: max(len(first), self.settings.sources)]
         topic = None if others else topic_of(question)  # a response answers the others, not a timeline
         over_time = timeline(self.persona, topic, when) if topic else None
         if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"
@@ -173,19 +231,6 @@ class GenerativeEngine:
             system += "\n" + as_of_rule(self.persona, self.as_of)
         messages = [{"role": "system", "content": system}]
         exemplars, exemplar_turns = self.exemplars(found.question_vector, when)
-        for q, a in exemplars:
-            messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-        history_from = len(messages)
-        for q, a in history:
-            messages += [{"role": "user", "content": neutralise(q)},
-                         {"role": "assistant", "content": neutralise(a)}]
-        block = sources_block(self.persona, sources, neutralise(question), uncovered, topic, others)
-        messages.append({"role": "user", "content": block})
-        # every string above, whatever field it came from, passes one last time through the
-        # same neutralisation, so no field added later can carry a control token to the model
-        messages = neutralise_messages(messages)
-        budget = self.backend.context_tokens - self.settings.max_new_tokens
-        messages, dropped = fit(messages, history_from, self.backend, budget)
         # the exemplars are the person's words too: a sentence the model takes from them is
         # checked against, and cited to, their passages (after the numbered sources)
         shown = len(sources)
@@ -194,7 +239,32 @@ class GenerativeEngine:
         seen = {r.id for r in sources}
         sources += [r for pid, r in extra.items()
                     if pid not in seen and self.persona.index.vector(pid) is not None]
-        return Prompt(messages, sources, dropped, uncovered, found.question_vector, shown)
+        number = {row.id: n for n, row in enumerate(sources, start=1)}
+        answering = [(number[r.passage_id], s) for r in runs if r.passage_id in number for s in r.sentences]
+        candidates: list[tuple[int, str]] = []
+        evidence = None
+        if self.mode == "strict":  # the model chooses among the person's sentences, by number
+            evidence = self.evidence(sources)
+            candidates = choices(answering, evidence, found.question_vector, chronological=topic is not None)
+            shown = len(sources)
+        else:  # the person's real answers to similar questions, as few-shot turns
+            for q, a in exemplars:
+                messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        history_from = len(messages)
+        for q, a in history:
+            messages += [{"role": "user", "content": neutralise(q)},
+                         {"role": "assistant", "content": neutralise(a)}]
+        block = (choices_block(self.persona, candidates, neutralise(question), sources, uncovered, others)
+                 if candidates else
+                 sources_block(self.persona, sources[:shown], neutralise(question), uncovered, topic, others))
+        messages.append({"role": "user", "content": block})
+        # every string above, whatever field it came from, passes one last time through the
+        # same neutralisation, so no field added later can carry a control token to the model
+        messages = neutralise_messages(messages)
+        budget = self.backend.context_tokens - self.settings.max_new_tokens
+        messages, dropped = fit(messages, history_from, self.backend, budget)
+        return Prompt(messages, sources, dropped, uncovered, found.question_vector, shown, answering,
+                      candidates, evidence)
 
     def _source_vectors(self, sources: list[PassageRow]) -> np.ndarray:
         # the sources' vectors are already in the index: only the answer is embedded
@@ -236,11 +306,21 @@ class GenerativeEngine:
 
     def evidence(self, sources: list[PassageRow]) -> Evidence:
         """Every sentence of the numbered sources, embedded (the strict mode's replacements)."""
-        pairs = [(n, tidy(row.text[s:e])) for n, row in enumerate(sources, start=1)
-                 for s, e in sentence_spans(row.text)]
-        pairs = [(n, t) for n, t in pairs if len(t.split()) >= 3]
-        vectors = embed([t for _, t in pairs], batch_size=32) if pairs else np.zeros((0, 1))
-        return Evidence(pairs, vectors)
+        pairs, vectors, missing = [], [], []
+        for n, row in enumerate(sources, start=1):
+            indexed = self.persona.index.sentences(row.id)  # built with the index: nothing to embed
+            spans, known = indexed if indexed is not None else (sentence_spans(row.text), None)
+            for k, (s, e) in enumerate(spans):
+                text = tidy(row.text[s:e])
+                if len(text.split()) >= 3:
+                    pairs.append((n, text))
+                    vectors.append(known[k] if known is not None else None)
+                    if known is None:
+                        missing.append(len(pairs) - 1)
+        if missing:
+            for i, v in zip(missing, embed([pairs[i][1] for i in missing], batch_size=32), strict=True):
+                vectors[i] = v
+        return Evidence(pairs, np.vstack(vectors) if pairs else np.zeros((0, 1)))
 
     def regenerate(self, sentence: Sentence, sources: list[PassageRow], system: str) -> Sentence | None:
         """One more try at an unsupported sentence, shown only its best evidence."""
@@ -276,7 +356,7 @@ class GenerativeEngine:
             if cleaned:
                 styled.append(cleaned)
         sentences, vectors = self.tag(" ".join(styled), sources)
-        cache: list[Evidence] = []
+        cache: list[Evidence] = [prompt.evidence] if prompt.evidence is not None else []
 
         def evidence() -> Evidence:
             if not cache:
@@ -299,7 +379,8 @@ class GenerativeEngine:
             claims = [k for k in kept if k.tag != "declined"]  # "I haven't talked about that" stays as is
             if self.mode == "strict" and prompt.question_vector is not None and claims:
                 kept, more = fill_length(kept, evidence(), length_target(self.profile()),
-                                         prompt.question_vector, leans_back, FILL_SIMILARITY)
+                                         prompt.question_vector, leans_back, FILL_SIMILARITY,
+                                         prompt.answering)
                 cut += more
             repairs += cut
         if self.mode != "free":
@@ -319,11 +400,24 @@ class GenerativeEngine:
         prompt = self.prompt(question, history, others)
         if prompt is None:
             return replace(abstention(self.persona, question, self.name), as_of=dated)
-        raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()
+        own = ""  # strict: what the model wrote besides its numbers (never said)
+        if prompt.candidates:  # strict: the model replies with numbers; the person's sentences are the answer
+            numbers = capped(self.settings, min(CHOICE_TOKENS, self.settings.max_new_tokens))
+            reply = generate(self.backend, prompt.messages, numbers,
+                             NumberStream(prompt.candidates, on_token) if on_token else None)
+            # a model that answers in prose instead ("I haven't talked about that", or a fine-tuned
+            # one that only talks like the person) gets the sentence-by-sentence check below
+            raw = chosen_text(reply, prompt.candidates)
+            own, raw = (tidy(re.sub(r"[\d,;\[\]]+", " ", reply)), raw) if raw else ("", reply.strip())
+        else:
+            raw = generate(self.backend, prompt.messages, self.settings, on_token).strip()
         # markers that point at no source are the model's invention: drop them
         raw = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= prompt.shown else "", raw)
         raw = TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), raw)
         kept, repairs = self.check(raw, prompt)
+        if prompt.candidates and len(WORD.findall(own)) >= 3:  # said nowhere: shown as taken out
+            repairs.insert(0, {"sentence": own, "action": "dropped",
+                               "why": "the model's own words (strict says only the person's sentences)"})
         text = render(kept)
         support = [s.support() for s in kept]
         if prompt.uncovered:

@@ -21,7 +21,7 @@ person's usual length. Each change is recorded in ``Answer.repairs``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -212,9 +212,11 @@ def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentenc
 
 
 def fill_length(kept: list[Sentence], evidence: Evidence, target: int | None, question_vector,
-                leans_back: Callable[[str], bool], floor: float) -> tuple[list[Sentence], list[dict]]:
-    """Lengthen a short answer with the person's own sentences, as the person would have gone
-    on: first the sentences that follow the last kept one in its passage, then the real
+                leans_back: Callable[[str], bool], floor: float,
+                answering: Sequence[tuple[int, str]] = ()) -> tuple[list[Sentence], list[dict]]:
+    """Lengthen a short answer with the person's own sentences: first ``answering`` (the quote
+    selector's run of sentences that answer the question, in order), then as the person would
+    have gone on (the sentences that follow the last kept one in its passage), then the real
     sentences closest to the question (never one that leans on a predecessor)."""
     words = sum(len(s.text.split()) for s in kept)
     if target is None or words >= target or not evidence.sentences:
@@ -235,7 +237,9 @@ def fill_length(kept: list[Sentence], evidence: Evidence, target: int | None, qu
     following = following[:drift]
     closest = [int(i) for i in sims.argsort()[::-1] if sims[int(i)] >= floor
                and not leans_back(evidence.sentences[int(i)][1])]
-    for i in following + closest:
+    position = {pair: i for i, pair in enumerate(evidence.sentences)}
+    chosen = [position[pair] for pair in answering if pair in position]
+    for i in chosen + following + closest:
         if words >= target:
             break
         n, text = evidence.sentences[i]

@@ -8,7 +8,7 @@ check will keep.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sosie.corpus.store import PassageRow
     from sosie.engines.backends import Backend
     from sosie.engines.base import Remark
+    from sosie.engines.grounding import Evidence
     from sosie.workspace import Workspace
 
 EXEMPLAR_WORDS = 90
@@ -28,10 +29,9 @@ SOURCE_WORDS = 110
 OTHERS_WORDS = 80  # of each other panel speaker's last words
 
 SOURCE_RULE = {
-    "strict": "2. Answer only with sentences copied word for word from the numbered sources, "
-              "chosen and ordered to answer the question; you may join them with a word such as "
-              "'and' or 'so', nothing more. After each sentence write its source's number in "
-              "brackets, like [1].",
+    "strict": "2. Answer only by choosing among the person's own numbered sentences: reply with "
+              "the numbers of the sentences that answer the question, in the order the person "
+              "would say them, separated by commas, and nothing else.",
     "balanced": "2. Say only what the numbered sources say, in your own voice: every sentence "
                 "must be backed by a source, and its number follows it in brackets, like [1].",
     "free": "2. Use only what the numbered sources say. After each sentence that uses a source, "
@@ -52,6 +52,11 @@ class Prompt:
     uncovered: list[str] | None = None  # parts of the question no source covers
     question_vector: np.ndarray | None = None
     shown: int = 0  # sources[:shown] are numbered in the prompt; the rest are the exemplars' passages
+    # the quote selector's answer, as (source number, sentence): what strict mode fills with first
+    answering: list[tuple[int, str]] = field(default_factory=list)
+    # strict mode: the sentences the model chooses from, numbered from 1, as (source number, sentence)
+    candidates: list[tuple[int, str]] = field(default_factory=list)
+    evidence: Evidence | None = None  # the sources' sentences, embedded (strict mode made them)
 
 
 def system_message(persona: Workspace, profile: dict | None, mode: str = "free") -> str:
@@ -112,6 +117,28 @@ def sources_block(persona: Workspace, sources: list[PassageRow], question: str,
         lines += ["", f"The sources say nothing on this part of the question: {parts}. "
                       "Answer the rest only."]
     lines += ["", f"Question: {question}"]
+    return "\n".join(lines)
+
+
+def choices_block(persona: Workspace, candidates: Sequence[tuple[int, str]], question: str,
+                  sources: Sequence[PassageRow], uncovered: list[str] | None = None,
+                  others: Sequence[Remark] = ()) -> str:
+    """Strict mode's question: the person's real sentences, numbered; the model answers with
+    numbers, so every word of the answer is the person's (and cited to its passage)."""
+    name = persona.config.name
+    lines = [*panel_block(persona, others), f"Sentences {name} really said, numbered:"]
+    for i, (n, sentence) in enumerate(candidates, start=1):
+        row = sources[n - 1]
+        where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
+        lines.append(f'{i}. ({where}) "{neutralise(sentence)}"')
+    if uncovered:
+        parts = "; ".join(f'"{neutralise(p)}"' for p in uncovered)
+        lines += ["", f"The sentences say nothing on this part of the question: {parts}. "
+                      "Answer the rest only."]
+    lines += ["", f"Question: {question}", "",
+              f"Answer as {name} would, with these sentences only: reply with the numbers of the "
+              "sentences that answer the question, in the order to say them, separated by commas "
+              "(for example: 2, 1, 5). Leave out the ones that do not answer it."]
     return "\n".join(lines)
 
 

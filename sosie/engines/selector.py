@@ -1,8 +1,8 @@
 """The quote engine's answer selector: which of the person's sentences answer this question.
 
-1. Sentence evidence: the sentences of the few most relevant passages are embedded at query
-   time (cached per passage), so the lines that answer can be found inside a passage about
-   something else.
+1. Sentence evidence: the sentences of the most relevant passages are read one by one (their
+   vectors are in the index, built with it; an older index's are embedded here and cached), so
+   the lines that answer can be found inside a passage about something else.
 2. The person's own Q/A pairs: a ridge map from question vectors to answer vectors, fitted on
    the pairs the index lets us see (held-out questions are hidden), predicts what an answer to
    this question looks like; a window is scored against the question and that prediction.
@@ -31,12 +31,13 @@ if TYPE_CHECKING:
     from sosie.corpus.store import PassageRow
     from sosie.workspace import Workspace
 
-POOL = 4  # passages whose sentences are read closely (their sentences are embedded)
-SENTENCE_CAP = 48  # at most this many sentences embedded per question (~0.2 s cold, 0 warm)
-MAP_WEIGHT = 0.5  # weight of the predicted answer against the question itself
+POOL = 8  # passages whose sentences are read closely (the index holds their vectors)
+SENTENCE_CAP = 120  # at most this many sentences read per question
+MAP_WEIGHT = 0.25  # weight of the predicted answer against the question itself
 FIRST_WEIGHT = 0.3  # the opening sentence must address the question on its own
 MAP_RIDGE = 1.0  # ridge penalty of the question -> answer map
-LENGTH_WEIGHT = 0.1  # a run near the person's usual length beats a fragment
+LENGTH_WEIGHT = 0.25  # a run near the person's usual length beats a fragment (a whole answer, not one line)
+MAX_RUNS = 3  # passages one answer may stitch together (more reads as a list of one-liners)
 MAP_MIN_PAIRS = 8  # fewer real Q/A pairs than this: no map, the question alone decides
 MIN_WORDS, DEFAULT_WORDS = 40, 90  # answer length when the profile says nothing
 STRETCH = 1.5  # the person's usual length may run past the soft cap ``max_words`` by this much
@@ -146,9 +147,16 @@ class Selector:
         return max(MIN_WORDS, min(int(STRETCH * cap), self._length[1]))
 
     def sentences(self, rows: dict[int, PassageRow], ids: list[int]) -> None:
-        """Embed the sentences of these passages that are not cached yet, in one batch."""
+        """These passages' sentences and vectors: from the index (built with them), else
+        embedded now, in one batch, and cached."""
         cached = self._sentences
         fresh = [pid for pid in ids if pid not in cached or cached[pid][0] != rows[pid].text]
+        index = self.workspace.index
+        for pid in list(fresh):
+            indexed = index.sentences(pid)
+            if indexed is not None:
+                cached[pid] = (rows[pid].text, *indexed)
+                fresh.remove(pid)
         spans = {pid: sentence_spans(rows[pid].text) for pid in fresh}
         texts = [tidy(rows[pid].text[s:e]) for pid in fresh for s, e in spans[pid]]
         vectors = embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
@@ -194,7 +202,7 @@ class Selector:
         chosen = [runs[0]]
         words = runs[0].words
         for run in runs[1:]:  # a second run from another passage when the first is short
-            if words >= 0.7 * target:
+            if words >= 0.7 * target or len(chosen) >= MAX_RUNS:
                 break
             if run.passage_id in {c.passage_id for c in chosen} or words + run.words > target * 1.2:
                 continue

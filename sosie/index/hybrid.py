@@ -4,7 +4,12 @@ Layout of ``<workspace>/index/``::
 
     CURRENT                 name of the live build folder, replaced atomically
     build-<stamp>/          manifest.json, bm25/, passages.npy, passage_ids.npy,
-                            questions.npy, question_turn_ids.npy
+                            questions.npy, question_turn_ids.npy,
+                            sentences.npy, sentence_spans.npy, sentence_starts.npy
+
+Every passage's sentences are embedded too (``sentences.npy``, in passage order, with their
+offsets in the passage's text), so the sentence that answers can be found inside a long passage
+about something else without embedding anything at question time.
 
 A build writes a fresh ``*.partial`` folder, renames it, then swaps ``CURRENT``; a build
 killed at any point leaves the previous one live, and the next build sweeps the debris.
@@ -27,6 +32,7 @@ import numpy as np
 import Stemmer
 
 from sosie.corpus.dedupe import near_duplicates
+from sosie.corpus.sentences import sentence_spans
 from sosie.corpus.store import Store, now
 from sosie.errors import NotBuilt, SosieError
 from sosie.files import atomic_write
@@ -153,7 +159,9 @@ def _write_build(store: Store, root: Path, partial: Path, stamp: str, rows: list
     retriever.index([tokenize(t) for t in texts], show_progress=False)
     retriever.save(str(partial / "bm25"), show_progress=False)
 
-    total = len(texts) + len(pairs)
+    spans = [sentence_spans(t) for t in texts]
+    sentences = [" ".join(t[a:b].split()) for t, found in zip(texts, spans, strict=True) for a, b in found]
+    total = len(texts) + len(pairs) + len(sentences)
     done = 0
 
     def advance(n: int) -> None:
@@ -171,6 +179,11 @@ def _write_build(store: Store, root: Path, partial: Path, stamp: str, rows: list
         partial / "question_turn_ids.npy",
         np.array([p["answer_turn_id"] for p in pairs], dtype=np.int64),
     )
+    np.save(partial / "sentences.npy", embed(sentences, progress=advance).reshape(len(sentences), -1))
+    np.save(partial / "sentence_spans.npy", np.array([ab for found in spans for ab in found],
+                                                     dtype=np.int64).reshape(-1, 2))
+    # passage row i's sentences are rows sentence_starts[i]:sentence_starts[i + 1]
+    np.save(partial / "sentence_starts.npy", np.cumsum([0] + [len(found) for found in spans], dtype=np.int64))
     manifest = {
         "format": INDEX_FORMAT,
         "model": MODEL_NAME,
@@ -179,6 +192,7 @@ def _write_build(store: Store, root: Path, partial: Path, stamp: str, rows: list
         "passages": len(texts),
         "near_duplicates": len(duplicates),
         "questions": len(pairs),
+        "sentences": len(sentences),
         "seconds": round(time.perf_counter() - started, 3),
     }
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -204,6 +218,11 @@ class HybridIndex:
         self.question_vectors = np.load(build / "questions.npy")
         self.question_turn_ids = np.load(build / "question_turn_ids.npy")
         self.bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
+        # builds made before sentences were indexed have none: the selector embeds them itself
+        indexed = (build / "sentence_starts.npy").is_file()
+        self.sentence_vectors = np.load(build / "sentences.npy") if indexed else None
+        self.sentence_spans = np.load(build / "sentence_spans.npy") if indexed else None
+        self.sentence_starts = np.load(build / "sentence_starts.npy") if indexed else None
         self.row_of = {int(pid): i for i, pid in enumerate(self.passage_ids)}
         # evaluation hides held-out sources: False rows can never be retrieved or matched
         self.passage_allowed: np.ndarray | None = None
@@ -271,6 +290,14 @@ class HybridIndex:
     def masks(self, passage_ids: list[int], answer_turn_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Row masks that allow only these passages and these answers' questions."""
         return np.isin(self.passage_ids, passage_ids), np.isin(self.question_turn_ids, answer_turn_ids)
+
+    def sentences(self, passage_id: int) -> tuple[list[tuple[int, int]], np.ndarray] | None:
+        """A passage's sentence offsets and their vectors, or None (not indexed, or unknown)."""
+        row = self.row_of.get(passage_id)
+        if row is None or self.sentence_starts is None:
+            return None
+        a, b = int(self.sentence_starts[row]), int(self.sentence_starts[row + 1])
+        return [(int(x), int(y)) for x, y in self.sentence_spans[a:b]], self.sentence_vectors[a:b]
 
     def vector(self, passage_id: int) -> np.ndarray | None:
         row = self.row_of.get(passage_id)
