@@ -92,6 +92,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/selector.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/speakers.py
 	$(BIN)/python bench/audio.py

@@ -32,7 +32,8 @@ from sosie.index.embedder import load_model
 
 
 class InstantBackend:
-    """Answers at once with a quote of source [1] and one invented sentence."""
+    """Answers at once with a quote of source [1] and one invented sentence (in strict mode,
+    the numbers of the first three sentences)."""
 
     name = "instant"
     context_tokens = 2048
@@ -42,6 +43,9 @@ class InstantBackend:
 
     def stream(self, messages, options):
         content = messages[-1]["content"]
+        if "really said, numbered:" in content:  # strict mode asks for numbers
+            yield from ["1", ", 2", ", 3"]
+            return
         start = content.find('"', content.find("[1] (")) + 1
         quote = content[start : content.find(".", start) + 1]
         yield from [quote, " [1]", " I also think the sea is made of soup."]
@@ -127,6 +131,8 @@ def main() -> None:
     parser.add_argument("--model", help="model name for --base-url")
     parser.add_argument("--skip", default="", help="comma-separated backend/model pairs to leave out, "
                         "e.g. transformers/qwen2.5-1.5b (9 GB, ~3 tokens/s)")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="time only Sosie's overhead beside the default model, no backend comparison")
     parser.add_argument("--out", type=Path, default=Path("bench/results/generate.json"))
     args = parser.parse_args()
 
@@ -147,11 +153,13 @@ def main() -> None:
                 engine.answer(q)
                 overhead.append((time.perf_counter() - started) * 1000)
         results["instant_overhead_ms"] = pct(overhead)
-        prompts = [engine.prompt(q) for q in asked[:5]]
+        # the speed of each backend on prose prompts (strict's replies are a few numbers)
+        prose = GenerativeEngine(persona, grounding="free", backend_instance=InstantBackend())
+        prompts = [prose.prompt(q) for q in asked[:5]]
 
         skip = {s.strip() for s in args.skip.split(",") if s.strip()}
         for name, model in installed_pairs(args.base_url, args.model):
-            if f"{name}/{model}" in skip:
+            if f"{name}/{model}" in skip or args.overhead_only:
                 continue
             started = time.perf_counter()
             options = {"base_url": args.base_url} if name == "openai" else {}

@@ -12,7 +12,8 @@ import re
 import pytest
 from openai_stub import INVENTED, SOURCE, StubServer, choices
 
-from sosie.engines.generative import GenerativeEngine, NumberStream, chosen_text
+from sosie.engines.choosing import NumberStream, chosen_text
+from sosie.engines.generative import GenerativeEngine
 from sosie.engines.grounding import strip_assistant
 from sosie.engines.selector import leans_back
 from sosie.errors import SosieError

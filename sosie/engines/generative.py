@@ -3,11 +3,9 @@
 Prompt (:mod:`sosie.engines.prompts`) = persona card and fixed rules, style-profile summary,
 the retrieved passages numbered as sources, few-shot exemplars from the person's *real*
 question/answer pairs, the interview so far (within the backend's context budget), and the
-question. After generation every sentence is checked against the passages and tagged
-``verbatim``, ``supported`` or ``extrapolated`` (or ``declined`` when the double says the record
-does not cover it); the model's ``[n]`` markers are mapped back to passages, and a supported
-sentence without a marker gets the marker of the passage that supports it. Then the grounding
-mode repairs what the sources do not support (:mod:`sosie.engines.grounding`).
+question; in strict mode the person's numbered sentences instead, the model replying with
+numbers (:mod:`sosie.engines.choosing`). After generation every sentence is checked against the
+passages and repaired per the grounding mode (:mod:`sosie.engines.checking`).
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sosie.corpus.dates import as_of_date
-from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
 from sosie.engines.base import (
     Answer,
@@ -35,22 +32,11 @@ from sosie.engines.base import (
     capped,
     tidy,
 )
+from sosie.engines.checking import MARKER, TRAILING_MARKERS, Checking
+from sosie.engines.choosing import CHOICE_TOKENS, WORD, NumberStream, choices, chosen_text
 from sosie.engines.control import neutralise, neutralise_messages
 from sosie.engines.coverage import uncovered_note, uncovered_parts
-from sosie.engines.grounding import (
-    Evidence,
-    Sentence,
-    check_mode,
-    fill_length,
-    fit_length,
-    keep_to_time,
-    length_cap,
-    length_target,
-    person_openings,
-    render,
-    repair,
-    strip_assistant,
-)
+from sosie.engines.grounding import check_mode, render
 from sosie.engines.prompts import (
     EXEMPLAR_WORDS,
     Prompt,
@@ -58,84 +44,20 @@ from sosie.engines.prompts import (
     choices_block,
     clip,
     fit,
-    regenerate_message,
     sources_block,
     system_message,
 )
 from sosie.engines.retrieval import Window, any_said, follow_up, retrieve, said_before, select, window
-from sosie.engines.selector import Selector, leans_back
+from sosie.engines.selector import Selector
 from sosie.engines.timeline import timeline, topic_of
-from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
-    from sosie.corpus.store import PassageRow
     from sosie.workspace import Workspace
 
 __all__ = ["GenerativeEngine", "Prompt", "fit", "system_message"]
 
-MARKER = re.compile(r"\s*\[(\d+)\]")
-# "said so. [1] Next" -> "said so [1]. Next": a marker after the full stop belongs to that sentence
-TRAILING_MARKERS = re.compile(r"([.!?…])((?:\s*\[\d+\])+)")
-# the double saying the record is silent: not a claim about the person, never "repaired"
-DECLINES = re.compile(
-    r"\b(?:i )?(?:haven'?t|have not|never) (?:really )?(?:talked|spoken|said|written|discussed)\b|"
-    r"\bnot something i(?:'ve| have) (?:talked|spoken|said)|\bi don'?t know\b|"
-    r"\bnothing (?:in|on) (?:the|my) record", re.I)
-REGENERATE_TOKENS = 60
-FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this close to the question
-CHOICES = 12  # strict mode: sentences the model chooses from
-CHOICE_TOKENS = 40  # ... and the tokens its numbers take ("3, 1, 7, 2")
-NUMBER = re.compile(r"\d+")
-WORD = re.compile(r"[^\W\d_]{2,}")
 
-
-def choices(answering: list[tuple[int, str]], evidence: Evidence, question_vector: np.ndarray,
-            chronological: bool = False) -> list[tuple[int, str]]:
-    """Strict mode's numbered sentences: the quote selector's answer first, in order, then the
-    sources' sentences closest to the question that stand on their own; for "how has your view
-    changed?", every statement's sentences oldest first."""
-    pool = list(evidence.sentences)
-    if chronological:
-        return pool[:CHOICES]
-    picked = [pair for pair in answering if pair in pool]
-    order = (evidence.vectors @ question_vector).argsort()[::-1] if pool else []
-    for i in order:
-        if len(picked) >= CHOICES:
-            break
-        pair = pool[int(i)]
-        if pair not in picked and not leans_back(pair[1]):
-            picked.append(pair)
-    return picked[:CHOICES]
-
-
-def chosen_text(reply: str, candidates: list[tuple[int, str]]) -> str:
-    """The model's numbers, in its order, as the sentences they stand for, each with its citation;
-    a sentence that leans on the one before it ("And a related one.") is said only right after
-    that one."""
-    picks = list(dict.fromkeys(int(m) for m in NUMBER.findall(reply) if 1 <= int(m) <= len(candidates)))
-    kept = [i for k, i in enumerate(picks)
-            if not leans_back(candidates[i - 1][1]) or (k and picks[k - 1] == i - 1)]
-    return " ".join(f"{candidates[i - 1][1]} [{candidates[i - 1][0]}]" for i in kept)
-
-
-class NumberStream:
-    """Streams strict mode's answer as the model writes its numbers: each number, once complete,
-    is handed on as the sentence it stands for (the checked answer follows at the end)."""
-
-    def __init__(self, candidates: list[tuple[int, str]], on_token: TokenCallback):
-        self.candidates, self.on_token = candidates, on_token
-        self.reply, self.said = "", 0
-
-    def __call__(self, piece: str) -> None:
-        self.reply += piece
-        done = self.reply if not self.reply[-1:].isdigit() else self.reply.rstrip("0123456789")
-        text = chosen_text(done, self.candidates)
-        if len(text) > self.said:  # picks only ever add sentences at the end
-            self.on_token(text[self.said:])
-            self.said = len(text)
-
-
-class GenerativeEngine:
+class GenerativeEngine(Checking):
     name = "generative"
 
     Options = EngineOptions
@@ -265,128 +187,6 @@ class GenerativeEngine:
         messages, dropped = fit(messages, history_from, self.backend, budget)
         return Prompt(messages, sources, dropped, uncovered, found.question_vector, shown, answering,
                       candidates, evidence)
-
-    def _source_vectors(self, sources: list[PassageRow]) -> np.ndarray:
-        # the sources' vectors are already in the index: only the answer is embedded
-        return np.vstack([self.persona.index.vector(r.id) for r in sources])
-
-    def tag(self, text: str, sources: list[PassageRow]) -> tuple[list[Sentence], np.ndarray]:
-        """Tag each sentence and make sure every supported one carries a valid citation;
-        the sentences' embeddings come back too, for the repair."""
-        spans = sentence_spans(text)
-        sentences = [text[s:e] for s, e in spans]
-        plain = [tidy(MARKER.sub("", s)) for s in sentences]
-        keep = [i for i, p in enumerate(plain) if p]
-        sentences, plain = [sentences[i] for i in keep], [plain[i] for i in keep]
-        if not sentences:
-            return [], np.zeros((0, 1))
-        mine = embed(plain, batch_size=32)
-        sims = mine @ self._source_vectors(sources).T
-        tagged = []
-        for i, sentence in enumerate(sentences):
-            cited = [int(n) for n in MARKER.findall(sentence) if 1 <= int(n) <= len(sources)]
-            pool = [n - 1 for n in cited] or list(range(len(sources)))
-            best = max(pool, key=lambda j: sims[i, j])
-            similarity = float(sims[i, best])
-            verbatim = len(plain[i].split()) >= 4 and any(
-                plain[i].lower().rstrip(".!?") in tidy(r.text).lower() for r in sources
-            )
-            if verbatim:
-                tag = "verbatim"
-            elif similarity >= self.settings.supported_similarity:
-                tag = "supported"
-            elif DECLINES.search(plain[i]):
-                tag, cited = "declined", []
-            else:
-                tag = "extrapolated"
-            if not cited and tag in ("verbatim", "supported"):
-                cited = [best + 1]  # a claim the sources support gets their citation
-            tagged.append(Sentence(plain[i], tag, cited, similarity))
-        return tagged, mine
-
-    def evidence(self, sources: list[PassageRow]) -> Evidence:
-        """Every sentence of the numbered sources, embedded (the strict mode's replacements)."""
-        pairs, vectors, missing = [], [], []
-        for n, row in enumerate(sources, start=1):
-            indexed = self.persona.index.sentences(row.id)  # built with the index: nothing to embed
-            spans, known = indexed if indexed is not None else (sentence_spans(row.text), None)
-            for k, (s, e) in enumerate(spans):
-                text = tidy(row.text[s:e])
-                if len(text.split()) >= 3:
-                    pairs.append((n, text))
-                    vectors.append(known[k] if known is not None else None)
-                    if known is None:
-                        missing.append(len(pairs) - 1)
-        if missing:
-            for i, v in zip(missing, embed([pairs[i][1] for i in missing], batch_size=32), strict=True):
-                vectors[i] = v
-        return Evidence(pairs, np.vstack(vectors) if pairs else np.zeros((0, 1)))
-
-    def regenerate(self, sentence: Sentence, sources: list[PassageRow], system: str) -> Sentence | None:
-        """One more try at an unsupported sentence, shown only its best evidence."""
-        n = (sentence.citations or [1])[0]
-        if not sentence.citations:
-            sims = embed([sentence.text]) @ self._source_vectors(sources).T
-            n = int(sims[0].argmax()) + 1
-        messages = [{"role": "system", "content": system},
-                    {"role": "user", "content": regenerate_message(
-                        self.persona, sentence.text, sources[n - 1], n)}]
-        settings = capped(self.settings, min(REGENERATE_TOKENS, self.settings.max_new_tokens),
-                          temperature=0.0)
-        text = generate(self.backend, messages, settings).strip().strip('"')
-        spans = sentence_spans(text)
-        if not spans:
-            return None
-        tagged, _ = self.tag(text[spans[0][0]:spans[0][1]], sources)
-        return tagged[0] if tagged else None
-
-    def check(self, raw: str, prompt: Prompt):
-        """Tag, then repair per the mode, then fit the person's style; returns the kept
-        sentences and the record of every change."""
-        sources = prompt.sources
-        openings = person_openings(self.profile())
-        styled, repairs = [], []
-        for s, e in sentence_spans(raw):
-            original = raw[s:e]
-            cleaned, changed = strip_assistant(original.strip(), openings)
-            if changed:
-                repairs.append({"sentence": tidy(MARKER.sub("", original)),
-                                "action": "restyled" if cleaned else "dropped",
-                                "why": "assistant phrase", **({"by": cleaned} if cleaned else {})})
-            if cleaned:
-                styled.append(cleaned)
-        sentences, vectors = self.tag(" ".join(styled), sources)
-        cache: list[Evidence] = [prompt.evidence] if prompt.evidence is not None else []
-
-        def evidence() -> Evidence:
-            if not cache:
-                cache.append(self.evidence(sources))
-            return cache[0]
-
-        system = prompt.messages[0]["content"]
-        fixed = repair(sentences, vectors, self.mode, evidence,
-                       lambda s: self.regenerate(s, sources, system),
-                       self.settings.replace_similarity, self.settings.regenerate)
-        kept, repairs = fixed.sentences, repairs + fixed.repairs
-        if not kept and self.mode != "free" and prompt.question_vector is not None:
-            # nothing left (or nothing said): the person's own sentence closest to the question
-            found = evidence().closest(prompt.question_vector, set())
-            if found:
-                kept = [Sentence(found[1], "verbatim", [found[0]], found[2], "replaced")]
-                repairs.append({"sentence": "", "action": "fallback", "by": found[1]})
-        if self.settings.fit_length and self.mode != "free":
-            kept, cut = fit_length(kept, length_cap(self.profile()))
-            claims = [k for k in kept if k.tag != "declined"]  # "I haven't talked about that" stays as is
-            if self.mode == "strict" and prompt.question_vector is not None and claims:
-                kept, more = fill_length(kept, evidence(), length_target(self.profile()),
-                                         prompt.question_vector, leans_back, FILL_SIMILARITY,
-                                         prompt.answering)
-                cut += more
-            repairs += cut
-        if self.mode != "free":
-            kept, out_of_time = keep_to_time(kept, sources, self.as_of)
-            repairs += out_of_time
-        return kept, repairs
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None,
                others: Sequence[Remark] = ()) -> Answer:

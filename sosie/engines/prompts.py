@@ -101,6 +101,19 @@ def panel_block(persona: Workspace, others: Sequence[Remark]) -> list[str]:
     return [*lines, f"Respond to them as {name}, using only the numbered sources below.", ""]
 
 
+def where(row: PassageRow) -> str:
+    """A passage's date and title, as the model is shown them."""
+    return ", ".join(neutralise(x) for x in (row.date, row.title) if x)
+
+
+def uncovered_lines(uncovered: list[str] | None, shown: str) -> list[str]:
+    """The parts of the question nothing shown covers, named so the model answers the rest."""
+    if not uncovered:
+        return []
+    parts = "; ".join(f'"{neutralise(p)}"' for p in uncovered)
+    return ["", f"The {shown} say nothing on this part of the question: {parts}. Answer the rest only."]
+
+
 def sources_block(persona: Workspace, sources: list[PassageRow], question: str,
                   uncovered: list[str] | None = None, over_time: str | None = None,
                   others: Sequence[Remark] = ()) -> str:
@@ -110,13 +123,8 @@ def sources_block(persona: Workspace, sources: list[PassageRow], question: str,
                  f"Sources ({persona.config.name}'s statements on {neutralise(over_time)}, oldest first). "
                  "Say how the view changed: quote the earliest and the latest, each with its date as shown."]
     for n, row in enumerate(sources, start=1):
-        where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
-        lines.append(f'[{n}] ({where}) "{neutralise(clip(row.text, SOURCE_WORDS))}"')
-    if uncovered:
-        parts = "; ".join(f'"{neutralise(p)}"' for p in uncovered)
-        lines += ["", f"The sources say nothing on this part of the question: {parts}. "
-                      "Answer the rest only."]
-    lines += ["", f"Question: {question}"]
+        lines.append(f'[{n}] ({where(row)}) "{neutralise(clip(row.text, SOURCE_WORDS))}"')
+    lines += [*uncovered_lines(uncovered, "sources"), "", f"Question: {question}"]
     return "\n".join(lines)
 
 
@@ -128,14 +136,8 @@ def choices_block(persona: Workspace, candidates: Sequence[tuple[int, str]], que
     name = persona.config.name
     lines = [*panel_block(persona, others), f"Sentences {name} really said, numbered:"]
     for i, (n, sentence) in enumerate(candidates, start=1):
-        row = sources[n - 1]
-        where = ", ".join(neutralise(x) for x in (row.date, row.title) if x)
-        lines.append(f'{i}. ({where}) "{neutralise(sentence)}"')
-    if uncovered:
-        parts = "; ".join(f'"{neutralise(p)}"' for p in uncovered)
-        lines += ["", f"The sentences say nothing on this part of the question: {parts}. "
-                      "Answer the rest only."]
-    lines += ["", f"Question: {question}", "",
+        lines.append(f'{i}. ({where(sources[n - 1])}) "{neutralise(sentence)}"')
+    lines += [*uncovered_lines(uncovered, "sentences"), "", f"Question: {question}", "",
               f"Answer as {name} would, with these sentences only: reply with the numbers of the "
               "sentences that answer the question, in the order to say them, separated by commas "
               "(for example: 2, 1, 5). Leave out the ones that do not answer it."]

@@ -213,28 +213,32 @@ class Selector:
     @staticmethod
     def windows(pid: int, text: str, spans: list[tuple[int, int]], vectors: np.ndarray,
                 qv: np.ndarray, predicted: np.ndarray | None, target: int) -> list[Run]:
-        """For each sentence that can open an answer, its best run of at most ``target`` words."""
+        """For each sentence that can open an answer, its best run of at most ``target`` words
+        (every run of the passage scored at once: a run's vector is a difference of running sums)."""
         sentences = [tidy(text[s:e]) for s, e in spans]
-        sizes = [len(s.split()) for s in sentences]
-        to_question = vectors @ qv
-        to_answer = vectors @ predicted if predicted is not None else None
-        out = []
-        for i in range(len(sentences)):
-            if leans_back(sentences[i]):
+        words = np.concatenate([[0], np.cumsum([len(s.split()) for s in sentences])])
+        starts, ends = [], []
+        for i, sentence in enumerate(sentences):
+            if leans_back(sentence):
                 continue  # it comes in only after the sentence it leans on
-            best: Run | None = None
-            total, words = np.zeros_like(qv), 0
-            for j in range(i, len(sentences)):
-                if j > i and words + sizes[j] > target:
-                    break
-                total, words = total + vectors[j], words + sizes[j]
-                window = unit(total)
-                score = (float(window @ qv) + FIRST_WEIGHT * float(to_question[i])
-                         + LENGTH_WEIGHT * min(1.0, words / target))
-                if to_answer is not None:
-                    score += MAP_WEIGHT * float(window @ predicted)
-                if best is None or score > best.score:
-                    best = Run(pid, spans[i : j + 1], sentences[i : j + 1], score)
-            if best is not None:
-                out.append(best)
+            # runs i..j while they fit in ``target`` words (the first sentence always does)
+            last = max(i, int(np.searchsorted(words, words[i] + target, side="right")) - 2)
+            starts += [i] * (last - i + 1)
+            ends += range(i, last + 1)
+        if not starts:
+            return []
+        first, end = np.array(starts), np.array(ends)
+        running = np.vstack([np.zeros_like(vectors[:1]), np.cumsum(vectors, axis=0)])
+        runs = unit(running[end + 1] - running[first])
+        size = words[end + 1] - words[first]
+        score = (runs @ qv + FIRST_WEIGHT * (vectors[first] @ qv)
+                 + LENGTH_WEIGHT * np.minimum(1.0, size / target))
+        if predicted is not None:
+            score = score + MAP_WEIGHT * (runs @ predicted)
+        out = []
+        for i in dict.fromkeys(starts):  # the best run from each opening sentence
+            rows = np.flatnonzero(first == i)
+            k = int(rows[np.argmax(score[rows])])
+            j = int(end[k])
+            out.append(Run(pid, spans[i : j + 1], sentences[i : j + 1], float(score[k])))
         return out
