@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sosie.demo import create_demo_persona
 from sosie.evaluate import EvalOptions, evaluate
+from sosie.evaluate.judge import JudgeOptions
 from sosie.evaluate.report import HEADERS, summary_rows
 
 
@@ -27,6 +28,8 @@ def main() -> None:
     parser.add_argument("--engines", default="quote,generative,baseline")
     parser.add_argument("--backend", help="generative backend (default: the persona's, auto)")
     parser.add_argument("--model", help="model, e.g. qwen2.5-1.5b (default: the best installed)")
+    parser.add_argument("--judge", help="also ask this backend which answer is the person's (e.g. auto)")
+    parser.add_argument("--judge-model", help="the judge's model, e.g. qwen2.5-1.5b")
     parser.add_argument("--out", type=Path, help="write the metrics here as JSON")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="sosie-bench-eval-"))
@@ -36,6 +39,7 @@ def main() -> None:
         metrics = evaluate(persona, EvalOptions(
             engines=args.engines.split(","), limit=args.limit, max_new_tokens=args.max_new_tokens,
             backend=args.backend, model=args.model, report_dir=home / "report",
+            judge=JudgeOptions(args.judge, args.judge_model) if args.judge else None,
         ), progress=lambda stage, done, total: print(f"{stage} {done}/{total}", file=sys.stderr, flush=True))
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +55,8 @@ def main() -> None:
     print(" | ".join(HEADERS))
     for row in summary_rows(metrics):
         print(" | ".join(row))
+    for name, verdict in (metrics.get("judge") or {}).get("engines", {}).items():
+        print(f"judge ({metrics['judge']['model']}) on {name}: {json.dumps(verdict)}")
 
 
 if __name__ == "__main__":

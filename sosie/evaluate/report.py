@@ -71,10 +71,10 @@ def _fmt(m: dict, digits: int = 3) -> str:
 
 
 NONE = {"mean": None}  # a metric a run from an older Sosie did not record
-SHORT_HEADERS = ["engine", "attributed", "vs real", "Delta", "content", "ROUGE-L", "grounded",
+SHORT_HEADERS = ["engine", "attributed", "vs real", "Delta", "Delta pooled", "content", "ROUGE-L", "grounded",
                  "off-topic declined", "answerable declined", "consistency", "length vs real",
                  "assistant phrases", "beats other answer"]
-CLI_COLUMNS = ["engine", "vs real", "Delta", "content", "beats other answer", "grounded",
+CLI_COLUMNS = ["engine", "vs real", "Delta pooled", "content", "beats other answer", "grounded",
                "off-topic declined", "answerable declined"]
 
 
@@ -82,11 +82,15 @@ def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
     def f(m: dict) -> str:
         return _fmt(m, digits)
 
+    def pooled(m: dict) -> str:
+        return "n/a" if m.get("delta_pooled") is None else f"{m['delta_pooled']:.{digits}f}"
+
     rows = [["real held-out answers", f(metrics["real"]["attribution_rate"]), "1",
-             f(metrics["real"]["delta"]), "—", "—", "—", "—", "—", "—", "1", "—", "—"]]
+             f(metrics["real"]["delta"]), pooled(metrics["real"]), "—", "—", "—", "—", "—", "—", "1",
+             "—", "—"]]
     for name, m in metrics["engines"].items():
         rows.append([
-            name, f(m["attribution_rate"]), f(m["attribution_relative"]), f(m["delta"]),
+            name, f(m["attribution_rate"]), f(m["attribution_relative"]), f(m["delta"]), pooled(m),
             f(m["content_similarity"]), f(m["rouge_l"]), f(m["grounding"]),
             f(m["offtopic_declined"]), f(m["answerable_declined"]), f(m["consistency"]),
             f(m.get("length_ratio", NONE)), f(m.get("assistant_phrases", NONE)),
@@ -94,11 +98,12 @@ def summary_rows(metrics: dict, digits: int = 3) -> list[list[str]]:
         ])
     floor = metrics["real"].get("random_other_similarity")
     if floor:  # the content floor: a random other real answer of the person
-        rows.insert(1, ["random other real answer", "—", "—", "—", f(floor)] + ["—"] * 8)
+        rows.insert(1, ["random other real answer", "—", "—", "—", "—", f(floor)] + ["—"] * 8)
     return rows
 
 
-HEADERS = ["engine", "attributed to person", "attribution vs real", "Burrows' Delta",
+HEADERS = ["engine", "attributed to person", "attribution vs real", "Burrows' Delta per answer",
+           "Burrows' Delta of all answers pooled",
            "content similarity", "ROUGE-L", "grounding", "off-topic declined",
            "answerable declined", "consistency", "length vs real answer", "assistant phrases",
            "closer than a random other real answer"]
@@ -161,8 +166,9 @@ img{{max-width:100%}}</style></head><body>
 <h1>Is it {e(metrics['name'])}? Fidelity evaluation</h1>
 <p>{metrics['questions']} held-out questions; split {e(metrics.get('split', 'by source'))};
 hidden from every engine during the run; {metrics['offtopic_questions']} off-topic questions; seed
-{metrics['seed']}. Means over questions with 95% bootstrap intervals. Burrows' Delta is the mean of
-per-answer Deltas (lower is closer to the person); the Delta of all answers pooled is in metrics.json.</p>
+{metrics['seed']}. Means over questions with 95% bootstrap intervals. Burrows' Delta (lower is closer
+to the person) is given twice: the mean of per-answer Deltas (each answer is ~100 words, too short
+for Delta to be stable), and the Delta of all the answers pooled into one text, the usual way.</p>
 <table>{table}</table>
 {pictures}
 {judged}
