@@ -93,7 +93,8 @@ class GenerativeSettings:
         "with llama.cpp, else the bundled SmolLM2)",
         flag="--model", flag_help="Model path, folder or name (default: the best installed).")
     grounding: str = setting(
-        "strict", help="`strict` (only the person's sentences, selected and joined), `balanced` "
+        "strict", help="`strict` (only the person's sentences, which the model chooses and orders by "
+        "number), `balanced` "
         "(new sentences only where a source supports them) or `free` (the model's words, tagged)",
         flag="--grounding", flag_help="How closely answers keep to the sources: strict, balanced or free.")
     base_url: str = setting(
@@ -110,8 +111,8 @@ class GenerativeSettings:
     supported_similarity: float = setting(
         0.55, help="cosine to a source at which a sentence counts as supported")
     replace_similarity: float = setting(
-        0.35, help="`strict`: cosine at which the closest real sentence replaces an unsupported one "
-        "(below it the sentence is removed)")
+        0.35, help="`strict`, when the model answers in prose instead of numbers: cosine at which the "
+        "closest real sentence replaces an unsupported one (below it the sentence is removed)")
     regenerate: int = setting(
         2, help="`balanced`: unsupported sentences regenerated once with their evidence "
         "(the rest are removed)")
