@@ -13,6 +13,7 @@ from sosie import registry
 from sosie.engines.base import Answer
 from sosie.evaluate import EvalOptions, evaluate, get_split, held_out_pairs, reword
 from sosie.evaluate.quiz import new_quiz_id, quiz_items, quiz_summary, record_pick
+from sosie.evaluate.report import HEADERS, summary_rows
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -102,6 +103,13 @@ def test_report_files_are_written_and_load(evaluation, rowan):
     for name in ("metrics.png", "delta.png"):
         assert (report / name).read_bytes()[:8] == PNG
     assert rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] >= 1
+    # Burrows' Delta both ways: the mean of per-answer Deltas, and all the answers pooled
+    pooled = HEADERS.index("Burrows' Delta of all answers pooled")
+    for row in summary_rows(metrics):
+        name = row[0]
+        if name in metrics["engines"]:
+            assert row[pooled] == f"{metrics['engines'][name]['delta_pooled']:.3f}"
+    assert "pooled into one text" in page
 
 
 @pytest.mark.slow
