@@ -35,6 +35,8 @@ class Workspace:
         self.config = config
         self._store: Store | None = None
         self._index: HybridIndex | None = None
+        self._pointer: tuple | None = None  # see _live_build
+        self._profile_seen: tuple | None = None  # see _profile_version
         self._engines: dict[tuple, object] = {}  # engines made for it (see sosie.engines.engine_for)
         # where its interviews are kept when not in sosie.db (a server's PostgreSQL, see
         # sosie.interview.records.interview_records); None: sosie.db
@@ -136,7 +138,7 @@ class Workspace:
             manifest = build_index(
                 self.store, self.workspace / "index", progress, self.config.near_duplicate_jaccard
             )
-            self._index = None
+            self._index = self._pointer = None
             self.write_profile(manifest["corpus_version"])
         return manifest
 
@@ -162,20 +164,38 @@ class Workspace:
             raise NotBuilt(f"persona {self.slug!r} has no style profile yet; run: sosie build {self.slug}")
         return json.loads(path.read_text(encoding="utf-8"))
 
+    def _live_build(self) -> Path | None:
+        """The live build folder. A server asks before every answer, so while ``index/CURRENT``
+        is the same file as last time (a build replaces it, with a new inode) the answer is the
+        one already checked: one ``stat`` instead of reading, resolving and checking folders."""
+        from sosie.index.hybrid import current_build
+
+        pointer = self.workspace / "index" / "CURRENT"
+        try:
+            found = pointer.stat()
+            stamp = (found.st_ino, found.st_mtime_ns, found.st_size)
+        except FileNotFoundError:
+            stamp = None
+        seen = self._pointer  # (stamp, live build), replaced whole: threads read it unlocked
+        if stamp is not None and seen is not None and seen[0] == stamp:
+            return seen[1]
+        live = current_build(self.workspace / "index")
+        self._pointer = (stamp, live) if live is not None else None
+        return live
+
     @property
     def index(self) -> HybridIndex:
-        from sosie.index.hybrid import HybridIndex, current_build
+        from sosie.index.hybrid import HybridIndex
 
-        live = current_build(self.workspace / "index")
-        if self._index is None or live is None or self._index.build != live:
-            self._index = HybridIndex.load(self.workspace / "index", self.slug)
-        return self._index
+        live = self._live_build()
+        loaded = self._index
+        if loaded is None or live is None or loaded.build != live:
+            loaded = self._index = HybridIndex.load(self.workspace / "index", self.slug)
+        return loaded
 
     def index_status(self) -> dict:
         """``{"built": bool, "stale": bool, ...}``; stale means files changed since the build."""
-        from sosie.index.hybrid import current_build
-
-        live = current_build(self.workspace / "index")
+        live = self._live_build()
         if live is None:
             return {"built": False, "stale": False}
         manifest = self.index.manifest
@@ -189,10 +209,20 @@ class Workspace:
         }
 
     def _profile_version(self) -> int | None:
+        """The corpus version the profile was measured on; read again only when the file changed
+        (a server asks before every answer, and the profile is tens of KB of JSON)."""
+        path = self.workspace / "profile.json"
         try:
-            return json.loads((self.workspace / "profile.json").read_text(encoding="utf-8"))["corpus_version"]
+            found = path.stat()
+            stamp = (found.st_ino, found.st_mtime_ns, found.st_size)
+            seen = self._profile_seen
+            if seen is not None and seen[0] == stamp:
+                return seen[1]
+            version = json.loads(path.read_text(encoding="utf-8"))["corpus_version"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        self._profile_seen = (stamp, version)
+        return version
 
     @contextmanager
     def holding_out(self, source_paths: Iterable[str], turn_ids: Iterable[int] = ()) -> Iterator[None]:

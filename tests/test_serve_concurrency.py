@@ -204,3 +204,33 @@ def test_workers_answer_in_separate_processes_and_store_every_turn_once(fresh_ho
     assert codes == [[200] * len(QUESTIONS)] * 10
     turns = [t for t in stored_turns(fresh_home, "rowan") if t[0] in set(ids)]
     assert sorted(turns) == sorted((i, q) for i in ids for q in QUESTIONS)  # each once, none lost
+
+
+def test_a_served_turn_reads_by_index_and_checks_the_build_with_one_stat(fresh_home, monkeypatch):
+    """What every turn does before it answers stays cheap as interviews pile up: its interview's
+    exchanges are found by an index (not a scan of every stored turn), the interview schema is
+    checked once per store, and the live build is re-read only when ``index/CURRENT`` changes."""
+    import sosie.index.hybrid as hybrid
+    from sosie.interview.records import interview_records
+
+    persona = Persona.open("rowan", fresh_home)
+    records = interview_records(persona)
+    assert interview_records(persona) is records  # migrated once, not on every turn
+    plan = " ".join(str(row[-1]) for row in records.db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM exchanges WHERE interview_id = ? ORDER BY id", (1,)))
+    assert "exchanges_interview" in plan, plan
+
+    reads = []
+    real = hybrid.current_build
+    monkeypatch.setattr(hybrid, "current_build", lambda root: reads.append(root) or real(root))
+    first = persona.index
+    reads.clear()
+    for _ in range(20):
+        assert persona.index is first and persona.index_status()["built"]
+    assert reads == []  # the pointer file unchanged: its stat says so
+    pointer = persona.workspace / "index" / "CURRENT"
+    swapped = pointer.with_name("CURRENT.new")
+    swapped.write_text(pointer.read_text())
+    swapped.replace(pointer)  # how a build switches: a new file in its place
+    assert persona.index is first and reads  # read again (the same build: kept loaded)
+    # a real rebuild picked up by a server: test_serve_hardening's stale-index test

@@ -56,7 +56,12 @@ def _i002_as_of(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE interviews ADD COLUMN as_of TEXT")
 
 
-MIGRATIONS: list[Migration] = [_i001_tables, _i002_as_of]
+def _i003_exchanges_by_interview(db: sqlite3.Connection) -> None:
+    # every served turn looks up its interview's exchanges: without this, a scan of all of them
+    db.execute("CREATE INDEX IF NOT EXISTS exchanges_interview ON exchanges(interview_id, id)")
+
+
+MIGRATIONS: list[Migration] = [_i001_tables, _i002_as_of, _i003_exchanges_by_interview]
 SCHEMA = "schema.interview"
 
 
@@ -122,4 +127,11 @@ def interview_records(workspace: Workspace):
     """Where this persona's interviews are kept: its ``sosie.db``, or the PostgreSQL database a
     server was started with (``workspace.interviews``, see :mod:`sosie.interview.pg`)."""
     kept = getattr(workspace, "interviews", None)
-    return kept if kept is not None else InterviewRecords(workspace.store)
+    if kept is not None:
+        return kept
+    store = workspace.store
+    # once per store: the schema check takes the writer lock, which every turn would queue on
+    records = store.__dict__.get("_interview_records")
+    if records is None:
+        records = store.__dict__["_interview_records"] = InterviewRecords(store)
+    return records
