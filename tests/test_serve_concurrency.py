@@ -134,6 +134,49 @@ def test_a_full_model_queue_answers_503_with_retry_after(fresh_home):
     assert sorted(i for i, _ in stored_turns(fresh_home, "rowan") if i in mine) == sorted(answered) + [quick]
 
 
+@dataclass
+class SlowRemoteBackend:
+    """Stands in for a model server (vLLM, llama.cpp's) that batches requests itself."""
+
+    name: str = "openai"
+
+
+class SlowRemoteEngine(SlowEngine):
+    name = "slowremote"
+
+    def __init__(self, persona):
+        super().__init__(persona)
+        self.backend = SlowRemoteBackend()
+
+
+def test_answers_from_a_model_server_run_more_at_once_than_asyncio_threads(fresh_home):
+    """16 visitors whose answers each take a second on a model server: all are in flight at
+    once. asyncio's default pool (cores + 4 threads, 6 here) let only 6 in at a time, which
+    made them take 3 s; and it capped the questions embedded together at 6."""
+    registry.register("engine", "slowremote", SlowRemoteEngine)
+    personas = [Persona.open("rowan", fresh_home)]
+    try:
+        with LiveServer(create_app(personas, ServeSettings())) as server:
+            with httpx.Client(base_url=server.url, timeout=60) as http:
+                ids = [http.post("/api/personas/rowan/sessions", json={"engine": "slowremote"}).json()["id"]
+                       for _ in range(16)]
+                started = time.perf_counter()
+                def ask(interview_id: int) -> int:
+                    return http.post(f"/api/personas/rowan/sessions/{interview_id}/ask",
+                                     json={"question": "Anything?"}).status_code
+
+                with ThreadPoolExecutor(max_workers=16) as pool:
+                    codes = list(pool.map(ask, ids))
+                took = time.perf_counter() - started
+        engine = next(e for e in personas[0]._engines.values() if isinstance(e, SlowRemoteEngine))
+    finally:
+        registry.unregister("engine", "slowremote")
+        personas[0].close()
+    assert codes == [200] * 16
+    assert engine.most >= 12, engine.most  # not 6
+    assert took < 2.5, took
+
+
 def test_questions_asked_at_once_are_embedded_together_and_get_their_own_vectors():
     from sosie.index.embedder import QueryBatcher, _encode
 

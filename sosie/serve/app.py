@@ -12,8 +12,9 @@ This module only assembles it; each area is a router in its own module:
 
 What the routes share (settings, personas) is one :class:`~sosie.serve.state.Served` on
 ``app.state``, reached through a dependency; :mod:`~sosie.serve.guard` checks Host, token, body
-size and Content-Type before any of it. Each persona answers one question at a time (a lock):
-its SQLite connection and its language model are single resources.
+size and Content-Type before any of it. Questions are answered in parallel on the answer threads
+(:mod:`~sosie.serve.stream`), each reading SQLite on its own connection; a local language model
+answers one at a time behind a bounded queue (:mod:`~sosie.serve.state`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ onto stored interviews is in :mod:`sosie.serve.chat`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -20,7 +19,7 @@ from sosie.interview.records import interview_records
 from sosie.serve import chat
 from sosie.serve.schemas import ERRORS, NOT_JSON, ChatRequest
 from sosie.serve.state import NoLock, PersonaHost, ServedDep
-from sosie.serve.stream import THINKING, run_in_worker, word_pieces
+from sosie.serve.stream import THINKING, in_thread, run_in_worker, word_pieces
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
 CARD_FIELDS = ("name", "disclosure", "simulated", "consent", "consent_note", "fictional")
@@ -72,7 +71,7 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
             return (*chat_turn(h, model, turns, request.session, on_token, request.as_of), state)
 
     if not request.stream:
-        answer, interview_id, exchange, state = await asyncio.to_thread(work)
+        answer, interview_id, exchange, state = await in_thread(work)
         content = chat.render(answer)
         prompt_tokens = sum(chat.estimate_tokens(t) for _, t in turns)
         return {

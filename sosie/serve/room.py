@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -17,7 +16,7 @@ from sosie.interview import transcript
 from sosie.interview.records import interview_records
 from sosie.serve.schemas import ERRORS, NOT_JSON, IdPath, NewSession, Question, SlugPath
 from sosie.serve.state import ServedDep
-from sosie.serve.stream import THINKING, run_in_worker
+from sosie.serve.stream import THINKING, in_thread, run_in_worker
 
 router = APIRouter(prefix="/api/personas/{slug}/sessions", tags=["sosie"], responses=ERRORS)
 
@@ -94,7 +93,7 @@ async def ask(slug: SlugPath, session_id: IdPath, body: Question, served: Served
                 "index": state}
 
     if not body.stream:
-        return await asyncio.to_thread(work)
+        return await in_thread(work)
 
     async def events() -> AsyncIterator[str]:
         async for kind, value in run_in_worker(work, with_tokens=True):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import HTTPException
@@ -15,6 +17,18 @@ from sosie.errors import SosieError
 
 log = logging.getLogger("sosie.serve")
 THINKING = ": the double is thinking\n\n"  # an SSE comment: keeps clients and proxies waiting
+
+# Answers computed at once in one process. asyncio's default pool has cores + 4 threads (6 on
+# 2 cores): it let at most 6 visitors in at a time, so at most 6 questions were there to be
+# embedded together. With 32 the batches grow with the crowd (see QueryBatcher).
+ANSWER_THREADS = 32
+_answering = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="sosie-answer")
+
+
+async def in_thread(work: Callable[[], Any]) -> Any:
+    """``work()`` on one of the answer threads (context variables carried, like ``to_thread``)."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_answering, context.run, work)
 
 
 async def run_in_worker(
