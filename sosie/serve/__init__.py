@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from sosie.index.embedder import serving_threads
 from sosie.serve.app import ServeSettings, create_app
 
 __all__ = ["ServeSettings", "create_app", "serve"]
@@ -22,8 +21,6 @@ def serve(personas, settings: ServeSettings | None = None, log_level: str = "war
 
     settings = settings or ServeSettings()
     personas = list(personas)
-    if not settings.serial:  # --serial is the old server, torch's default threads included
-        serving_threads()
     app = create_app(personas, settings)  # in this process too: a bad setting fails here, at once
     if workers <= 1:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,

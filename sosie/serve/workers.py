@@ -24,14 +24,10 @@ def worker_env(home: str, slugs: list[str], settings) -> str:
 
 def app_from_env():
     """The app of one worker (uvicorn calls it once per process)."""
-    from sosie.index.embedder import serving_threads
     from sosie.persona import Persona
     from sosie.serve.app import create_app
     from sosie.serve.state import ServeSettings
 
     spec = json.loads(os.environ[ENV])
     personas = [Persona.open(slug, spec["home"]) for slug in spec["slugs"]]
-    settings = ServeSettings(**spec["settings"])
-    if not settings.serial:
-        serving_threads()
-    return create_app(personas, settings)
+    return create_app(personas, ServeSettings(**spec["settings"]))
