@@ -27,6 +27,12 @@ if TYPE_CHECKING:  # the index (bm25s, numpy) loads when first used: `sosie --he
     from sosie.index.hybrid import HybridIndex, Progress
 
 
+def file_stamp(path: Path) -> tuple[int, int, int]:
+    """(inode, mtime, size): changes when the file is replaced (as atomic writes do) or edited."""
+    found = path.stat()
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
 class Workspace:
     """A workspace folder: ``persona.toml``, ``sosie.db``, ``index/`` and ``profile.json``."""
 
@@ -170,10 +176,8 @@ class Workspace:
         one already checked: one ``stat`` instead of reading, resolving and checking folders."""
         from sosie.index.hybrid import current_build
 
-        pointer = self.workspace / "index" / "CURRENT"
         try:
-            found = pointer.stat()
-            stamp = (found.st_ino, found.st_mtime_ns, found.st_size)
+            stamp = file_stamp(self.workspace / "index" / "CURRENT")
         except FileNotFoundError:
             stamp = None
         seen = self._pointer  # (stamp, live build), replaced whole: threads read it unlocked
@@ -210,11 +214,10 @@ class Workspace:
 
     def _profile_version(self) -> int | None:
         """The corpus version the profile was measured on; read again only when the file changed
-        (a server asks before every answer, and the profile is tens of KB of JSON)."""
+        (a server asks before every answer; parsing the profile's JSON each time showed up)."""
         path = self.workspace / "profile.json"
         try:
-            found = path.stat()
-            stamp = (found.st_ino, found.st_mtime_ns, found.st_size)
+            stamp = file_stamp(path)
             seen = self._profile_seen
             if seen is not None and seen[0] == stamp:
                 return seen[1]
