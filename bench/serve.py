@@ -214,6 +214,8 @@ def main() -> None:
                         help="alternating runs of the old and the new server (their medians are compared)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
 
     home = Path(tempfile.mkdtemp(prefix="sosie-bench-serve-"))
     try:
