@@ -5,7 +5,7 @@ usual start) is evaluated on blocks of its own exchanges, which no engine and no
 from __future__ import annotations
 
 import pytest
-from conftest import PODCAST, ROWAN_DIR
+from conftest import PODCAST, ROOT_FIXTURES, ROWAN_DIR
 
 from sosie import Persona
 from sosie.corpus.split import BLOCK_EXCHANGES, get_split, held_out_pairs, held_out_turns, make_split
@@ -129,3 +129,41 @@ def test_an_unknown_judge_is_refused_before_any_engine_runs(rowan, tmp_path):
         evaluate(rowan, EvalOptions(engines=["quote"], judge=JudgeOptions("ollama"), report_dir=tmp_path))
     assert rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] == runs
     assert not (tmp_path / "report.html").exists()
+
+
+def test_a_long_hearing_and_a_keynote_are_evaluated_within_the_hearing(tmp_path):
+    """The issue's case in the formats people have: one long hearing as the Congressional Record
+    prints it (a chair and two senators question the witness) and one keynote with a second
+    presenter. Held-out questions are the senators' own, answers only the witness's words, and
+    no held-out answer is ever retrieved."""
+    import random
+
+    from conventions import OTHERS, SUBJECTS, assemble, normalise, render, speaker_order
+
+    rng = random.Random(8)
+    witness = SUBJECTS[0]  # Ada Okafor, who also speaks in the keynote
+    order = speaker_order(rng, 3, 160, "hearing")
+    hearing = render(assemble(witness, OTHERS[1:4], order, [rng.randrange(2**31) for _ in order],
+                              "hearing"), 8, "a")
+    path = tmp_path / hearing.filename
+    path.write_bytes(hearing.data)
+    persona = Persona.create("witness", witness.full, [witness.last.upper()], home=tmp_path / "home")
+    persona.add(path, ROOT_FIXTURES / "transcripts" / "keynote.md")
+    persona.build()
+
+    metrics = evaluate(persona, EvalOptions(engines=["quote"], offtopic=3, report_dir=tmp_path / "report"))
+    assert metrics["split"].startswith("within one source (") and metrics["questions"] >= 8
+    assert 0.0 <= metrics["engines"]["quote"]["beats_random_other"]["mean"] <= 1.0
+
+    store = persona.store
+    pairs = held_out_pairs(store, get_split(store))
+    truth = {normalise(a): normalise(q) for q, a in hearing.truth.pairs}
+    assert all(normalise(p.answer) in truth for p in pairs)  # the witness's words, whole
+    assert all(truth[normalise(p.answer)] == normalise(p.question) for p in pairs)  # asked so
+    hidden = held_out_turns(store)
+    hidden_passages = {p for ids in store.passage_ids_of_turns(list(hidden)).values() for p in ids}
+    quote = persona.engine("quote")
+    with persona.holding_out([], hidden):
+        cited = {c.passage_id for p in pairs for c in quote.answer(p.question).citations}
+        retrieved = {h.passage_id for p in pairs for h in persona.index.search(p.question, k=50)}
+    assert cited and not cited & hidden_passages and not retrieved & hidden_passages
