@@ -134,7 +134,7 @@ def test_an_unknown_judge_is_refused_before_any_engine_runs(rowan, tmp_path):
 def test_a_long_hearing_and_a_keynote_are_evaluated_within_the_hearing(tmp_path):
     """The issue's case in the formats people have: one long hearing as the Congressional Record
     prints it (a chair and two senators question the witness) and one keynote with a second
-    presenter. Held-out questions are the senators' own, answers only the witness's words, and
+    presenter. Held-out questions are the chair's or a senator's, answers only the witness's words, and
     no held-out answer is ever retrieved."""
     import random
 
