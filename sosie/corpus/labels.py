@@ -50,11 +50,18 @@ CONGRESS = re.compile(
     r"\.[ \t]+(?=\S)"
 )
 DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
+# a time of day on its own line: "1:44 P.M. EDT" opens and closes a briefing; not a recording's clock
+CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
 LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\))[ \t]+")
 HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
 # "STATEMENT OF ADA OKAFOR, CEO" or "EXAMINATION" in a record, "INT. STUDIO - DAY" in a script
 CAPS_TITLE = re.compile(rf"^[ \t]*[{UPPER}][^a-zß-ÿ]*[{UPPER}][^a-zß-ÿ]*$")
+# where a record's spoken part ends: a court's "(Whereupon, at 11:41 a.m., the case ... was
+# submitted.)", a hearing's "[Whereupon, at 12:10 p.m., the hearing was adjourned.]", a briefing's
+# "END 1:14 P.M. EST"; what follows (a word index, appendices) is nobody's speech
+END_MARK = re.compile(r"[ \t]*(?:[(\[]Whereupon\b[^)\]]{0,300}?\b(?:submitted|adjourned|concluded|recessed "
+                      r"subject to the call)\b|END(?:[ \t]+\d{1,2}:\d{2}\b.*)?[ \t]*$)", re.S)
 MARKUP = re.compile(r"^[ \t]*(?:```.*|~~~.*|(?:-{3,}|\*{3,}|_{3,})[ \t]*)$")
 
 # words that start lines like "Note: ..." in prose: never speaker labels
@@ -63,7 +70,17 @@ NOT_SPEAKERS = {
     "summary", "warning", "tip", "example", "examples", "step", "see", "location", "venue",
     "recorded", "published", "duration", "tags", "keywords", "transcript", "speakers",
     "participants", "event", "re", "subject", "to", "from", "cc", "status", "part", "chapter",
-    "section", "figure", "table", "caution", "important", "thanks", "edited",
+    "section", "figure", "table", "caution", "important", "thanks", "edited", "end",
+}
+# stage notes and time lines of real records: "(Laughter.)", "[inaudible]", "1:44 P.M. EDT", "END"
+STAGE_NOTES = {
+    "laughter", "laughs", "applause", "inaudible", "crosstalk", "music", "silence", "pause",
+    "recess", "unintelligible", "indiscernible", "background", "noise", "off mic", "cough",
+    "end", "break", "intermission", "sic", "cheers", "chuckles", "overlapping",
+}
+CLOCK_WORDS = {
+    "am", "pm", "a.m", "p.m", "a.m.", "p.m.", "noon", "edt", "est", "et", "cdt", "cst", "ct", "mdt",
+    "mst", "pdt", "pst", "pt", "utc", "gmt", "bst", "cet", "cest", "z",
 }
 # words of section titles that are not names ("## Live Demo - Product Launch")
 TITLE_WORDS = {
@@ -99,16 +116,42 @@ class Candidate:
     rest: str  # the text after the label on the same line
     rest_offset: int  # where ``rest`` starts, relative to the line
     styled: bool = False  # in Markdown emphasis or brackets: "**Ben:**", "[Ben]"
+    # a label without a colon that only a recurring pattern makes a label: "0:00:12.6 **Ben** text"
+    weak: bool = False
 
 
 def _shape_ok(name: str) -> bool:
-    return not name.endswith((".", "'", "’", "-"))
+    if name.endswith((".", "'", "’", "-")):
+        return False
+    words = name.lower().split()
+    # "1:44 PM EDT" is a time line, "[Laughter]" a stage note: never a speaker
+    return not (all(w in CLOCK_WORDS for w in words) or " ".join(words) in STAGE_NOTES)
+
+
+# the White House's reporters: a bare "Q" and a run of spaces (often non-breaking) before the text
+BARE_QA = re.compile(r"^[ \t]*(?P<name>Q|A)(?:(?P<gap>[ \t]+)|[–—][ \t]*)(?=\S)")
+# "<NAME>CHAIR POWELL</NAME>. Thank you." as a scraper kept the publisher's markup
+TAGGED = re.compile(r"^[ \t]*<(?P<tag>[A-Za-z][\w-]{0,20})>[ \t]*(?P<name>[^<>\n]{1,60}?)[ \t]*</(?P=tag)>"
+                    r"[ \t]*(?P<colon>[.:])?[ \t]*")
+# the Federal Reserve's transcripts: "CHAIR POWELL. Good afternoon.", "STEVE LIESMAN. Thanks."
+CAPS_PERIOD = re.compile(
+    rf"^[ \t]*(?P<name>[{UPPER}][{UPPER}'’\-]+\.?(?:[ \t]+[{UPPER}][{UPPER}'’\-]+){{1,3}})\.[ \t]+(?=\S)"
+)
+
+
+def _caps_name(name: str) -> bool:
+    """"STEVE LIESMAN" is a name; "BY MR" (of "BY MR. ITO:") and "U.S" are not."""
+    words = [w.rstrip(".").lower() for w in name.split()]
+    return words[0] != "by" and words[-1] not in ABBREVIATIONS and all(len(w) > 1 for w in words)
+
+
+ABBREVIATIONS = {"mr", "ms", "mrs", "dr", "st", "jr", "sr", "u.s", "u.k", "no", "vs", "v"}
 
 
 def _may_be_label(line: str) -> bool:
     """A cheap test before the regular expressions: most lines of prose cannot be labels."""
     head = line[:100]
-    return ":" in head or len(line) <= 80 or ". " in head[:60] or head.lstrip()[:2] in ("Q.", "A.")
+    return (":" in head or len(line) <= 80 or ". " in head[:60] or head.lstrip()[:1] in ("Q", "A", "<"))
 
 
 def candidate_at(line: str) -> Candidate | None:
@@ -116,6 +159,11 @@ def candidate_at(line: str) -> Candidate | None:
     if not _may_be_label(line):
         return None
     stripped = line.lstrip()
+    if stripped[:1] == "<":
+        return _tagged(line)
+    if stripped[:1] in ("Q", "A") and (bare := BARE_QA.match(line)) is not None:
+        if bare["name"] == "Q" or len(bare["gap"] or "") >= 2:  # "A lot of..." is prose; "A   Yes." is not
+            return Candidate(bare["name"], "bare", None, False, line[bare.end():], bare.end(), weak=True)
     if ". " in line[:80]:
         found = CONGRESS.match(line)
         if found:
@@ -125,6 +173,10 @@ def candidate_at(line: str) -> Candidate | None:
             found = DEPOSITION.match(line)
             if found:
                 return Candidate(found["name"], "deposition", None, False, line[found.end():], found.end())
+        found = CAPS_PERIOD.match(line)
+        if found and _shape_ok(found["name"]) and _caps_name(found["name"]):
+            return Candidate(" ".join(found["name"].split()), "caps", None, False, line[found.end():],
+                             found.end())
     found = INLINE_OR_ALONE.match(line)
     if not found:
         return None
@@ -133,13 +185,26 @@ def candidate_at(line: str) -> Candidate | None:
     rest = line[found.end():].strip()
     if not _shape_ok(name) or name.lower() in NOT_SPEAKERS:
         return None
-    if found["space"] is not None and not found["bracketed"]:
-        return None  # "Maya said ..." is prose; only "[Maya] text" goes without a colon
     tail = line[found.end():]
     head = line[: found.end()]
     styled = bool(found["bracketed"]) or "**" in head or "__" in head
+    # "Maya said ..." is prose; "[Maya] text" is a label, and so is "0:00:12.6 **Maya Chen** text"
+    # where the file repeats that shape with other names
+    weak = found["space"] is not None and not found["bracketed"]
+    if weak and not (styled and stamp and head.rstrip().endswith(("**", "__"))):
+        return None
     return Candidate(name, "inline" if rest else "alone", clock(stamp) if stamp else None,
-                     bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()), styled)
+                     bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()), styled, weak)
+
+
+def _tagged(line: str) -> Candidate | None:
+    found = TAGGED.match(line)
+    if not found:
+        return None
+    name = " ".join(found["name"].strip(" *_").split())
+    if not name or not re.match(rf"[{UPPER}]", name) or len(name.split()) > 6 or not _shape_ok(name):
+        return None
+    return Candidate(name, "tag", None, found["colon"] == ":", line[found.end():], found.end(), True)
 
 
 NOT_LETTERS = re.compile(r"[^A-Za-zÀ-ÿ]")

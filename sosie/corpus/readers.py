@@ -1,7 +1,8 @@
 """Read one source file into text plus front matter, or fail with a one-line reason.
 
 Offsets everywhere in Sosie are character offsets into the text returned here (the file's
-bytes decoded as UTF-8, a leading BOM removed), so ``text[start:end]`` is the cited passage.
+bytes decoded as UTF-8, a leading BOM removed, odd spaces and page furniture blanked one character
+for one by :mod:`sosie.corpus.layout`), so ``text[start:end]`` is the cited passage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import yaml
 
 from sosie.corpus.formats import BINARY_READERS, NAMED_ONLY, TEXT_READERS
 from sosie.corpus.header import header_block, parse_date
+from sosie.corpus.layout import clean
 from sosie.errors import BadSource
 
 PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -143,9 +145,10 @@ def read_bytes(path: Path, data: bytes, force_extracted: bool = False) -> Source
             extracted = TEXT_READERS[suffix](path, decode(data, path))
         if not extracted.text.strip():
             raise BadSource(f"{path}: no text in it")
-        return SourceText(path, extracted.text, sha256, len(data), 0, extracted.meta,
+        pages = sum(1 for _, where in extracted.locators if where.startswith("page "))
+        return SourceText(path, clean(extracted.text, pages or None), sha256, len(data), 0, extracted.meta,
                           extracted=True, locators=extracted.locators, turns=extracted.turns)
-    text = decode(data, path)
+    text = clean(decode(data, path))
     if not text.strip():
         raise BadSource(f"{path}: empty file, nothing to add")
     meta: dict = {}

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from sosie.corpus.labels import (
     CAPS_TITLE,
+    CLOCK_LINE,
+    END_MARK,
     HEADING,
     LEADING_STAMP,
     MARKUP,
@@ -128,7 +130,9 @@ def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: s
         return (cast.known(c.name) or is_caps(c.name) or bool(c.stamp) or counts[key] >= 2
                 or is_machine_label(c.name))
 
-    accepted = {i: c for i, c in found.items() if real(i, c)}
+    old_forms = {i: c for i, c in found.items() if c.form not in NEW_FORMS and not c.weak}
+    accepted = {i: c for i, c in old_forms.items() if real(i, c)}
+    accepted.update(_established(found, accepted, counts, cast))
     styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
     alone_colon = any(c.form == "alone" and c.colon for c in accepted.values())
 
@@ -152,6 +156,33 @@ def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: s
     if len(accepted) < 2 and not has_subject:
         return {}
     return dict(sorted(everything.items()))
+
+
+NEW_FORMS = ("caps", "tag", "bare")
+
+
+def _established(found: dict[int, Candidate], accepted: dict[int, Candidate], counts: Counter,
+                 cast: Cast) -> dict[int, Candidate]:
+    """Labels that only a file-wide pattern makes labels: ``CHAIR POWELL.``, ``<NAME>X</NAME>.``,
+    ``0:00:12.6 **Ben Ito** text`` and a bare ``Q``. Each shape counts when at least two different
+    names recur in it (or the subject and somebody else do); a bare ``Q`` when the file has other
+    labels, and a bare ``A`` only beside a bare ``Q``."""
+    out: dict[int, Candidate] = {}
+    for shape in ("caps", "tag", "weak"):
+        mine = {i: c for i, c in found.items() if (c.weak and c.form != "bare") == (shape == "weak")
+                and (shape == "weak" or c.form == shape)}
+        recurring = {normalise_name(c.name) for c in mine.values()
+                     if counts[normalise_name(c.name)] >= 2 or cast.known(c.name)}
+        subject = any(cast.who(c.name)[1] == "subject" for c in mine.values())
+        if len(recurring) >= 2 or (subject and len({normalise_name(c.name) for c in mine.values()}) >= 2):
+            out.update({i: c for i, c in mine.items() if normalise_name(c.name) in recurring})
+    others = {**accepted, **out}
+    bare = {i: c for i, c in found.items() if c.form == "bare"}
+    if others and counts["q"] >= 2:
+        out.update({i: c for i, c in bare.items() if c.name == "Q"})
+        if counts["a"] >= 2:
+            out.update({i: c for i, c in bare.items() if c.name == "A"})
+    return out
 
 
 def _convention(accepted: dict[int, Candidate], by_heading: bool) -> str:
@@ -235,6 +266,9 @@ def detect(
 
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
+        if accepted and line.lstrip()[:1] in "([E" and END_MARK.match(text, s, min(len(text), s + 400)):
+            close(s)
+            break
         if i in accepted:
             close(s)
             candidate = accepted[i]
@@ -252,6 +286,9 @@ def detect(
             if i in headings:
                 dated = HEADING_DATE.match(headings[i].strip())
                 date = dated.group(1) if dated else date
+        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line):
+            close(s)  # "1:44 P.M. EDT": when the briefing began or ended, nobody's words
+            start = e + 1
         elif (stamp := STAMP_LINE.match(line) if line[:12].lstrip()[:1] in STAMPS else None) is not None:
             close(s)
             start = e + 1
@@ -262,7 +299,8 @@ def detect(
             leading = LEADING_STAMP.match(line) if line[:4].lstrip()[:1] in "[(" else None
             if leading:
                 locators.append((s, clock(leading.group("stamp"))))
-    close(len(text))
+    else:
+        close(len(text))
     speakers_seen = {t.speaker for t in turns}
     if accepted or len(speakers_seen) > 1:
         return Transcript("transcript", _convention(accepted, by_heading), pair_questions(turns, text),

@@ -1,0 +1,84 @@
+"""Clean a record's layout before anyone looks for speakers, without moving a character.
+
+Real records carry things that are not anybody's words and that break label shapes: non-breaking
+and zero-width spaces (a White House briefing's ``MS. PSAKI:`` is followed by U+00A0, its reporters'
+``Q`` by a run of them), and on paged documents the page furniture: running headers and footers
+(``Official - Subject to Final Review``, ``Page 6 of 27``), page numbers, and the 1-25 line numbers
+in a court transcript's margin. Everything here replaces characters one for one, so every offset
+into the cleaned text is an offset into the decoded file, and citations stay exact.
+
+>>> normalise_spaces("MS. PSAKI:\\xa0 Hi.\\u200b") == "MS. PSAKI:  Hi. "
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# non-breaking, figure, narrow, thin, ideographic and zero-width spaces; BOM; word joiner
+ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006"
+                                    "\u2008\u205f\u3000\u200b\u200c\u200d\u2060\ufeff\u180e"), " ")
+PAGE_NUMBER = re.compile(r"[ \t]*(?:[-–—]?[ \t]*\d{1,4}[ \t]*[-–—]?|Page \d+(?: of \d+)?)[ \t]*", re.I)
+MARGIN_NUMBER = re.compile(r"^([ \t]{0,6}(?:[1-9]|1\d|2[0-9]))(?=[ \t]{2,}\S|[ \t]*$)", re.M)
+DIGITS = re.compile(r"\d+")
+# the same line on at least this share of a paged record's pages is a running header or footer
+RUNNING_SHARE = 0.5
+
+
+def normalise_spaces(text: str) -> str:
+    """Odd spaces become plain ones; a cut-off dash set as ``-`` + soft hyphen becomes ``--``."""
+    return text.translate(ODD_SPACES).replace("-\u00ad", "--")
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] not in "\n\f":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def page_count(text: str, pages: int | None = None) -> int:
+    """How many pages a record has: as its reader says (PDF), else its form feeds plus one."""
+    return pages if pages else text.count("\f") + 1
+
+
+def blank_furniture(text: str, pages: int | None = None) -> str:
+    """On a paged record (three pages or more), blank page numbers, running headers and footers,
+    and margin line numbers. A record without pages is returned as it is."""
+    count = page_count(text, pages)
+    if count < 3:
+        return text
+    filled = sum(1 for raw in text.split("\n") if raw.strip())
+    numbered = [(m.start(), m.end()) for m in MARGIN_NUMBER.finditer(text)]
+    if filled and len(numbered) >= 0.4 * filled:  # a court reporter's numbered lines
+        text = _blank(text, numbered)
+    lines: list[tuple[int, int, str]] = []
+    cursor = 0
+    for raw in text.split("\n"):
+        bare = raw.replace("\f", " ")
+        lines.append((cursor, cursor + len(raw), DIGITS.sub("#", " ".join(bare.split()))))
+        cursor += len(raw) + 1
+    keys = Counter(key for _, _, key in lines)
+    running = {k for k, n in keys.items() if k and n >= max(3, RUNNING_SHARE * count) and len(k) <= 90
+               and not k.endswith(":") and not _speechlike(k)}
+    spans = [(start, end) for start, end, key in lines
+             if key and (key in running or PAGE_NUMBER.fullmatch(text[start:end].replace("\f", " ")))]
+    return _blank(text, spans)
+
+
+def _speechlike(key: str) -> bool:
+    """Short lines that recur because people say them, not because a page prints them."""
+    words = key.split()
+    return len(words) <= 3 and key[-1:] in ".?!" and not any(w == "#" for w in words)
+
+
+def clean(text: str, pages: int | None = None) -> str:
+    """Everything above, in order; same length as ``text``."""
+    cleaned = blank_furniture(normalise_spaces(text), pages)
+    assert len(cleaned) == len(text)
+    return cleaned
