@@ -51,7 +51,8 @@ CONGRESS = re.compile(
 )
 DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
 # a time of day on its own line: "1:44 P.M. EDT" opens and closes a briefing; not a recording's clock
-CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
+CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?"
+                        r"(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
 LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\))[ \t]+")
 HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
