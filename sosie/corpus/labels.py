@@ -133,7 +133,7 @@ def _shape_ok(name: str) -> bool:
 BARE_QA = re.compile(r"^[ \t]*(?P<name>Q|A)(?:(?P<gap>[ \t]+)|[–—][ \t]*)(?=\S)")
 # "<NAME>CHAIR POWELL</NAME>. Thank you." as a scraper kept the publisher's markup
 TAGGED = re.compile(r"^[ \t]*<(?P<tag>[A-Za-z][\w-]{0,20})>[ \t]*(?P<name>[^<>\n]{1,60}?)[ \t]*</(?P=tag)>"
-                    r"[ \t]*(?P<colon>[.:])?[ \t]*")
+                    r"(?P<suffix>-[A-Z][\w'’\-]*)?[ \t]*(?P<colon>[.:])?[ \t]*")
 # the Federal Reserve's transcripts: "CHAIR POWELL. Good afternoon.", "STEVE LIESMAN. Thanks."
 CAPS_PERIOD = re.compile(
     rf"^[ \t]*(?P<name>[{UPPER}][{UPPER}'’\-]+\.?(?:[ \t]+[{UPPER}][{UPPER}'’\-]+){{1,3}})\.[ \t]+(?=\S)"
@@ -202,7 +202,8 @@ def _tagged(line: str) -> Candidate | None:
     found = TAGGED.match(line)
     if not found:
         return None
-    name = " ".join(found["name"].strip(" *_").split())
+    # "<NAME>NANCY MARSHALL</NAME>-GENZER." : the scraper cut a hyphenated surname at the tag
+    name = " ".join(found["name"].strip(" *_").split()) + (found["suffix"] or "")
     if not name or not re.match(rf"[{UPPER}]", name) or len(name.split()) > 6 or not _shape_ok(name):
         return None
     return Candidate(name, "tag", None, found["colon"] == ":", line[found.end():], found.end(), True)

@@ -11,10 +11,11 @@ silently read as a monologue: it is parsed as a transcript or refused with what 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sosie.corpus.grammar import FIX, convention, lines_of, refuse_if_ambiguous  # noqa: F401
+from sosie.corpus.grammar import accepted as accepted_labels
 from sosie.corpus.labels import (
     CAPS_TITLE,
     CLOCK_LINE,
@@ -27,8 +28,6 @@ from sosie.corpus.labels import (
     candidate_at,
     clock,
     heading_names,
-    is_caps,
-    is_machine_label,
     name_like,
 )
 from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, bare_name, normalise_name  # noqa: F401
@@ -39,7 +38,6 @@ from sosie.errors import BadSource
 HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
 MARKS = set("`~-*_")  # first characters of a code fence or a rule
 STAMPS = set("[(*_0123456789")  # first characters of a line holding only a timestamp
-FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
 
 
 @dataclass
@@ -91,115 +89,6 @@ def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
     return turns
 
 
-def _lines(text: str, start: int) -> list[tuple[int, int]]:
-    spans, cursor = [], start
-    while cursor < len(text):
-        newline = text.find("\n", cursor)
-        end = len(text) if newline < 0 else newline
-        spans.append((cursor, end))
-        cursor = end + 1
-    return spans
-
-
-def _accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: str,
-              cast: Cast) -> dict[int, Candidate]:
-    """Keep the candidates that really start turns, judged on the whole file."""
-    counts = Counter(normalise_name(c.name) for c in found.values())
-    congress = sum(c.form == "congress" for c in found.values())
-    deposition = {c.name for c in found.values() if c.form == "deposition"}
-
-    def next_is_text(i: int) -> bool:
-        for j in range(i + 1, min(i + 4, len(lines))):
-            line = text[lines[j][0]:lines[j][1]]
-            if line.strip():
-                return j not in found and not STAMP_LINE.match(line)
-        return False
-
-    def real(i: int, c: Candidate) -> bool:
-        key = normalise_name(c.name)
-        if c.form == "congress":
-            return congress >= 2 or cast.known(c.name)
-        if c.form == "deposition":
-            return deposition == {"Q", "A"}
-        if c.form == "alone":
-            if not next_is_text(i):
-                return False
-            if not (c.colon or c.stamp or is_caps(c.name) or cast.known(c.name)):
-                return False  # a plain capitalised line is a title, not a speaker
-            return cast.known(c.name) or bool(c.stamp) or counts[key] >= 2
-        return (cast.known(c.name) or is_caps(c.name) or bool(c.stamp) or counts[key] >= 2
-                or is_machine_label(c.name))
-
-    old_forms = {i: c for i, c in found.items() if c.form not in NEW_FORMS and not c.weak}
-    accepted = {i: c for i, c in old_forms.items() if real(i, c)}
-    accepted.update(_established(found, accepted, counts, cast))
-    styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
-    alone_colon = any(c.form == "alone" and c.colon for c in accepted.values())
-
-    def one_off(i: int, c: Candidate) -> bool:
-        """A label seen once, in the shape the file's other labels have: a speaker too."""
-        if c.form == "inline" and c.colon:
-            return name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
-        if c.form != "alone" or not next_is_text(i):
-            return False
-        if is_caps(c.name) and styles[("alone", c.styled, True)] > 0:  # MAYA CHEN on its line
-            return True
-        # "Maya Chen:" on its line, where the file's other labels stand alone with a colon too
-        return c.colon and name_like(c.name) and alone_colon
-
-    everything = {**accepted, **{i: c for i, c in found.items() if i not in accepted and one_off(i, c)}}
-    distinct = {normalise_name(c.name) for c in everything.values()}
-    has_subject = any(cast.who(c.name)[1] == "subject" for c in accepted.values())
-    # two labels that each hold up alone, or the subject's label and somebody else's
-    if len(everything) < 2 or len(distinct) < 2 and not has_subject:
-        return {}
-    if len(accepted) < 2 and not has_subject:
-        return {}
-    return dict(sorted(everything.items()))
-
-
-NEW_FORMS = ("caps", "tag", "bare")
-
-
-def _established(found: dict[int, Candidate], accepted: dict[int, Candidate], counts: Counter,
-                 cast: Cast) -> dict[int, Candidate]:
-    """Labels that only a file-wide pattern makes labels: ``CHAIR POWELL.``, ``<NAME>X</NAME>.``,
-    ``0:00:12.6 **Ben Ito** text`` and a bare ``Q``. Each shape counts when at least two different
-    names recur in it (or the subject and somebody else do); a bare ``Q`` when the file has other
-    labels, and a bare ``A`` only beside a bare ``Q``."""
-    out: dict[int, Candidate] = {}
-    for shape in ("caps", "tag", "weak"):
-        mine = {i: c for i, c in found.items() if (c.weak and c.form != "bare") == (shape == "weak")
-                and (shape == "weak" or c.form == shape)}
-        recurring = {normalise_name(c.name) for c in mine.values()
-                     if counts[normalise_name(c.name)] >= 2 or cast.known(c.name)}
-        subject = any(cast.who(c.name)[1] == "subject" for c in mine.values())
-        if len(recurring) >= 2 or (subject and len({normalise_name(c.name) for c in mine.values()}) >= 2):
-            out.update({i: c for i, c in mine.items() if normalise_name(c.name) in recurring})
-    others = {**accepted, **out}
-    bare = {i: c for i, c in found.items() if c.form == "bare"}
-    if others and counts["q"] >= 2:
-        out.update({i: c for i, c in bare.items() if c.name == "Q"})
-        if counts["a"] >= 2:
-            out.update({i: c for i, c in bare.items() if c.name == "A"})
-    return out
-
-
-def _convention(accepted: dict[int, Candidate], by_heading: bool) -> str:
-    def key(c: Candidate) -> str:
-        if c.form in ("congress", "deposition"):
-            return {"congress": "record (Mr. SMITH.)", "deposition": "deposition (Q./A.)"}[c.form]
-        if c.form == "alone":
-            return "label line + time" if c.stamp else ("CAPS name line" if not c.colon else "label line")
-        return "NAME (time): text" if c.stamp else "NAME: text"
-
-    common = Counter(key(c) for c in accepted.values()).most_common(1)
-    parts = [common[0][0]] if common else []
-    if by_heading:
-        parts.append("section headers")
-    return " + ".join(parts) or "monologue"
-
-
 def _heading_speaker(title: str, cast: Cast, labels: set[str]) -> str | None:
     for fragment in heading_names(title):
         if cast.known(fragment) or normalise_name(fragment) in labels:
@@ -228,7 +117,7 @@ def detect(
 
     author = str(source.meta.get("speaker") or source.meta.get("author") or "").strip()
     author_turn = cast.who(author) if author else (subject.name, "subject")
-    lines = _lines(text, source.body_start)
+    lines = lines_of(text, source.body_start)
     found: dict[int, Candidate] = {}
     headings: dict[int, str] = {}
     for i, (s, e) in enumerate(lines):
@@ -240,7 +129,7 @@ def detect(
             candidate = candidate_at(line)
             if candidate is not None:
                 found[i] = candidate
-    accepted = {} if single_speaker else _accepted(found, lines, text, cast)
+    accepted = {} if single_speaker else accepted_labels(found, lines, text, cast)
     labels = {normalise_name(c.name) for c in accepted.values()}
     named = {} if single_speaker else {
         i: who for i, title in headings.items() if (who := _heading_speaker(title, cast, labels))
@@ -249,7 +138,7 @@ def detect(
     if not by_heading:
         named = {}
     if not accepted and not by_heading and not single_speaker:
-        _refuse_if_ambiguous(source, found, cast)
+        refuse_if_ambiguous(source, found, cast)
 
     turns: list[Turn] = []
     locators: list[tuple[int, str]] = []
@@ -303,7 +192,7 @@ def detect(
         close(len(text))
     speakers_seen = {t.speaker for t in turns}
     if accepted or len(speakers_seen) > 1:
-        return Transcript("transcript", _convention(accepted, by_heading), pair_questions(turns, text),
+        return Transcript("transcript", convention(accepted, by_heading), pair_questions(turns, text),
                           _merge(source.locators, locators))
     dashed = source.meta.get("dialogue_dashes")
     if dashed and not single_speaker:  # subtitles of a dialogue whose speakers are not named
@@ -317,19 +206,6 @@ def detect(
 
 def _merge(first: list[tuple[int, str]], second: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return sorted(set(first) | set(second)) if first else second
-
-
-def _refuse_if_ambiguous(source: SourceText, found: dict[int, Candidate], cast: Cast) -> None:
-    """Two or more person-like names in label positions, but no pattern that makes them turns.
-
-    Section titles are not counted: "## 2016 - Lantern Maps" names a product as often as a
-    person, so headers name speakers only once one of them names the subject or a --speaker."""
-    seen = Counter(c.name for c in found.values()
-                   if c.form in ("inline", "alone") and c.colon and (name_like(c.name) or cast.known(c.name)))
-    if len({normalise_name(n) for n in seen}) >= 2:
-        listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
-        raise BadSource(f"{source.path}: names in speaker positions but no consistent transcript "
-                        f"pattern (seen: {listed}); {FIX}")
 
 
 def split_turns(source: SourceText, subject: Subject) -> tuple[str, list[Turn]]:

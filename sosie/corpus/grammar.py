@@ -1,0 +1,188 @@
+"""Which candidate labels of a file really start turns: the file's speaker grammar, judged whole.
+
+:mod:`sosie.corpus.labels` says what *may* be a label, line by line. Real records mix shapes in
+one file (a White House briefing has ``MS. PSAKI:`` beside a bare ``Q``), put labels inline
+(a scraped press conference is one line of ``<NAME>CHAIR POWELL</NAME>. text``), and print
+bold names with no colon after a timestamp. Here the whole file decides: how often each name
+recurs, how many different names there are, whether the subject is among them, and which shapes
+hold up. :func:`segments` cuts the text where a turn can start; :func:`accepted` keeps the
+candidates that are labels; :func:`refuse_if_ambiguous` stops a file that names several people
+in label positions without a pattern from being read as a monologue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sosie.corpus.labels import STAMP_LINE, Candidate, is_caps, is_machine_label, name_like
+from sosie.corpus.names import Cast, normalise_name
+from sosie.corpus.readers import SourceText
+from sosie.errors import BadSource
+
+FIX = "say who is who with --speaker 'LABEL=Name' (repeatable) or read it as one voice with --single-speaker"
+
+
+def lines_of(text: str, start: int) -> list[tuple[int, int]]:
+    """The file's lines, and inside a long line (a scraped record may have no newline at all)
+    the places where an inline label starts another turn."""
+    spans, cursor = [], start
+    while cursor < len(text):
+        newline = text.find("\n", cursor)
+        end = len(text) if newline < 0 else newline
+        spans.append((cursor, end))
+        cursor = end + 1
+    if not any(e - s > LONG_LINE for s, e in spans):
+        return spans
+    cuts = _inline_cuts(text, [(s, e) for s, e in spans if e - s > LONG_LINE])
+    if not cuts:
+        return spans
+    out = []
+    for s, e in spans:
+        inside = [c for c in cuts if s < c < e]
+        for a, b in zip([s, *inside], [*inside, e], strict=True):
+            out.append((a, b))
+    return out
+
+
+LONG_LINE = 400
+TAG_OPEN = re.compile(r"<([A-Za-z][\w-]{0,20})>")
+# after a sentence ends: "**Ben Ito**", "CHAIR POWELL. ", "NICK TIMIRAOS: ", "Ben Ito: "
+INLINE_LABEL = re.compile(
+    r"[.?!…][\"”’)\]]?[ \t]+(?P<label>\*\*[^*\n]{2,60}\*\*|[A-Z][A-Z'’\-]+(?:[ \t][A-Z][A-Z.'’\-]+){1,3}[.:]"
+    r"|[A-Z][\w'’\-]+(?:[ \t][A-Z][\w.'’\-]+){0,3}:)(?=[ \t])")
+
+
+def _inline_cuts(text: str, long_lines: list[tuple[int, int]]) -> list[int]:
+    """Offsets where an inline label starts a turn, kept only when the file repeats the pattern:
+    a tag that recurs with at least two different contents, or at least two different labels
+    that each recur. One "FBI:" in an essay's paragraph cuts nothing."""
+    cuts: list[tuple[int, str]] = []
+    tags = {tag for tag, n in Counter(re.findall(r"</([A-Za-z][\w-]{0,20})>", text)).items() if n >= 2}
+    tagged: list[tuple[int, str]] = []
+    for s, e in long_lines:
+        for m in TAG_OPEN.finditer(text, s, e):
+            if m.group(1) in tags:
+                end = text.find("</", m.end(), m.end() + 80)
+                tagged.append((m.start(), text[m.end():end] if end > 0 else ""))
+        for m in INLINE_LABEL.finditer(text, s, e):
+            cuts.append((m.start("label"), m.group("label").strip("*:. ")))
+    labels = Counter(name for _, name in cuts)
+    recurring = {name for name, n in labels.items() if n >= 2 and name}
+    found = {at for at, name in cuts if name in recurring} if len(recurring) >= 2 else set()
+    if len({name for _, name in tagged if name}) >= 2:  # a tag around different names: every one
+        found |= {at for at, _ in tagged}
+    return sorted(found)
+
+
+def accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: str,
+              cast: Cast) -> dict[int, Candidate]:
+    """Keep the candidates that really start turns, judged on the whole file."""
+    counts = Counter(normalise_name(c.name) for c in found.values())
+    congress = sum(c.form == "congress" for c in found.values())
+    deposition = {c.name for c in found.values() if c.form == "deposition"}
+
+    def next_is_text(i: int) -> bool:
+        for j in range(i + 1, min(i + 4, len(lines))):
+            line = text[lines[j][0]:lines[j][1]]
+            if line.strip():
+                return j not in found and not STAMP_LINE.match(line)
+        return False
+
+    def real(i: int, c: Candidate) -> bool:
+        key = normalise_name(c.name)
+        if c.form == "congress":
+            return congress >= 2 or cast.known(c.name)
+        if c.form == "deposition":
+            return deposition == {"Q", "A"}
+        if c.form == "alone":
+            if not next_is_text(i):
+                return False
+            if not (c.colon or c.stamp or is_caps(c.name) or cast.known(c.name)):
+                return False  # a plain capitalised line is a title, not a speaker
+            return cast.known(c.name) or bool(c.stamp) or counts[key] >= 2
+        return (cast.known(c.name) or is_caps(c.name) or bool(c.stamp) or counts[key] >= 2
+                or is_machine_label(c.name))
+
+    old_forms = {i: c for i, c in found.items() if c.form not in NEW_FORMS and not c.weak}
+    accepted = {i: c for i, c in old_forms.items() if real(i, c)}
+    accepted.update(established(found, accepted, counts, cast))
+    styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
+    alone_colon = any(c.form == "alone" and c.colon for c in accepted.values())
+
+    def one_off(i: int, c: Candidate) -> bool:
+        """A label seen once, in the shape the file's other labels have: a speaker too."""
+        if c.form == "inline" and c.colon:
+            return name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
+        if c.form != "alone" or not next_is_text(i):
+            return False
+        if is_caps(c.name) and styles[("alone", c.styled, True)] > 0:  # MAYA CHEN on its line
+            return True
+        # "Maya Chen:" on its line, where the file's other labels stand alone with a colon too
+        return c.colon and name_like(c.name) and alone_colon
+
+    everything = {**accepted, **{i: c for i, c in found.items() if i not in accepted and one_off(i, c)}}
+    distinct = {normalise_name(c.name) for c in everything.values()}
+    has_subject = any(cast.who(c.name)[1] == "subject" for c in accepted.values())
+    # two labels that each hold up alone, or the subject's label and somebody else's
+    if len(everything) < 2 or len(distinct) < 2 and not has_subject:
+        return {}
+    if len(accepted) < 2 and not has_subject:
+        return {}
+    return dict(sorted(everything.items()))
+
+
+NEW_FORMS = ("caps", "tag", "bare")
+
+
+def established(found: dict[int, Candidate], accepted: dict[int, Candidate], counts: Counter,
+                 cast: Cast) -> dict[int, Candidate]:
+    """Labels that only a file-wide pattern makes labels: ``CHAIR POWELL.``, ``<NAME>X</NAME>.``,
+    ``0:00:12.6 **Ben Ito** text`` and a bare ``Q``. Each shape counts when at least two different
+    names recur in it (or the subject and somebody else do); a bare ``Q`` when the file has other
+    labels, and a bare ``A`` only beside a bare ``Q``."""
+    out: dict[int, Candidate] = {}
+    for shape in ("caps", "tag", "weak"):
+        mine = {i: c for i, c in found.items() if (c.weak and c.form != "bare") == (shape == "weak")
+                and (shape == "weak" or c.form == shape)}
+        recurring = {normalise_name(c.name) for c in mine.values()
+                     if counts[normalise_name(c.name)] >= 2 or cast.known(c.name)}
+        subject = any(cast.who(c.name)[1] == "subject" for c in mine.values())
+        if len(recurring) >= 2 or (subject and len({normalise_name(c.name) for c in mine.values()}) >= 2):
+            # the shape holds up, so a reporter who asks once is a speaker too
+            out.update(mine)
+    others = {**accepted, **out}
+    bare = {i: c for i, c in found.items() if c.form == "bare"}
+    if others and counts["q"] >= 2:
+        out.update({i: c for i, c in bare.items() if c.name == "Q"})
+        if counts["a"] >= 2:
+            out.update({i: c for i, c in bare.items() if c.name == "A"})
+    return out
+
+
+def convention(accepted: dict[int, Candidate], by_heading: bool) -> str:
+    def key(c: Candidate) -> str:
+        if c.form in ("congress", "deposition"):
+            return {"congress": "record (Mr. SMITH.)", "deposition": "deposition (Q./A.)"}[c.form]
+        if c.form == "alone":
+            return "label line + time" if c.stamp else ("CAPS name line" if not c.colon else "label line")
+        return "NAME (time): text" if c.stamp else "NAME: text"
+
+    common = Counter(key(c) for c in accepted.values()).most_common(1)
+    parts = [common[0][0]] if common else []
+    if by_heading:
+        parts.append("section headers")
+    return " + ".join(parts) or "monologue"
+
+
+def refuse_if_ambiguous(source: SourceText, found: dict[int, Candidate], cast: Cast) -> None:
+    """Two or more person-like names in label positions, but no pattern that makes them turns.
+
+    Section titles are not counted: "## 2016 - Lantern Maps" names a product as often as a
+    person, so headers name speakers only once one of them names the subject or a --speaker."""
+    seen = Counter(c.name for c in found.values()
+                   if c.form in ("inline", "alone") and c.colon and (name_like(c.name) or cast.known(c.name)))
+    if len({normalise_name(n) for n in seen}) >= 2:
+        listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
+        raise BadSource(f"{source.path}: names in speaker positions but no consistent transcript "
+                        f"pattern (seen: {listed}); {FIX}")
