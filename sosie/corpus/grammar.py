@@ -132,7 +132,7 @@ def accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: st
     return dict(sorted(everything.items()))
 
 
-NEW_FORMS = ("caps", "tag", "bare")
+NEW_FORMS = ("caps", "tag", "bare", "record")
 
 
 def established(found: dict[int, Candidate], accepted: dict[int, Candidate], counts: Counter,
@@ -142,9 +142,12 @@ def established(found: dict[int, Candidate], accepted: dict[int, Candidate], cou
     names recur in it (or the subject and somebody else do); a bare ``Q`` when the file has other
     labels, and a bare ``A`` only beside a bare ``Q``."""
     out: dict[int, Candidate] = {}
-    for shape in ("caps", "tag", "weak"):
+    for shape in ("caps", "tag", "record", "weak"):
         mine = {i: c for i, c in found.items() if (c.weak and c.form != "bare") == (shape == "weak")
                 and (shape == "weak" or c.form == shape)}
+        indents = Counter(c.indent for c in mine.values()).most_common(1)
+        if shape == "record" and indents and indents[0][0] and indents[0][1] >= 0.9 * len(mine):
+            mine = {i: c for i, c in mine.items() if c.indent == indents[0][0]}
         recurring = {normalise_name(c.name) for c in mine.values()
                      if counts[normalise_name(c.name)] >= 2 or cast.known(c.name)}
         subject = any(cast.who(c.name)[1] == "subject" for c in mine.values())

@@ -31,10 +31,10 @@ NAME = rf"(?:{WORD}(?:[ ](?:{PARTICLE}[ ])*{WORD}){{0,3}}(?:[ ]\d{{1,2}})?)"
 
 INLINE_OR_ALONE = re.compile(
     rf"""^[ \t]*(?:>[ \t]*)?
-    {EM}(?:(?P<pre>{STAMP}){EM}[ \t]+{EM})?                 # a timestamp before the label
+    {EM}(?:(?P<pre>{STAMP}){EM}(?:[ \t]+|(?=[*_])){EM})?    # a timestamp before the label
     (?:\[(?P<bracketed>{NAME})\]|(?P<name>{NAME}))
     {EM}(?:[ \t]*(?P<post>{STAMP}))?{EM}                     # a timestamp after it
-    (?:(?P<colon>[ \t]*:{EM})(?:[ \t]+|$)|(?P<space>[ \t]+)|[ \t]*$)""",
+    (?:(?P<colon>[ \t]*:{EM})(?:[ \t]+|$)|(?P<space>[ \t]+|(?<=\*\*)(?=\S))|[ \t]*$)""",
     re.X,
 )
 HONORIFIC = (
@@ -49,12 +49,21 @@ CONGRESS = re.compile(
     rf"(?:[ \t]+[{UPPER}][{UPPER}'’\-]+)*(?:[ \t]+of[ \t]+[{UPPER}][a-z]+(?:[ \t]+[{UPPER}][a-z]+)?)?)"
     r"\.[ \t]+(?=\S)"
 )
+# the Government Publishing Office's hearings: "    The Chairman. ", "    Mr. Bernanke. ",
+# "    Senator Carper [presiding]. ", "    Mr. Miller of North Carolina. "
+RECORD = re.compile(
+    rf"^[ \t]*(?P<name>(?:{HONORIFIC}\.?|The)[ \t]+(?:[{UPPER}][a-z]+[ \t]+){{0,2}}[{UPPER}][\w'’\-]+"
+    rf"(?:[ \t]+of[ \t]+[{UPPER}][a-z]+(?:[ \t]+[{UPPER}][a-z]+)?)?)(?:[ \t]+\[presiding\])?\.[ \t]+"
+    r"(?:\[presiding\][ \t]+)?(?=\S)"
+)
 DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
 # a time of day on its own line: "1:44 P.M. EDT" opens and closes a briefing; not a recording's clock
 CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?"
                         r"(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
+# a line that is only a stage note: "(Typewriter Dings)", "[Applause]", "(Intro music: Electro Swing)"
+STAGE_LINE = re.compile(r"^[ \t]*(?:\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\])[ \t]*$")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
-LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\))[ \t]+")
+LEADING_STAMP = re.compile(rf"^[ \t]*(?P<stamp>\[{TS}\]|\({TS}\)|(?P<bare>{TS}))[ \t]+")
 HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
 # "STATEMENT OF ADA OKAFOR, CEO" or "EXAMINATION" in a record, "INT. STUDIO - DAY" in a script
 CAPS_TITLE = re.compile(rf"^[ \t]*[{UPPER}][^a-zß-ÿ]*[{UPPER}][^a-zß-ÿ]*$")
@@ -119,6 +128,7 @@ class Candidate:
     styled: bool = False  # in Markdown emphasis or brackets: "**Ben:**", "[Ben]"
     # a label without a colon that only a recurring pattern makes a label: "0:00:12.6 **Ben** text"
     weak: bool = False
+    indent: int = 0  # a record indents its labels alike; "Chairman Bernanke. At..." flush left is text
 
 
 def _shape_ok(name: str) -> bool:
@@ -170,6 +180,10 @@ def candidate_at(line: str) -> Candidate | None:
         if found:
             return Candidate(" ".join(found["name"].split()), "congress", None, False,
                              line[found.end():], found.end())
+        found = RECORD.match(line)
+        if found and found["name"].split()[-1].lower() not in ABBREVIATIONS:
+            return Candidate(" ".join(found["name"].split()), "record", None, False, line[found.end():],
+                             found.end(), indent=len(line) - len(line.lstrip()))
         if stripped[:2] in ("Q.", "A."):
             found = DEPOSITION.match(line)
             if found:

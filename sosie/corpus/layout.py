@@ -4,7 +4,8 @@ Real records carry things that are not anybody's words and that break label shap
 and zero-width spaces (a White House briefing's ``MS. PSAKI:`` is followed by U+00A0, its reporters'
 ``Q`` by a run of them), and on paged documents the page furniture: running headers and footers
 (``Official - Subject to Final Review``, ``Page 6 of 27``), page numbers, and the 1-25 line numbers
-in a court transcript's margin. Everything here replaces characters one for one, so every offset
+in a court transcript's margin; and stage notes inside a turn (``(Laughter.)``, ``[crosstalk]``),
+which are nobody's words. Everything here replaces characters one for one, so every offset
 into the cleaned text is an offset into the decoded file, and citations stay exact.
 
 >>> normalise_spaces("MS. PSAKI:\\xa0 Hi.\\u200b") == "MS. PSAKI:  Hi. "
@@ -22,6 +23,9 @@ ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\
 PAGE_NUMBER = re.compile(r"[ \t]*(?:[-–—]?[ \t]*\d{1,4}[ \t]*[-–—]?|Page \d+(?: of \d+)?)[ \t]*", re.I)
 MARGIN_NUMBER = re.compile(r"^([ \t]{0,6}(?:[1-9]|1\d|2[0-9]))(?=[ \t]{2,}\S|[ \t]*$)", re.M)
 DIGITS = re.compile(r"\d+")
+# stage notes inside a turn are nobody's words; "(Inaudible.)" stands for the speaker's own and stays
+STAGE_NOTE = re.compile(r"[(\[](?:laughter|laughs|laughing|applause|cross-?talk(?: by reporters)?|"
+                        r"chuckles?|scoffs|(?:extended )?silence|overlapping (?:voices|conversation)|music)\.?[)\]]", re.I)
 # the same line on at least this share of a paged record's pages is a running header or footer
 RUNNING_SHARE = 0.5
 
@@ -79,6 +83,7 @@ def _speechlike(key: str) -> bool:
 
 def clean(text: str, pages: int | None = None) -> str:
     """Everything above, in order; same length as ``text``."""
-    cleaned = blank_furniture(normalise_spaces(text), pages)
+    spaced = normalise_spaces(text)
+    cleaned = blank_furniture(_blank(spaced, [m.span() for m in STAGE_NOTE.finditer(spaced)]), pages)
     assert len(cleaned) == len(text)
     return cleaned

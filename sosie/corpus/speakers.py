@@ -23,6 +23,7 @@ from sosie.corpus.labels import (
     HEADING,
     LEADING_STAMP,
     MARKUP,
+    STAGE_LINE,
     STAMP_LINE,
     Candidate,
     candidate_at,
@@ -175,6 +176,9 @@ def detect(
             if i in headings:
                 dated = HEADING_DATE.match(headings[i].strip())
                 date = dated.group(1) if dated else date
+        elif line[:12].lstrip()[:1] in "([" and STAGE_LINE.match(line) and not STAMP_LINE.match(line):
+            close(s)  # "(Laughter.)" on its own line is nobody's words
+            start = e + 1
         elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line):
             close(s)  # "1:44 P.M. EDT": when the briefing began or ended, nobody's words
             start = e + 1
@@ -185,8 +189,12 @@ def detect(
         else:
             if start is None:
                 start = s
-            leading = LEADING_STAMP.match(line) if line[:4].lstrip()[:1] in "[(" else None
-            if leading:
+            leading = LEADING_STAMP.match(line) if line[:4].lstrip()[:1] in "[(0123456789" else None
+            if leading and leading["bare"]:  # "0:37:56.2 And then...": her next paragraph, at that time
+                close(s)
+                start = s + leading.end()
+                locators.append((start, clock(leading.group("stamp"))))
+            elif leading:
                 locators.append((s, clock(leading.group("stamp"))))
     else:
         close(len(text))
