@@ -208,7 +208,14 @@ def read_json(path: Path, text: str) -> Extracted:
         timed = _timed_segments(data)
         if timed is not None:
             return _speech_to_text(path, *timed)
-        data = next((v for v in data.values() if isinstance(v, list)), None)  # {"messages": [...]}
+        top = next((v for v in data.values() if isinstance(v, list)), None)  # {"messages": [...]}
+        if not (top and isinstance(top[0], dict) and _field(top[0], TEXT_KEYS)):
+            from sosie.corpus.structured import turn_items  # a transcript nested deeper, any schema
+
+            found = turn_items(data)
+            if found is not None:
+                return _speech_to_text(path, found[0], 1.0, found[1])
+        data = top
     if not isinstance(data, list):
         raise BadSource(f"{path}: JSON of the wrong shape; expected a list of {{speaker, text}} messages")
     if tweets or (data and isinstance(data[0], dict) and "tweet" in data[0]):
@@ -254,7 +261,7 @@ def _speech_to_text(path: Path, items: list[dict], scale: float, key: str) -> Ex
             elif re.fullmatch(r"\d+", speaker):  # Deepgram's 0, 1
                 speaker = f"Speaker {speaker}"
         try:
-            start = float(item["start"]) * scale
+            start = None if item.get("start") is None else float(item["start"]) * scale
         except (TypeError, ValueError) as exc:
             raise BadSource(f"{path}: segment start {item.get('start')!r} is not a number") from exc
         if turns and speaker == current:
@@ -267,7 +274,8 @@ def _speech_to_text(path: Path, items: list[dict], scale: float, key: str) -> Ex
                 offset += 2
             turns.append((speaker, offset, offset + len(words), None))
             current = speaker
-        locators.append((offset, clock_of(start)))
+        if start is not None:
+            locators.append((offset, clock_of(start)))
         parts.append(words)
         offset += len(words)
     if not turns:

@@ -145,6 +145,8 @@ def established(found: dict[int, Candidate], accepted: dict[int, Candidate], cou
     for shape in ("caps", "tag", "record", "weak"):
         mine = {i: c for i, c in found.items() if (c.weak and c.form != "bare") == (shape == "weak")
                 and (shape == "weak" or c.form == shape)}
+        if shape != "tag" and len(accepted) > len(mine):
+            continue  # "Mr. Chief Justice. The question..." inside a NAME: record is its text
         indents = Counter(c.indent for c in mine.values()).most_common(1)
         if shape == "record" and indents and indents[0][0] and indents[0][1] >= 0.9 * len(mine):
             mine = {i: c for i, c in mine.items() if c.indent == indents[0][0]}

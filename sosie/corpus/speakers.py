@@ -29,6 +29,7 @@ from sosie.corpus.labels import (
     candidate_at,
     clock,
     heading_names,
+    is_machine_label,
     name_like,
 )
 from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, bare_name, normalise_name  # noqa: F401
@@ -110,8 +111,12 @@ def detect(
     text = source.text
     if source.turns is not None:  # a structured format (chat export, speech-to-text) knows its speakers
         turns = []
+        labels = {label for label, *_ in source.turns}
+        # one diarised voice and nobody said who: the file has one voice, read like a monologue
+        alone = len(labels) == 1 and (only := next(iter(labels))) is not None and (
+            is_machine_label(only) and not cast.known(only))
         for label, start, end, date in source.turns:
-            speaker, role = (subject.name, "subject") if label is None else cast.who(label)
+            speaker, role = (subject.name, "subject") if label is None or alone else cast.who(label)
             turns.append(Turn(speaker, role, start, end, date or source.date))
         return Transcript("transcript", str(source.meta.get("format") or "structured"),
                           pair_questions(turns, text), list(source.locators))

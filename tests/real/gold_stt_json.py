@@ -26,6 +26,8 @@ SET = {
     # AssemblyAI's diarised label "A" is her (the only voice in the clip); the other single-clip files
     # carry no label. Deepgram's 0/1/2 in the dg_speakers files map to no one person (see _TRUTH).
     "speaker_map": {"A": SUBJECT},
+    # no label of the diarised files is hers alone: nothing may be stored as hers unless a user says so
+    "subject_unlabelled": ["dg_speakers.json", "dg_speakers_no_utterances.json"],
     "files": [
         "assemblyai_utterances.json",
         "assemblyai_transcription.json",
