@@ -49,7 +49,7 @@ def _old_subject(subject) -> baseline_speakers.Subject:
     return baseline_speakers.Subject(subject.name, tuple(getattr(subject, "aliases", ())))
 
 
-def baseline_detect(source, subject, speakers=None, single_speaker=False) -> Transcript:
+def baseline_detect(source, subject, speakers=None, single_speaker=False, label_pattern=None) -> Transcript:
     """What ``detect`` returns, made from the baseline's ``split_turns``."""
     kind, turns = baseline_speakers.split_turns(source, _old_subject(subject))
     return Transcript(kind, "baseline", turns, list(source.locators))

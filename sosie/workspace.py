@@ -120,17 +120,18 @@ class Workspace:
     def add(
         self, *paths: str | Path, on_file: Callable[[str], None] | None = None, globs: Sequence[str] = (),
         licence: str | None = None, speakers: Mapping[str, str] | None = None, single_speaker: bool = False,
-        dry_run: bool = False, listening: Listening | None = None,
+        dry_run: bool = False, listening: Listening | None = None, labels: str | None = None,
     ) -> IngestReport:
         """Ingest files, folders and .zip archives; ``globs`` filter what folders and archives give;
         ``licence`` (e.g. "CC-BY-4.0") is recorded for sources whose front matter names none;
         ``speakers`` maps transcript labels to people (``{"SPEAKER_01": "Ada Example"}``),
         ``single_speaker`` reads the files as one voice, ``dry_run`` stores nothing; ``listening``
         says how recordings are transcribed and their speakers told apart (model, number of
-        speakers, a voice sample of the subject)."""
+        speakers, a voice sample of the subject); ``labels`` is a regular expression whose group
+        ``name`` is a speaker label at the start of a line, for a convention Sosie does not know."""
         return ingest(self.store, paths, self.subject, on_file=on_file, globs=globs, licence=licence,
                       speakers=speakers, single_speaker=single_speaker, dry_run=dry_run,
-                      listening=listening)
+                      listening=listening, labels=labels)
 
     def build(self, progress: Progress | None = None) -> dict:
         """Index the passages, then measure the style profile (``profile.json``).

@@ -24,7 +24,8 @@ def test_dry_run_then_add_with_a_speaker_map_then_review(tmp_path):
     dry = sosie(home, "add", "ada", str(FIXTURES / "otter-export.txt"), str(FIXTURES / "whisperx.json"),
                 "--dry-run")
     assert dry.returncode == 1  # whisperx.json names nobody until --speaker says who
-    assert "otter-export.txt: transcript, label line + time, undated" in dry.stdout
+    assert "otter-export.txt: transcript, label line + time, undated; confidence 0.8" in dry.stdout
+    assert "“With a borrowed kiln and a very patient landlord." in dry.stdout  # a sample line of hers
     assert "the subject (Ada Okafor)" in dry.stdout and "nothing stored" in dry.stdout
     assert "SPEAKER_00, SPEAKER_01" in dry.stderr and "--speaker 'LABEL=Ada Okafor'" in dry.stderr
     summary = json.loads(sosie(home, "corpus", "ada", "--json").stdout)
@@ -37,8 +38,20 @@ def test_dry_run_then_add_with_a_speaker_map_then_review(tmp_path):
     assert {(r["speaker"], r["role"], r["turns"]) for r in review} == {
         ("SPEAKER_00", "other", 2), ("Ada Okafor", "subject", 2)}
     assert review[0]["convention"] == "speech-to-text JSON (segments)"
+    assert review[0]["confidence"] == 1.0 and review[0]["samples"]
     table = sosie(home, "corpus", "ada", "--speakers").stdout
     assert "someone else" in table and "the subject" in table
+    assert "whisperx.json: transcript, speech-to-text JSON (segments); confidence 1.00" in table
+
+
+def test_a_bad_label_pattern_is_one_line_and_stores_nothing(tmp_path):
+    home = tmp_path / "home"
+    sosie(home, "new", "ada", "--name", "Ada Okafor")
+    for pattern, why in (("(unclosed", "not a regular expression"), ("[A-Z]+: ", "put the speaker's name"),
+                         ("(?P<name>.*)", "matches an empty line")):
+        result = sosie(home, "add", "ada", str(FIXTURES / "otter-export.txt"), "--label-pattern", pattern)
+        assert result.returncode == 1 and result.stderr.count("\n") == 1 and why in result.stderr, result.stderr
+    assert json.loads(sosie(home, "corpus", "ada", "--json").stdout)["sources"] == 0
 
 
 def test_a_bad_speaker_flag_is_one_line(tmp_path):

@@ -150,7 +150,10 @@ def test_dry_run_shows_the_speakers_and_stores_nothing(tmp_path):
     assert store.stats()["sources"] == 0 and not report.added
     (preview,) = report.previews
     assert preview["convention"] == "label line + time"
-    assert preview["speakers"]["Ada Okafor"] == {"role": "subject", "turns": 3, "words": 42}
+    ada = preview["speakers"]["Ada Okafor"]
+    assert (ada["role"], ada["turns"], ada["words"]) == ("subject", 3, 42)
+    assert ada["samples"][0].startswith("With a borrowed kiln") and len(ada["samples"]) == 2
+    assert 0.8 <= preview["confidence"] <= 1 and "6 labels of 3 speakers" in preview["evidence"]
     assert preview["speakers"]["Ben Ito"]["role"] == "other"
     assert len(report.failed) == 1
 
@@ -189,7 +192,8 @@ def test_old_workspaces_upgrade_in_place(tmp_path):
     Store(db_path).close()
     db = sqlite3.connect(db_path)
     db.executescript("DROP TABLE source_settings; ALTER TABLE sources DROP COLUMN convention;"
-                     " DROP TABLE eval_blocks; PRAGMA user_version = 6;")
+                     " ALTER TABLE sources DROP COLUMN confidence; ALTER TABLE sources DROP COLUMN evidence;"
+                     " ALTER TABLE sources DROP COLUMN reader; DROP TABLE eval_blocks; PRAGMA user_version = 6;")
     db.close()
     store = Store(db_path)
     assert ingest(store, [FIXTURES / "rev-export.txt"], ADA).ok

@@ -18,7 +18,7 @@ from pathlib import Path
 from sosie.corpus.audio import MEDIA_SUFFIXES, Listening, keep_media, read_recording
 from sosie.corpus.readers import MAX_FILE_BYTES, TEXT_SUFFIXES, SourceText, read_bytes, read_source
 from sosie.corpus.sentences import sentence_spans, word_count
-from sosie.corpus.speakers import Subject, Transcript, detect
+from sosie.corpus.speakers import READER, Subject, Transcript, detect, label_pattern
 from sosie.corpus.store import Store, now
 from sosie.errors import BadSource
 
@@ -31,12 +31,15 @@ MAX_RATIO = 200  # uncompressed / compressed size above which a member is a susp
 class IngestReport:
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    # unchanged files that this version of the reader reads differently: (path, what changed)
+    reread: list[tuple[str, str]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line error)
     passages: int = 0
     qa_pairs: int = 0
-    # per file read: path, kind, convention, speakers {label: {role, turns, words}} (for --dry-run)
+    # per file read: path, kind, convention, confidence, evidence, date,
+    # speakers {label: {role, turns, words, samples}} (for --dry-run)
     previews: list[dict] = field(default_factory=list)
 
     @property
@@ -44,8 +47,9 @@ class IngestReport:
         return not self.failed
 
     def summary(self) -> str:
+        again = f" ({len(self.reread)} of them read differently now)" if self.reread else ""
         return (
-            f"{len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.added)} added, {len(self.replaced)} replaced{again}, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped, "
             f"{len(self.failed)} failed; {self.passages} passages, {self.qa_pairs} Q/A pairs"
         )
@@ -199,10 +203,11 @@ def _store_source(
         stated = source.meta.get("licence") or source.meta.get("license")  # the file's own word wins
         source_id = db.execute(
             "INSERT INTO sources (path, sha256, size, kind, title, date, origin, meta_json, added_at,"
-            " text, licence, convention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " text, licence, convention, confidence, evidence, reader)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, source.sha256, source.size, found.kind, source.title, source.date,
              str(origin) if origin else None, meta_json, now(), text if source.extracted else None,
-             str(stated) if stated else licence, found.convention),
+             str(stated) if stated else licence, found.convention, found.confidence, found.evidence, READER),
         ).lastrowid
         store.remember_settings(db, key, *settings)
         locators = found.locators
@@ -234,6 +239,14 @@ def _store_source(
     return passages, pairs
 
 
+def _what_changed(store: Store, existing, found: Transcript, text: str) -> str:
+    """``"was monologue, 41,200 of the subject's words; now NAME: text, 16,310"``."""
+    was = store.subject_words(existing["id"])
+    now_words = sum(len(text[t.start:t.end].split()) for t in found.turns if t.role == "subject")
+    return (f"was {existing['convention'] or existing['kind']}, {was:,} of the subject's words; "
+            f"now {found.convention}, {now_words:,}")
+
+
 def media_dir(store: Store) -> Path:
     """Where a workspace keeps its recordings and their cached transcripts."""
     return Path(store.path).parent / "media"
@@ -256,6 +269,7 @@ def ingest(
     single_speaker: bool = False,
     dry_run: bool = False,
     listening: Listening | None = None,
+    labels: str | None = None,
 ) -> IngestReport:
     """Add every file under ``paths``; re-adding an unchanged file is a no-op.
 
@@ -264,14 +278,19 @@ def ingest(
     file as one voice; both are remembered per source and reused when it is added again.
     ``dry_run`` reads and parses everything, fills ``report.previews``, and stores nothing.
     ``listening`` says how recordings are transcribed and their speakers found (a dry run
-    transcribes too: the transcript is cached, not stored)."""
+    transcribes too: the transcript is cached, not stored). ``labels`` is a regular expression
+    that states the files' speaker labels (``--label-pattern``), remembered per source too.
+    A file stored by an older reader is read again; if whose words are whose changed, it is
+    replaced and listed in ``report.reread``."""
+    if labels is not None:
+        label_pattern(labels)  # a bad pattern is one error for the whole command, before any file
     report = IngestReport()
     for item in expand([Path(p) for p in paths], report, globs):
         if on_file:
             on_file(item.name)
         try:
             _ingest_one(store, item, subject, report, licence, dict(speakers or {}), single_speaker,
-                        dry_run, listening or Listening())
+                        dry_run, listening or Listening(), labels)
         except BadSource as exc:
             report.failed.append((item.name, str(exc)))
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
@@ -296,7 +315,8 @@ def _listen(item: Item, store: Store, listening: Listening, single: bool, rememb
 
 
 def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport, licence: str | None,
-                speakers: dict[str, str], single_speaker: bool, dry_run: bool, listening: Listening) -> None:
+                speakers: dict[str, str], single_speaker: bool, dry_run: bool, listening: Listening,
+                labels: str | None) -> None:
     key, path = item.key, item.name
     remembered, was_single, was_read = store.source_settings(key)
     single = single_speaker or was_single
@@ -304,20 +324,34 @@ def _ingest_one(store: Store, item: Item, subject: Subject, report: IngestReport
         source = _listen(item, store, listening, single, was_read)
     else:
         source = item.load()
+        if labels or was_read.get("label_pattern"):
+            source.reading = {**source.reading, "label_pattern": labels or was_read["label_pattern"]}
     settings = ({**remembered, **speakers}, single, source.reading)
+    stated = source.reading.get("label_pattern")
     existing = store.source_by_path(key)
+    found: Transcript | None = None
     if not dry_run and existing is not None and existing["sha256"] == source.sha256 and (
         settings == (remembered, was_single, was_read)
     ):
-        report.unchanged.append(key)
-        return
+        if existing["reader"] == READER:
+            report.unchanged.append(key)
+            return
+        # stored by an older reader: the same bytes may now be read differently
+        found = detect(source, subject, settings[0], settings[1], label_pattern(stated) if stated else None)
+        if store.same_turns(existing["id"], [(t.speaker, t.role, t.start, t.end) for t in found.turns]):
+            store.mark_read(existing["id"], READER, found.confidence, found.evidence)
+            report.unchanged.append(key)
+            return
+        report.reread.append((key, _what_changed(store, existing, found, source.text)))
     twin = store.source_by_sha(source.sha256)
     if existing is None and twin is not None and not dry_run:
         report.skipped.append((key, f"same content already stored as {twin['path']}"))
         return
-    found = detect(source, subject, settings[0], settings[1])
+    if found is None:
+        found = detect(source, subject, settings[0], settings[1], label_pattern(stated) if stated else None)
     if dry_run:
         report.previews.append({"path": path, "kind": found.kind, "convention": found.convention,
+                                "confidence": found.confidence, "evidence": found.evidence,
                                 "date": source.date, "speakers": found.speakers(source.text)})
     if not any(t.role == "subject" for t in found.turns):
         seen = ", ".join(sorted({t.speaker for t in found.turns}))

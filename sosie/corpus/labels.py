@@ -60,6 +60,13 @@ DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
 # a time of day on its own line: "1:44 P.M. EDT" opens and closes a briefing; not a recording's clock
 CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?"
                         r"(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
+# an oral history's tape log, nobody's words: "End Tape 1, Side B", "Begin Tape 1/XII, Side A",
+# "Begin Session VII, 19 October 1982", "Session X; 29 May 1985", "End of Interview"
+_TAPE = r"Tape[ \t]+[\dIVXLC]+(?:/[\dIVXLC]+)?(?:,?[ \t]+Side[ \t]+[\dAB])?"
+_SESSION = r"Session[ \t]+[IVXLC\d]+(?:[,;][ \t]*[^\n]{0,30})?"
+_BEGIN_END = r"(?:Begin|End|Start|Resume|Resuming)[ \t]+(?:of[ \t]+)?"
+TAPE_LINE = re.compile(rf"^[ \t]*(?:{_BEGIN_END}(?:Interview|Recording|Side[ \t]+[\dAB])|"
+                       rf"(?:{_BEGIN_END})?(?:{_TAPE}|{_SESSION}))[ \t]*\.?[ \t]*$", re.I)
 # a line that is only a stage note: "(Typewriter Dings)", "[Applause]", "(Intro music: Electro Swing)"
 STAGE_LINE = re.compile(r"^[ \t]*(?:\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\])[ \t]*$")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
@@ -194,7 +201,7 @@ def candidate_at(line: str) -> Candidate | None:
                              found.end())
     found = INLINE_OR_ALONE.match(line)
     if not found:
-        return None
+        return _stamp_bold(line)
     name = found["bracketed"] or found["name"]
     stamp = found["pre"] or found["post"]
     rest = line[found.end():].strip()
@@ -210,6 +217,23 @@ def candidate_at(line: str) -> Candidate | None:
         return None
     return Candidate(name, "inline" if rest else "alone", clock(stamp) if stamp else None,
                      bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()), styled, weak)
+
+
+# a podcast's "0:50:50.1 **Safia Abdalla, Jen Luker, & Jason Staten** [overlapping]" (a cut-off
+# ":00:40.6" too): a bold group of names after a time, no colon
+STAMP_BOLD = re.compile(
+    rf"^[ \t]*(?P<pre>:?{TS})[ \t]*\*\*[ \t]*(?P<name>[{UPPER}][^*\n]{{0,80}}?)[ \t]*\*\*[ \t]*")
+
+
+def _stamp_bold(line: str) -> Candidate | None:
+    found = STAMP_BOLD.match(line)
+    if not found or not all(part.strip()[:1].isupper() for part in re.split(r",|&| and ", found["name"])
+                            if part.strip()):
+        return None
+    stamp = clock(found["pre"].lstrip(":"))
+    rest = line[found.end():]
+    return Candidate(found["name"], "inline" if rest.strip() else "alone", stamp, False, rest, found.end(),
+                     True, True)
 
 
 def _tagged(line: str) -> Candidate | None:

@@ -25,7 +25,11 @@ MARGIN_NUMBER = re.compile(r"^([ \t]{0,6}(?:[1-9]|1\d|2[0-9]))(?=[ \t]{2,}\S|[ \
 DIGITS = re.compile(r"\d+")
 # stage notes inside a turn are nobody's words; "(Inaudible.)" stands for the speaker's own and stays
 STAGE_NOTE = re.compile(r"[(\[](?:laughter|laughs|laughing|applause|cross-?talk(?: by reporters)?|"
-                        r"chuckles?|scoffs|(?:extended )?silence|overlapping (?:voices|conversation)|music)"
+                        r"chuckles?|scoffs|affirmative|(?:extended )?silence|"
+                        r"overlapping (?:voices|conversation)|music|"
+                        # an oral history's editor and recorder: "[Ed note: BGen. Ray A. Robinson]",
+                        # "[words lost due to sound activation of tape recorder]"
+                        r"ed(?:itor)?(?:'s|’s)?\.? note:[^()\[\]]{0,300}|words lost[^()\[\]]{0,120})"
                         r"\.?[)\]]", re.I)
 # the same line on at least this share of a paged record's pages is a running header or footer
 RUNNING_SHARE = 0.5

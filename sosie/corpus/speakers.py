@@ -11,10 +11,11 @@ silently read as a monologue: it is parsed as a transcript or refused with what 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sosie.corpus.grammar import FIX, convention, lines_of, refuse_if_ambiguous  # noqa: F401
+from sosie.corpus.grammar import FIX, WEAK, convention, judge, lines_of, refuse_if_ambiguous
 from sosie.corpus.grammar import accepted as accepted_labels
 from sosie.corpus.labels import (
     CAPS_TITLE,
@@ -25,6 +26,7 @@ from sosie.corpus.labels import (
     MARKUP,
     STAGE_LINE,
     STAMP_LINE,
+    TAPE_LINE,
     Candidate,
     candidate_at,
     clock,
@@ -32,11 +34,14 @@ from sosie.corpus.labels import (
     is_machine_label,
     name_like,
 )
-from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, bare_name, normalise_name  # noqa: F401
+from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, normalise_name
 from sosie.corpus.readers import SourceText
-from sosie.corpus.text import trim
+from sosie.corpus.text import add_sample, trim
 from sosie.errors import BadSource
 
+# which reader stored a source: change it when a change to the readers would read a stored file
+# differently, and `sosie add` reads every such file again (and replaces it if it now differs)
+READER = "2026-12-06"
 HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
 MARKS = set("`~-*_")  # first characters of a code fence or a rule
 STAMPS = set("[(*_0123456789")  # first characters of a line holding only a timestamp
@@ -62,15 +67,21 @@ class Transcript:
     convention: str
     turns: list[Turn]
     locators: list[tuple[int, str]] = field(default_factory=list)
+    confidence: float = 1.0  # how sure the reader is of whose words are whose, 0-1
+    evidence: str = ""  # why, in words: "42 labels of 5 speakers, ..."
 
     def speakers(self, text: str) -> dict[str, dict]:
-        """Per speaker: role, turns and words (what ``--dry-run`` and ``--speakers`` show)."""
+        """Per speaker: role, turns, words and two sample turns (what ``--dry-run`` shows)."""
         rows: dict[str, dict] = {}
         for turn in self.turns:
-            row = rows.setdefault(turn.speaker, {"role": turn.role, "turns": 0, "words": 0})
+            row = rows.setdefault(turn.speaker, {"role": turn.role, "turns": 0, "words": 0, "samples": []})
             row["turns"] += 1
-            row["words"] += len(text[turn.start : turn.end].split())
+            said = text[turn.start : turn.end]
+            row["words"] += len(said.split())
+            add_sample(row["samples"], said)
         return rows
+
+
 
 
 def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
@@ -103,10 +114,12 @@ def _heading_speaker(title: str, cast: Cast, labels: set[str]) -> str | None:
 
 def detect(
     source: SourceText, subject: Subject, speakers: Mapping[str, str] | None = None,
-    single_speaker: bool = False,
+    single_speaker: bool = False, label_pattern: re.Pattern[str] | None = None,
 ) -> Transcript:
     """Read ``source`` as a transcript or a monologue; raise :class:`BadSource` when it names
-    several people in label positions without a consistent pattern."""
+    several people in label positions without a consistent pattern, or with too little evidence.
+    ``label_pattern`` (``sosie add --label-pattern``) states the file's labels outright: every
+    line it matches starts a turn of the speaker in its group ``name`` (else its first group)."""
     cast = Cast(subject, speakers)
     text = source.text
     if source.turns is not None:  # a structured format (chat export, speech-to-text) knows its speakers
@@ -118,12 +131,13 @@ def detect(
         for label, start, end, date in source.turns:
             speaker, role = (subject.name, "subject") if label is None or alone else cast.who(label)
             turns.append(Turn(speaker, role, start, end, date or source.date))
+        confidence, evidence = _structured_confidence(source, labels, alone)
         return Transcript("transcript", str(source.meta.get("format") or "structured"),
-                          pair_questions(turns, text), list(source.locators))
+                          pair_questions(turns, text), list(source.locators), confidence, evidence)
 
     author = str(source.meta.get("speaker") or source.meta.get("author") or "").strip()
     author_turn = cast.who(author) if author else (subject.name, "subject")
-    lines = lines_of(text, source.body_start)
+    lines = lines_of(text, source.body_start, label_pattern)
     found: dict[int, Candidate] = {}
     headings: dict[int, str] = {}
     for i, (s, e) in enumerate(lines):
@@ -132,10 +146,15 @@ def detect(
         if heading:
             headings[i] = heading.group("title")
         elif not single_speaker:
-            candidate = candidate_at(line)
+            candidate = candidate_at(line) if label_pattern is None else stated_label(label_pattern, line)
             if candidate is not None:
                 found[i] = candidate
-    accepted = {} if single_speaker else accepted_labels(found, lines, text, cast)
+    if single_speaker:
+        accepted = {}
+    elif label_pattern is not None:
+        accepted = found  # the user said what a label is: no judging
+    else:
+        accepted = accepted_labels(found, lines, text, cast)
     labels = {normalise_name(c.name) for c in accepted.values()}
     named = {} if single_speaker else {
         i: who for i, title in headings.items() if (who := _heading_speaker(title, cast, labels))
@@ -184,8 +203,9 @@ def detect(
         elif line[:12].lstrip()[:1] in "([" and STAGE_LINE.match(line) and not STAMP_LINE.match(line):
             close(s)  # "(Laughter.)" on its own line is nobody's words
             start = e + 1
-        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line):
-            close(s)  # "1:44 P.M. EDT": when the briefing began or ended, nobody's words
+        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line) or (
+                line[:12].lstrip()[:1] in "BbEeSsTtRr" and TAPE_LINE.match(line)):
+            close(s)  # "1:44 P.M. EDT", "End Tape 1, Side B": when, not what anybody said
             start = e + 1
         elif (stamp := STAMP_LINE.match(line) if line[:12].lstrip()[:1] in STAMPS else None) is not None:
             close(s)
@@ -205,16 +225,81 @@ def detect(
         close(len(text))
     speakers_seen = {t.speaker for t in turns}
     if accepted or len(speakers_seen) > 1:
-        return Transcript("transcript", convention(accepted, by_heading), pair_questions(turns, text),
-                          _merge(source.locators, locators))
+        if label_pattern is not None:
+            confidence, evidence = 1.0, f"{len(accepted)} labels matched by --label-pattern"
+        elif accepted:
+            confidence, evidence = judge(accepted, cast)
+        else:
+            confidence, evidence = 0.8, "section headers name the speakers"
+        # thin evidence is refused unless a label names the subject outright ("Ada Okafor:", not "A:")
+        named_subject = any(cast.who(c.name)[1] == "subject" and normalise_name(c.name) not in ANSWER_LABELS
+                            for c in accepted.values())
+        subject_speaks = any(t.role == "subject" for t in turns)
+        if confidence < WEAK and not speakers and not named_subject and subject_speaks:
+            seen = Counter(accepted[i].name for i in accepted)
+            listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
+            raise BadSource(f"{source.path}: too little evidence of whose words are whose ({evidence}; "
+                            f"seen: {listed}); {FIX}, or state its labels with --label-pattern REGEX")
+        return Transcript("transcript", convention(accepted, by_heading) if label_pattern is None
+                          else "your --label-pattern", pair_questions(turns, text),
+                          _merge(source.locators, locators), confidence, evidence)
     dashed = source.meta.get("dialogue_dashes")
     if dashed and not single_speaker:  # subtitles of a dialogue whose speakers are not named
         cues = f"{dashed} subtitle cue{'s' if dashed > 1 else ''}"
         raise BadSource(f"{source.path}: {cues} change speaker with '- ' but name nobody, so the "
                         "subject's lines cannot be told from the others'; use subtitles or a transcript "
                         "with speaker labels, or --single-speaker if it is one voice")
+    near = sum(1 for c in found.values() if c.colon or c.form in ("congress", "caps", "tag", "record"))
+    confidence, evidence = ((1.0, "one voice, as you said") if single_speaker else
+                            (1.0, "no speaker labels") if not near else
+                            (0.9 if near == 1 else 0.75, f"{near} label-like line{'s' if near > 1 else ''} "
+                             "that make no pattern of turns"))
     return Transcript("monologue", "single speaker" if single_speaker else "monologue", turns,
-                      _merge(source.locators, locators))
+                      _merge(source.locators, locators), confidence, evidence)
+
+
+def _structured_confidence(source: SourceText, labels: set, alone: bool) -> tuple[float, str]:
+    """A structured file names its speakers itself; a recording's speakers were told apart by voice."""
+    heard = source.meta.get("speakers_found")
+    if isinstance(heard, dict) and heard.get("separation") is not None:
+        separation = float(heard["separation"])
+        return (round(min(1.0, 0.5 + separation), 2),
+                f"{heard.get('count')} voices told apart by ear, separation {separation:.2f}")
+    if alone:
+        return 0.9, "one diarised voice, read as the subject's"
+    named = {label for label in labels if label is not None}
+    if not named:
+        return 1.0, "the file names no speakers: all of it is the author's"
+    return 1.0, f"{len(named)} speaker{'s' if len(named) > 1 else ''} named in the file"
+
+
+def stated_label(pattern: re.Pattern[str], line: str) -> Candidate | None:
+    """The label a user's ``--label-pattern`` finds at the start of ``line``."""
+    found = pattern.match(line)
+    if not found:
+        return None
+    name = found.group("name") if "name" in pattern.groupindex else found.group(1)
+    if not name or not name.strip():
+        return None
+    return Candidate(" ".join(name.split()), "stated", None, False, line[found.end():], found.end())
+
+
+def label_pattern(text: str) -> re.Pattern[str]:
+    """``--label-pattern``: compiled, with the group that holds the name, else one clear error.
+
+    >>> label_pattern(r"(?P<name>[A-Z]+) >> ").match("SMITH >> hello")["name"]
+    'SMITH'
+    """
+    try:
+        compiled = re.compile(text)
+    except re.error as exc:
+        raise BadSource(f"--label-pattern {text!r}: not a regular expression ({exc})") from exc
+    if not compiled.groups:
+        raise BadSource(f"--label-pattern {text!r}: put the speaker's name in a group, e.g. "
+                        r"'^(?P<name>[A-Z][A-Z ]+) >> '")
+    if compiled.match(""):
+        raise BadSource(f"--label-pattern {text!r}: it matches an empty line, so every line would be a label")
+    return compiled
 
 
 def _merge(first: list[tuple[int, str]], second: list[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sosie.corpus.text import add_sample
+
 
 def _m001_initial(db: sqlite3.Connection) -> None:
     db.executescript(
@@ -153,9 +155,22 @@ def _m009_recordings(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE source_settings ADD COLUMN reading_json TEXT NOT NULL DEFAULT '{}'")
 
 
+def _m010_reader(db: sqlite3.Connection) -> None:
+    # how sure the reader was of whose words are whose, why, and which reader it was: a source
+    # read by an older reader is read again by `sosie add`, and replaced if it reads differently
+    db.executescript(
+        """
+        ALTER TABLE sources ADD COLUMN confidence REAL;
+        ALTER TABLE sources ADD COLUMN evidence TEXT;
+        ALTER TABLE sources ADD COLUMN reader TEXT;
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial, _m002_evaluation, _m003_extracted_formats, _m004_near_duplicates,
     _m005_chat_threads, _m006_licences, _m007_speakers, _m008_eval_blocks, _m009_recordings,
+    _m010_reader,
 ]
 
 
@@ -276,18 +291,37 @@ class Store:
         )
 
     def speakers_by_source(self) -> list[dict]:
-        """Every speaker label seen per source: turns, words, and whether it was the subject."""
+        """Every speaker label seen per source: turns, words, two sample turns, whether it was
+        the subject, and how sure the reader was of the source's speakers."""
         rows: dict[tuple, dict] = {}
-        for path, kind, convention, speaker, role, text in self.db.execute(
-            """SELECT s.path, s.kind, s.convention, t.speaker, t.role, t.text
+        for path, kind, convention, confidence, evidence, speaker, role, text in self.db.execute(
+            """SELECT s.path, s.kind, s.convention, s.confidence, s.evidence, t.speaker, t.role, t.text
                FROM turns t JOIN sources s ON s.id = t.source_id ORDER BY s.path, t.seq"""
         ):
             row = rows.setdefault((path, speaker, role), {
-                "path": path, "kind": kind, "convention": convention, "speaker": speaker,
-                "role": role, "turns": 0, "words": 0})
+                "path": path, "kind": kind, "convention": convention, "confidence": confidence,
+                "evidence": evidence, "speaker": speaker, "role": role, "turns": 0, "words": 0,
+                "samples": []})
             row["turns"] += 1
             row["words"] += len(text.split())
+            add_sample(row["samples"], text)
         return list(rows.values())
+
+    def same_turns(self, source_id: int, turns: list[tuple[str, str, int, int]]) -> bool:
+        """Are these ``(speaker, role, start, end)`` exactly the turns stored for the source?"""
+        stored = self.db.execute("SELECT speaker, role, start, end FROM turns WHERE source_id = ?"
+                                 " ORDER BY seq", (source_id,)).fetchall()
+        return [tuple(row) for row in stored] == turns
+
+    def subject_words(self, source_id: int) -> int:
+        return sum(len(row[0].split()) for row in self.db.execute(
+            "SELECT text FROM turns WHERE source_id = ? AND role = 'subject'", (source_id,)))
+
+    def mark_read(self, source_id: int, reader: str, confidence: float, evidence: str) -> None:
+        """A source the current reader reads exactly as it was stored: only its stamp changes."""
+        with self.transaction() as db:
+            db.execute("UPDATE sources SET reader = ?, confidence = ?, evidence = ? WHERE id = ?",
+                       (reader, confidence, evidence, source_id))
 
     def sources(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM sources ORDER BY path").fetchall()

@@ -2,9 +2,9 @@
 
 Each set is a folder of files exactly as their publisher (or a public dataset) put them out, with a
 ``SOURCES.md`` naming the repository, commit and licence, and a gold parser ``tests/real/gold_SET.py``
-written for that one layout, independent of Sosie's reader. The records are fetched public data, so
-they are not committed here: they live in the steering repository's ``shared/real-records/`` (or
-wherever ``$SOSIE_REAL_RECORDS`` points), and ``MANIFEST.sha256`` beside this file pins every byte.
+written for that one layout, independent of Sosie's reader. The records are fetched public data,
+committed byte for byte under ``tests/data/real/SET/`` (``$SOSIE_REAL_RECORDS`` points elsewhere),
+and ``MANIFEST.sha256`` beside this file pins every byte.
 
 ``score_set`` ingests every file of a set into a real SQLite store with only what a user would
 give (the subject's name and aliases, never the gold's label map) and compares what was stored as
@@ -33,8 +33,7 @@ TOKEN = re.compile(r"[a-z0-9]+")
 
 def records_root() -> Path | None:
     """The folder holding one sub-folder per set, or None when this machine has none."""
-    for candidate in (os.environ.get("SOSIE_REAL_RECORDS"), REPO.parent / "shared" / "real-records",
-                      REPO / ".real-records"):
+    for candidate in (os.environ.get("SOSIE_REAL_RECORDS"), REPO / "tests" / "data" / "real"):
         if candidate and Path(candidate).is_dir() and any(Path(candidate).glob("*/SOURCES.md")):
             return Path(candidate)
     return None
@@ -136,11 +135,12 @@ def score_file(store, path: Path, gold: ModuleType, ingest_kwargs: dict | None =
     true_subject = Counter(tokens(" ".join(t for who, t in truth if who == spec["subject"])))
     unlabelled = path.name in spec.get("subject_unlabelled", ())
     out.true_words = 0 if unlabelled else sum(true_subject.values())
-    row = store.db.execute("SELECT id, kind FROM sources WHERE path = ?", (str(path.resolve()),)).fetchone()
+    row = store.db.execute("SELECT id, kind, convention FROM sources WHERE path = ?",
+                           (str(path.resolve()),)).fetchone()
     if row is None:
         out.pairs_true = len(true_pairs(truth, spec["subject"]))
         return out
-    out.kind = row[1]
+    out.kind, out.convention = row[1], row[2]
     passages = " ".join(r[0] for r in store.db.execute(
         "SELECT text FROM passages WHERE source_id = ?", (row[0],)))
     got = Counter(tokens(passages))
