@@ -133,3 +133,25 @@ def test_a_file_an_older_reader_stored_is_read_again_and_replaced_only_if_it_now
     assert not third.reread and len(third.unchanged) == 2
     assert store.db.execute("SELECT id FROM passages ORDER BY id").fetchall() == ids
     assert store.source_by_path(str(hearing.resolve()))["reader"] == READER
+
+
+@pytest.mark.parametrize("name, filename", [
+    ("briefings", "psaki-2022-01-11-gaggle.md"), ("congress", "bernanke-2008-07-15-senate.htm"),
+    ("podcast", "bookbytes-010.txt"), ("court", "hhs-v-florida-2012-03-27.txt")])
+def test_a_record_whose_lines_were_run_together_is_still_a_transcript(name, filename, tmp_path):
+    """What a scraper does to a page (the scraped set is one line per file): the same real record
+    with every newline gone. Labels are then found inline, after a sentence or a broken-off one;
+    it is never a monologue, and few of the words stored as the subject's are anybody else's."""
+    import re
+
+    gold = records.gold_module(name)
+    joined = tmp_path / filename
+    joined.write_bytes(re.sub(rb"\s*\n\s*", b" ", (ROOT / name / filename).read_bytes()))
+    store = Store(tmp_path / "sosie.db")
+    assert ingest(store, [joined], _subject(gold)).added
+    assert store.db.execute("SELECT kind FROM sources").fetchone()[0] == "transcript"
+    stored = Counter(records.tokens(" ".join(r[0] for r in store.db.execute("SELECT text FROM passages"))))
+    theirs = sum(_said_by(gold, ROOT / name / filename, True), Counter())
+    precision = sum((stored & theirs).values()) / sum(stored.values())
+    # a court transcript run together keeps its margin numbers and page footers inside the turns
+    assert precision >= (0.8 if name == "court" else 0.97), precision

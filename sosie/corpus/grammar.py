@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from sosie.corpus.labels import STAMP_LINE, Candidate, is_caps, is_machine_label, name_like
+from sosie.corpus.labels import STAMP_LINE, TS, Candidate, is_caps, is_machine_label, name_like
 from sosie.corpus.names import Cast, normalise_name
 from sosie.corpus.readers import SourceText
 from sosie.errors import BadSource
@@ -51,10 +51,30 @@ def lines_of(text: str, start: int, pattern: re.Pattern[str] | None = None) -> l
 
 LONG_LINE = 400
 TAG_OPEN = re.compile(r"<([A-Za-z][\w-]{0,20})>")
-# after a sentence ends: "**Ben Ito**", "CHAIR POWELL. ", "NICK TIMIRAOS: ", "Ben Ito: "
+# after a sentence ends, where a scrape joined the lines: "**Ben Ito**", "0:00:12.6 **Ben Ito**",
+# "CHAIR POWELL. ", "MS. PSAKI: ", "Mr. Bernanke. ", "The Chairman. ", "Ben Ito: ", a bare "Q" and
+# the run of spaces a briefing puts after it
+_CAPS_WORD = r"(?:[A-Z][A-Z'’\-]+|M[RS]S?\.|DR\.)"
+_RECORD = (r"(?:(?:Mr|Mrs|Ms|Dr|Senator|Chairman|Chairwoman|Representative|Secretary)\.?|The)[ \t]"
+           r"[A-Z][\w'’\-]+(?:[ \t]of[ \t][A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)?(?:[ \t]\[presiding\])?\.")
+# ...and after a sentence broken off by the next speaker ("Let me see if I can unpack — Q    Yeah.")
+_TURN_END = r"(?:[.?!…][\"”’)\]]?|[—–]|--)[ \t]+"
 INLINE_LABEL = re.compile(
-    r"[.?!…][\"”’)\]]?[ \t]+(?P<label>\*\*[^*\n]{2,60}\*\*|[A-Z][A-Z'’\-]+(?:[ \t][A-Z][A-Z.'’\-]+){1,3}[.:]"
-    r"|[A-Z][\w'’\-]+(?:[ \t][A-Z][\w.'’\-]+){0,3}:)(?=[ \t])")
+    rf"{_TURN_END}(?P<label>\*\*[^*\n]{{2,60}}\*\*"
+    rf"|{_CAPS_WORD}(?:[ \t][A-Z][A-Z.'’\-]+){{1,3}}[.:]|{_RECORD}|Q(?=[ \t]{{2,}}|[–—])"
+    r"|[A-Z][\w'’\-]+(?:[ \t][A-Z][\w.'’\-]+){0,3}:)(?=[ \t]|(?<=Q)[–—])"
+    # a time then a bold name, or a CAPS name and a colon: labels wherever they stand
+    rf"|(?<=[ \t])(?P<strong>{TS}[ \t]*\*\*[^*\n]{{2,60}}\*\*|{_CAPS_WORD}(?:[ \t][A-Z][A-Z.'’\-]+){{1,3}}:)"
+    r"(?=[ \t])")
+
+
+# a briefing's closing "3:19 P.M. EDT" joined onto its last answer: nobody's words
+INLINE_CLOCK = re.compile(r"[.?!…][ \t]+(?P<clock>\d{1,2}:\d{2}[ \t]*[AaPp]\.?[ \t]?[Mm]\.?"
+                          r"(?:[ \t]+[A-Z]{2,4})?)(?=[ \t]*$|[ \t]+(?:[A-Z][A-Z]|Q[ \t]))", re.M)
+
+
+# "(Whereupon, at 11:41 a.m., the case in the above-entitled matter was submitted.)" mid-line
+INLINE_END = re.compile(r"[(\[]Whereupon\b")
 
 
 def _inline_cuts(text: str, long_lines: list[tuple[int, int]]) -> list[int]:
@@ -70,12 +90,17 @@ def _inline_cuts(text: str, long_lines: list[tuple[int, int]]) -> list[int]:
                 end = text.find("</", m.end(), m.end() + 80)
                 tagged.append((m.start(), text[m.end():end] if end > 0 else ""))
         for m in INLINE_LABEL.finditer(text, s, e):
-            cuts.append((m.start("label"), m.group("label").strip("*:. ")))
+            where = "label" if m.group("label") else "strong"
+            name = re.sub(rf"^{TS}[ \t]*", "", m.group(where)).strip("*:. ")
+            cuts.append((m.start(where), name))
     labels = Counter(name for _, name in cuts)
     recurring = {name for name, n in labels.items() if n >= 2 and name}
     found = {at for at, name in cuts if name in recurring} if len(recurring) >= 2 else set()
     if len({name for _, name in tagged if name}) >= 2:  # a tag around different names: every one
         found |= {at for at, _ in tagged}
+    if found:  # a time of day between turns and the record's end become lines of their own
+        found |= {m.start("clock") for s, e in long_lines for m in INLINE_CLOCK.finditer(text, s, e)}
+        found |= {m.start() for s, e in long_lines for m in INLINE_END.finditer(text, s, e)}
     return sorted(found)
 
 
