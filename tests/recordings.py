@@ -1,7 +1,9 @@
 """Recordings made for the tests and ``bench/audio.py``: an interview spoken by espeak-ng in
 two clearly different voices, encoded by ffmpeg the way people receive them (mp3, an mp4
 with a picture), and the bad files people also receive (silence, garbage, a video with no
-sound, a codec nobody decodes).
+sound, a codec nobody decodes). Conversations with real turn-taking (no pause between a
+question and its answer, an interjection inside an answer, background noise) are spoken by
+three different Debian speech engines: espeak-ng, flite and festival.
 
 The script is ours, the voices are generic synthetic ones (nobody's voice is imitated), and
 every turn's start and end in seconds is known, so the tests can say which speaker really
@@ -60,11 +62,29 @@ def run(*command: str) -> None:
     subprocess.run(command, check=True, capture_output=True)
 
 
-def speak(text: str, voice: list[str], out: Path) -> float:
-    """``text`` in ``voice`` as a 16 kHz mono WAV; returns its length in seconds."""
+# Voices of the other engines, as ("engine", options): each engine's own generic voices
+FLITE_SLT = ["flite", "slt"]  # a US woman
+FLITE_RMS = ["flite", "rms"]  # a US man
+FESTIVAL = ["festival", "kal_diphone"]  # a US man, diphone synthesis
+
+
+def speak(text: str, voice: list[str], out: Path, trim: bool = False) -> float:
+    """``text`` in ``voice`` (espeak-ng options, or a ``FLITE_*``/``FESTIVAL`` voice) as a
+    16 kHz mono WAV; returns its length in seconds. ``trim`` cuts the silence the engine leaves
+    around what it says, so that "no pause" between two turns means none."""
     raw = out.with_suffix(".raw.wav")
-    run("espeak-ng", *voice, "-w", str(raw), text)
-    run("ffmpeg", "-y", "-v", "error", "-i", str(raw), "-ar", str(RATE), "-ac", "1", str(out))
+    if voice[0] == "flite":
+        run("flite", "-voice", voice[1], "-t", text, "-o", str(raw))
+    elif voice[0] == "festival":
+        script = out.with_suffix(".txt")
+        script.write_text(text)
+        run("text2wave", "-eval", f"(voice_{voice[1]})", "-o", str(raw), str(script))
+        script.unlink()
+    else:
+        run("espeak-ng", *voice, "-w", str(raw), text)
+    edges = "silenceremove=start_periods=1:start_threshold=-50dB,areverse"
+    run("ffmpeg", "-y", "-v", "error", "-i", str(raw), "-ar", str(RATE), "-ac", "1",
+        *(["-af", f"{edges},{edges}"] if trim else []), str(out))
     raw.unlink()
     with wave.open(str(out)) as handle:
         return handle.getnframes() / handle.getframerate()
@@ -85,12 +105,99 @@ def interview(folder: Path, turns: int = len(SCRIPT)) -> tuple[Path, list[Turn]]
         frames.append(silence)
         clock += length + GAP
     out = folder / f"interview-{turns}.wav"
+    _write_wav(out, b"".join(frames))
+    return out, timed
+
+
+# Conversations with real turn-taking: (role, text, seconds of silence before it). Each is
+# spoken by two engines, so no two voices come from the same synthesiser.
+QUICK = [  # no pause at all between a question and its answer
+    ("Q", "How did you begin keeping bees?", 0.0),
+    ("A", "My grandmother left me two hives and a smoker that never stayed lit. I learned by being "
+          "stung, again and again.", 0.0),
+    ("Q", "Do the bees know who you are?", 0.0),
+    ("A", "They know my smell and my pace. On a calm morning I can open a hive without gloves.", 0.0),
+    ("Q", "What do people get wrong about honey?", 0.0),
+    ("A", "They think it is simple. Every field gives a different honey, and a wet spring gives "
+          "almost none.", 0.0),
+]
+INTERJECTED = [  # the interviewer's "Right." inside an answer, with the short pauses people leave
+    ("Q", "Why do you collect old maps of the sea?", 0.5),
+    ("A", "My father kept a drawer of them under the stairs. Each one had pencil notes from a "
+          "captain who had sailed there.", 0.3),
+    ("Q", "Right.", 0.35),
+    ("A", "Some notes were warnings about rocks, and some were only complaints about the food on "
+          "board.", 0.35),
+    ("Q", "Which chart do you treasure most?", 0.3),
+    ("A", "A chart of the northern islands, drawn by hand. The coastline is wrong in a dozen places, "
+          "and I love it for that.", 0.3),
+]
+NOISY = [  # short pauses, and a room's noise under everything
+    ("Q", "Why did you open a bakery in such a small village?", 0.4),
+    ("A", "Because the nearest bread was an hour away by bus. People were buying it frozen, and that "
+          "seemed wrong to me.", 0.25),
+    ("Q", "What time does your day begin?", 0.25),
+    ("A", "Before the birds. The dough needs a slow night, so I start it in the evening and shape "
+          "it before dawn.", 0.25),
+    ("Q", "Which bread sells out first in the morning?", 0.25),
+    ("A", "The dark rye. Nobody orders it at first, and then they cannot do without it.", 0.25),
+]
+SAMPLED = [  # the issue's case: a question and its answer close enough to share a segment
+    ("Q", "Where did you learn to repair clocks?", 0.3),
+    ("A", "In my uncle's shop, behind the station. He gave me broken alarm clocks and told me to "
+          "come back when they rang.", 0.2),
+    ("Q", "What is the first thing you check?", 0.2),
+    ("A", "The spring. A tired spring makes every other part look guilty.", 0.2),
+    ("Q", "Do people still bring you old clocks?", 0.2),
+    ("A", "Every week. Mostly they bring the clock of a parent, and they want to hear it tick the "
+          "way it used to.", 0.2),
+]
+CLOCKS_SAMPLE = "I have spent most of my life at a workbench, with a lamp and a very small screwdriver."
+
+
+def conversation(folder: Path, lines: list[tuple[str, str, float]], voices: dict[str, list[str]],
+                 noise: float = 0.0, name: str = "conversation") -> tuple[Path, list[Turn]]:
+    """``lines`` spoken in ``voices`` (by role) as one WAV with each line's times; ``noise`` is
+    the amplitude of pink noise (full scale 1.0) mixed under all of it by sox."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames, timed, clock = [], [], 0.0
+    for i, (role, text, pause) in enumerate(lines):
+        frames.append(b"\0\0" * int(pause * RATE))
+        clock += int(pause * RATE) / RATE
+        piece = folder / f"{name}-{i:02d}.wav"
+        speak(text, voices[role], piece, trim=True)
+        with wave.open(str(piece)) as handle:
+            count = handle.getnframes()
+            frames.append(handle.readframes(count))
+        piece.unlink()
+        timed.append(Turn(role, text, clock, clock + count / RATE))
+        clock += count / RATE
+    frames.append(b"\0\0" * int(0.5 * RATE))
+    out = folder / f"{name}.wav"
+    _write_wav(out, b"".join(frames))
+    if noise:
+        clean = out.with_suffix(".clean.wav")
+        out.replace(clean)
+        # -R: the same noise every run, so a test that passes once passes again
+        run("sox", "-R", "-m", "-v", "1", str(clean), "-v", str(noise),
+            f"|sox -R -n -r {RATE} -c 1 -b 16 -p synth {clock + 0.5:.2f} pinknoise", str(out))
+        clean.unlink()
+    return out, timed
+
+
+def said_by(text: str, voice: list[str], out: Path) -> Path:
+    """``text`` in ``voice`` as an mp3: a voice sample, a clip."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    speak(text, voice, out, trim=True)
+    return to_mp3(out)
+
+
+def _write_wav(out: Path, frames: bytes) -> None:
     with wave.open(str(out), "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(RATE)
-        handle.writeframes(b"".join(frames))
-    return out, timed
+        handle.writeframes(frames)
 
 
 def to_mp3(wav: Path) -> Path:

@@ -1,12 +1,12 @@
-"""Recordings in: ffmpeg decodes, faster-whisper transcribes, :mod:`sosie.corpus.voices` finds
-who spoke.
+"""Recordings in: ffmpeg decodes, faster-whisper transcribes with word timestamps,
+:mod:`sosie.corpus.voices` finds the voices and :mod:`sosie.corpus.turntaking` who said each word.
 
-A recording becomes what a speech-to-text JSON export becomes (the same reader turns its
-segments into turns), so its passages cite times (``00:31:45``) and the interviewer's turns
-become the questions of real question/answer pairs. The transcript and the voice embeddings
-are cached in the workspace under the recording's sha256 and the model: adding an unchanged
-recording again never transcribes it twice, and a new ``--num-speakers`` re-clusters in
-seconds.
+A recording becomes what a speech-to-text JSON export becomes (the same reader turns runs of
+one speaker's words into turns), so its passages cite times (``00:31:45``) and the
+interviewer's turns become the questions of real question/answer pairs. The transcript (with
+every word's time) and the voice windows are cached in the workspace under the recording's
+sha256 and the model: adding an unchanged recording again never transcribes it twice, and a
+new ``--num-speakers`` re-clusters in seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from sosie.files import atomic_write, file_sha256
 
 if TYPE_CHECKING:  # numpy loads with the first recording: `sosie --help` stays quick
     import numpy as np
+
+    from sosie.corpus.voices import Windows
 
 AUDIO_SUFFIXES = {".mp3", ".wav", ".m4a", ".ogg", ".flac"}
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv"}
@@ -135,19 +137,36 @@ def _whisper(folder: str):
 
 
 def transcribe(audio: np.ndarray, folder: Path, on_progress: OnAudio | None = None) -> dict:
-    """faster-whisper's segments (seconds) with the language it heard. The voice-activity
-    filter keeps long silences from being hallucinated into words."""
+    """faster-whisper's segments (seconds) with the language it heard and every word's time
+    (``[start, end, text]``: speakers are told apart word by word). The voice-activity filter
+    keeps long silences from being hallucinated into words."""
     total = len(audio) / SAMPLE_RATE
     segments, info = _whisper(str(folder)).transcribe(
-        audio, beam_size=5, vad_filter=True, condition_on_previous_text=False)
+        audio, beam_size=5, vad_filter=True, condition_on_previous_text=False, word_timestamps=True)
     found = []
     for segment in segments:
         text = " ".join(segment.text.split())
-        if text:
-            found.append({"start": round(segment.start, 2), "end": round(segment.end, 2), "text": text})
+        words = [[round(w.start, 2), round(max(w.end, w.start), 2), w.word] for w in segment.words or []
+                 if w.word.strip()]
+        if text and words:
+            found.append({"start": round(segment.start, 2), "end": round(segment.end, 2), "text": text,
+                          "words": words})
         if on_progress:
             on_progress("transcribing", min(segment.end, total), total)
     return {"language": info.language, "duration": total, "segments": found}
+
+
+def _cached(path: Path) -> dict | None:
+    """A cached transcript, unless it is missing, torn, or from before word timings (those are
+    transcribed again: a speaker is told per word now)."""
+    try:
+        heard = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    segments = heard.get("segments") if isinstance(heard, dict) else None
+    if not isinstance(segments, list) or not all(isinstance(s, dict) and s.get("words") for s in segments):
+        return None
+    return heard
 
 
 def read_recording(path: Path, media_dir: Path, listening: Listening, single_speaker: bool) -> SourceText:
@@ -164,9 +183,8 @@ def read_recording(path: Path, media_dir: Path, listening: Listening, single_spe
     cache_dir = media_dir / sha256
     cached = cache_dir / f"transcript-{key}.json"
     audio: np.ndarray | None = None
-    if cached.is_file():
-        heard = json.loads(cached.read_text(encoding="utf-8"))
-    else:
+    heard = _cached(cached)
+    if heard is None:
         found = probe(path)
         audio = decode(path, found["codec"])
         if not len(audio) or float(np.sqrt(np.mean(audio**2))) < SILENT_RMS:
@@ -182,80 +200,47 @@ def read_recording(path: Path, media_dir: Path, listening: Listening, single_spe
     segments = heard["segments"]
     reading = {"asr_model": key, "num_speakers": listening.num_speakers,
                "voice_sample": str(listening.voice_sample) if listening.voice_sample else None}
-    if single_speaker:
-        voices_of: list[str] = ["SPEAKER_1"] * len(segments)
+    if single_speaker:  # one voice: whole segments, nothing to tell apart
+        items = [{**segment, "speaker": "SPEAKER_1", "words": len(segment["words"])} for segment in segments]
         found_speakers = {"count": 1, "separation": None, "subject": "SPEAKER_1"}
     else:
-        embeddings = _voices(path, cache_dir / f"voices-{key}.npy", segments, audio, listening)
-        voices_of, found_speakers = _speakers(path, embeddings, segments, listening)
+        from sosie.corpus.turntaking import speakers_of_words
+
+        windows = _windows(path, cache_dir / f"windows-{key}.npz", segments, audio, listening)
+        sample = read_sample(listening.voice_sample) if listening.voice_sample is not None else None
+        items, found_speakers = speakers_of_words(path, windows, segments, heard["duration"],
+                                                  listening.num_speakers, (listening.voice_sample, sample))
     subject = found_speakers["subject"]  # None: the --speaker map (or nobody) says who they are
-    items = [{**segment, "speaker": None if voice == subject else voice}
-             for segment, voice in zip(segments, voices_of, strict=True)]
-    extracted = _speech_to_text(path, items, 1.0, "segments")
+    turns = [{**item, "speaker": None if item["speaker"] == subject else item["speaker"]} for item in items]
+    extracted = _speech_to_text(path, turns, 1.0, "segments")
     meta = {**heard.get("tags", {}), **extracted.meta,  # the file's title, date and page, if tagged
             "format": f"recording ({path.suffix.lower()[1:]}), transcribed by {key}",
             "duration_seconds": round(heard["duration"], 2), "language": heard.get("language"),
             "video": heard.get("video", False), "speakers_found": found_speakers,
             "transcription_seconds": heard.get("seconds"),
-            # every segment's time and voice: what the turns were made of, for checking them
-            "segments": [[s["start"], s["end"], voice, len(s["text"].split())]
-                         for s, voice in zip(segments, voices_of, strict=True)]}
+            # every run of one voice's words in a segment: its time, voice and words, for checking
+            "segments": [[i["start"], i["end"], i["speaker"], i["words"]] for i in items]}
     return SourceText(path, extracted.text, sha256, path.stat().st_size, 0, meta, extracted=True,
                       locators=extracted.locators, turns=extracted.turns, media=path, reading=reading)
 
 
-def _voices(path: Path, cached: Path, segments: list[dict], audio: np.ndarray | None,
-            listening: Listening) -> np.ndarray:
-    import numpy as np
+def _windows(path: Path, cached: Path, segments: list[dict], audio: np.ndarray | None,
+             listening: Listening) -> Windows:
+    """The voice windows over the words (and which 10 ms frames have sound), cached."""
+    from sosie.corpus import turntaking, voices
 
-    from sosie.corpus import voices
-
-    if cached.is_file():
-        embeddings = np.load(cached)
-        if len(embeddings) == len(segments):
-            return embeddings
+    spans = [(w[0], w[1]) for segment in segments for w in segment["words"]]
+    found = voices.load_windows(cached, len(spans))
+    if found is not None:
+        return found
     if audio is None:
         audio = decode(path, probe(path)["codec"])
-    total = len(audio) / SAMPLE_RATE
-    rows = []
-    for segment in segments:
-        rows.append(voices.embed_segments(audio, [(segment["start"], segment["end"])])[0])
-        if listening.on_progress:
-            listening.on_progress("speakers", min(segment["end"], total), total)
-    embeddings = np.vstack(rows)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with open(cached, "wb") as handle:  # a cache: a torn write is noticed by its length and redone
-        np.save(handle, embeddings)
-    return embeddings
-
-
-def _speakers(path: Path, embeddings: np.ndarray, segments: list[dict],
-              listening: Listening) -> tuple[list[str], dict]:
-    """``SPEAKER_n`` per segment, and what was found (``subject``: the voice a sample matched)."""
-    from sosie.corpus import voices
-
-    durations = [s["end"] - s["start"] for s in segments]
-    found = voices.diarise(embeddings, durations, listening.num_speakers)
-    subject, similarity = None, None
-    if listening.voice_sample is not None:
-        sample = read_sample(listening.voice_sample)
-        subject, similarity = voices.match_sample(sample, found)
-        if subject is None:
-            raise BadSource(f"{path}: the voice sample {listening.voice_sample} is close to no speaker "
-                            f"(best cosine {similarity:.2f} < {voices.SAMPLE_MATCH}); name the subject "
-                            "with --speaker 'SPEAKER_n=Name' instead")
-    if found.count == 1 and subject is None and listening.num_speakers != 1:
-        raise BadSource(f"{path}: its speakers cannot be told apart (one voice found); if it is a "
-                        "monologue by the subject add --single-speaker, else give --num-speakers N "
-                        "or --voice-sample CLIP")
-    if listening.num_speakers and listening.num_speakers > 1 and found.separation < voices.SEPARATE / 3:
-        raise BadSource(f"{path}: its {listening.num_speakers} speakers cannot be told apart "
-                        f"(separation {found.separation:.2f}); --single-speaker if it is a monologue")
-    labels = [f"SPEAKER_{label + 1}" for label in found.labels]
-    info = {"count": found.count, "separation": round(found.separation, 3),
-            "subject": f"SPEAKER_{subject + 1}" if subject is not None else None,
-            "sample_similarity": round(similarity, 3) if similarity is not None else None}
-    return labels, info
+    progress = listening.on_progress
+    found = voices.embed_windows(audio, spans, (lambda done, total: progress("speakers", done, total))
+                                 if progress else None)
+    found.sound = turntaking.voiced(audio)
+    voices.save_windows(cached, found, len(spans))
+    return found
 
 
 def read_sample(path: Path) -> np.ndarray:
