@@ -67,6 +67,9 @@ system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	command -v flite >/dev/null 2>&1 || missing="$$missing flite"; \
+	command -v text2wave >/dev/null 2>&1 || missing="$$missing festival"; \
+	command -v sox >/dev/null 2>&1 || missing="$$missing sox"; \
 	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
@@ -95,6 +98,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/selector.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/speakers.py
+	$(BIN)/python bench/real_records.py
 	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/serve.py

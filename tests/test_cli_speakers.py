@@ -50,7 +50,8 @@ def test_a_bad_label_pattern_is_one_line_and_stores_nothing(tmp_path):
     for pattern, why in (("(unclosed", "not a regular expression"), ("[A-Z]+: ", "put the speaker's name"),
                          ("(?P<name>.*)", "matches an empty line")):
         result = sosie(home, "add", "ada", str(FIXTURES / "otter-export.txt"), "--label-pattern", pattern)
-        assert result.returncode == 1 and result.stderr.count("\n") == 1 and why in result.stderr, result.stderr
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert why in result.stderr, result.stderr
     assert json.loads(sosie(home, "corpus", "ada", "--json").stdout)["sources"] == 0
 
 

@@ -193,7 +193,8 @@ def test_old_workspaces_upgrade_in_place(tmp_path):
     db = sqlite3.connect(db_path)
     db.executescript("DROP TABLE source_settings; ALTER TABLE sources DROP COLUMN convention;"
                      " ALTER TABLE sources DROP COLUMN confidence; ALTER TABLE sources DROP COLUMN evidence;"
-                     " ALTER TABLE sources DROP COLUMN reader; DROP TABLE eval_blocks; PRAGMA user_version = 6;")
+                     " ALTER TABLE sources DROP COLUMN reader; DROP TABLE eval_blocks;"
+                     " PRAGMA user_version = 6;")
     db.close()
     store = Store(db_path)
     assert ingest(store, [FIXTURES / "rev-export.txt"], ADA).ok

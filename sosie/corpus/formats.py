@@ -107,7 +107,8 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
         raise BadSource(f"{path}: a scanned PDF with no text layer; run OCR on it first")
     parts, locators, offset = [], [], 0
     for number, page in enumerate(pages, start=1):
-        chunk = page.strip() + "\n\n"
+        # pages end in a form feed, as pdftotext ends them: running headers are found by the page
+        chunk = page.strip() + "\n\f\n"
         locators.append((offset, f"page {number}"))
         parts.append(chunk)
         offset += len(chunk)
@@ -209,7 +210,9 @@ def read_json(path: Path, text: str) -> Extracted:
         if timed is not None:
             return _speech_to_text(path, *timed)
         top = next((v for v in data.values() if isinstance(v, list)), None)  # {"messages": [...]}
-        if not (top and isinstance(top[0], dict) and _field(top[0], TEXT_KEYS)):
+        # AssemblyAI's words[] with utterances null: timed words, one speaker's run is one turn
+        timed_words = bool(top and isinstance(top[0], dict) and "start" in top[0] and "end" in top[0])
+        if timed_words or not (top and isinstance(top[0], dict) and _field(top[0], TEXT_KEYS)):
             from sosie.corpus.structured import turn_items  # a transcript nested deeper, any schema
 
             found = turn_items(data)

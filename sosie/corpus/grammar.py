@@ -30,7 +30,8 @@ def lines_of(text: str, start: int, pattern: re.Pattern[str] | None = None) -> l
     while cursor < len(text):
         newline = text.find("\n", cursor)
         end = len(text) if newline < 0 else newline
-        spans.append((cursor, end))
+        # a CRLF file's "\r" is not part of the line: "(Typewriter Dings)\r" is a stage line
+        spans.append((cursor, end - 1 if end > cursor and text[end - 1] == "\r" else end))
         cursor = end + 1
     if not any(e - s > LONG_LINE for s, e in spans):
         return spans
@@ -64,8 +65,8 @@ INLINE_LABEL = re.compile(
     rf"|{_CAPS_WORD}(?:[ \t][A-Z][A-Z.'’\-]+){{1,3}}[.:]|{_RECORD}|Q(?=[ \t]{{2,}}|[–—])"
     r"|[A-Z][\w'’\-]+(?:[ \t][A-Z][\w.'’\-]+){0,3}:)(?=[ \t]|(?<=Q)[–—])"
     # a time then a bold name, or a CAPS name and a colon: labels wherever they stand
-    rf"|(?<=[ \t])(?P<strong>{TS}[ \t]*\*\*[^*\n]{{2,60}}\*\*|{_CAPS_WORD}(?:[ \t][A-Z][A-Z.'’\-]+){{1,3}}:)"
-    r"(?=[ \t])")
+    rf"|(?<=[ \t])(?P<strong>:?{TS}[ \t]*\*\*[^*\n]{{2,60}}\*\*"
+    rf"|{_CAPS_WORD}(?:[ \t][A-Z][A-Z.'’\-]+){{1,3}}:)(?=[ \t])")
 
 
 # a briefing's closing "3:19 P.M. EDT" joined onto its last answer: nobody's words
@@ -84,6 +85,7 @@ def _inline_cuts(text: str, long_lines: list[tuple[int, int]]) -> list[int]:
     cuts: list[tuple[int, str]] = []
     tags = {tag for tag, n in Counter(re.findall(r"</([A-Za-z][\w-]{0,20})>", text)).items() if n >= 2}
     tagged: list[tuple[int, str]] = []
+    strong: list[tuple[int, str]] = []
     for s, e in long_lines:
         for m in TAG_OPEN.finditer(text, s, e):
             if m.group(1) in tags:
@@ -91,11 +93,15 @@ def _inline_cuts(text: str, long_lines: list[tuple[int, int]]) -> list[int]:
                 tagged.append((m.start(), text[m.end():end] if end > 0 else ""))
         for m in INLINE_LABEL.finditer(text, s, e):
             where = "label" if m.group("label") else "strong"
-            name = re.sub(rf"^{TS}[ \t]*", "", m.group(where)).strip("*:. ")
+            name = re.sub(rf"^:?{TS}[ \t]*", "", m.group(where)).strip("*:. ")
             cuts.append((m.start(where), name))
+            if where == "strong":
+                strong.append((m.start(where), name))
     labels = Counter(name for _, name in cuts)
     recurring = {name for name, n in labels.items() if n >= 2 and name}
     found = {at for at, name in cuts if name in recurring} if len(recurring) >= 2 else set()
+    if len(recurring) >= 2 and len(strong) >= 3:  # the strong shape holds: its one-off names too
+        found |= {at for at, _ in strong}
     if len({name for _, name in tagged if name}) >= 2:  # a tag around different names: every one
         found |= {at for at, _ in tagged}
     if found:  # a time of day between turns and the record's end become lines of their own
@@ -139,10 +145,21 @@ def accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: st
     styles = Counter((c.form, c.styled, is_caps(c.name)) for c in accepted.values())
     alone_colon = any(c.form == "alone" and c.colon for c in accepted.values())
 
+    def signature(i: int, c: Candidate) -> tuple:
+        """A label's exact shape: form, colon, style, case, one word or several, and the run of
+        spaces after it ("Okafor:  text" in an oral history has two)."""
+        head = text[lines[i][0]:lines[i][0] + c.rest_offset]
+        return (c.form, c.colon, c.styled, is_caps(c.name), len(c.name.split()) == 1,
+                len(head) - len(head.rstrip()))
+
+    shapes = {signature(i, c) for i, c in accepted.items()}
+
     def one_off(i: int, c: Candidate) -> bool:
         """A label seen once, in the shape the file's other labels have: a speaker too."""
         if c.form == "inline" and c.colon:
-            return name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
+            return (name_like(c.name) or (c.styled and styles[("inline", True, is_caps(c.name))] > 0)
+                    # "Interviewer:  How long..." once, where every label is "Surname:  "
+                    or (len(c.name.split()) == 1 and signature(i, c) in shapes))
         if c.form != "alone" or not next_is_text(i):
             return False
         if is_caps(c.name) and styles[("alone", c.styled, True)] > 0:  # MAYA CHEN on its line
@@ -158,7 +175,21 @@ def accepted(found: dict[int, Candidate], lines: list[tuple[int, int]], text: st
         return {}
     if len(accepted) < 2 and not has_subject:
         return {}
-    return dict(sorted(everything.items()))
+    return _without_cover_lines(dict(sorted(everything.items())))
+
+
+def _without_cover_lines(labels: dict[int, Candidate]) -> dict[int, Candidate]:
+    """A printed record's cover ("SECOND SESSION" above its text) is not a speaker: a CAPS line
+    standing alone before the first label of the file's other form, whose name never stands as
+    a label after it, is front matter."""
+    forms = Counter(c.form for c in labels.values() if c.form != "alone")
+    if not forms or forms.most_common(1)[0][1] < 2:
+        return labels
+    main = forms.most_common(1)[0][0]
+    first = min(i for i, c in labels.items() if c.form == main)
+    later = {normalise_name(c.name) for i, c in labels.items() if i > first}
+    return {i: c for i, c in labels.items()
+            if not (i < first and c.form == "alone" and not c.colon and normalise_name(c.name) not in later)}
 
 
 NEW_FORMS = ("caps", "tag", "bare", "record")
@@ -189,6 +220,8 @@ def established(found: dict[int, Candidate], accepted: dict[int, Candidate], cou
     bare = {i: c for i, c in found.items() if c.form == "bare"}
     if others and counts["q"] >= 2:
         out.update({i: c for i, c in bare.items() if c.name == "Q"})
+    elif others:  # one reporter's "Q" and its run of (non-breaking) spaces, or "Q–": a label too
+        out.update({i: c for i, c in bare.items() if c.name == "Q" and c.gap >= 2})
         if counts["a"] >= 2:
             out.update({i: c for i, c in bare.items() if c.name == "A"})
     return out

@@ -60,13 +60,6 @@ DEPOSITION = re.compile(r"^[ \t]*(?P<name>Q|A)\.[ \t]+(?=\S)")
 # a time of day on its own line: "1:44 P.M. EDT" opens and closes a briefing; not a recording's clock
 CLOCK_LINE = re.compile(r"^[ \t]*\(?\d{1,2}:\d{2}(?::\d{2})?[ \t]*[AaPp]\.?[ \t]?[Mm]\.?"
                         r"(?:[ \t]+[A-Z]{2,4})?\)?[ \t]*$")
-# an oral history's tape log, nobody's words: "End Tape 1, Side B", "Begin Tape 1/XII, Side A",
-# "Begin Session VII, 19 October 1982", "Session X; 29 May 1985", "End of Interview"
-_TAPE = r"Tape[ \t]+[\dIVXLC]+(?:/[\dIVXLC]+)?(?:,?[ \t]+Side[ \t]+[\dAB])?"
-_SESSION = r"Session[ \t]+[IVXLC\d]+(?:[,;][ \t]*[^\n]{0,30})?"
-_BEGIN_END = r"(?:Begin|End|Start|Resume|Resuming)[ \t]+(?:of[ \t]+)?"
-TAPE_LINE = re.compile(rf"^[ \t]*(?:{_BEGIN_END}(?:Interview|Recording|Side[ \t]+[\dAB])|"
-                       rf"(?:{_BEGIN_END})?(?:{_TAPE}|{_SESSION}))[ \t]*\.?[ \t]*$", re.I)
 # a line that is only a stage note: "(Typewriter Dings)", "[Applause]", "(Intro music: Electro Swing)"
 STAGE_LINE = re.compile(r"^[ \t]*(?:\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\])[ \t]*$")
 STAMP_LINE = re.compile(rf"^[ \t]*{EM}(?P<stamp>{STAMP}){EM}[ \t]*$")
@@ -136,6 +129,7 @@ class Candidate:
     # a label without a colon that only a recurring pattern makes a label: "0:00:12.6 **Ben** text"
     weak: bool = False
     indent: int = 0  # a record indents its labels alike; "Chairman Bernanke. At..." flush left is text
+    gap: int = 0  # spaces after a bare "Q" (a dash counts as two): "Q    And..." is a reporter
 
 
 def _shape_ok(name: str) -> bool:
@@ -181,7 +175,8 @@ def candidate_at(line: str) -> Candidate | None:
         return _tagged(line)
     if stripped[:1] in ("Q", "A") and (bare := BARE_QA.match(line)) is not None:
         if bare["name"] == "Q" or len(bare["gap"] or "") >= 2:  # "A lot of..." is prose; "A   Yes." is not
-            return Candidate(bare["name"], "bare", None, False, line[bare.end():], bare.end(), weak=True)
+            return Candidate(bare["name"], "bare", None, False, line[bare.end():], bare.end(), weak=True,
+                             gap=len(bare["gap"]) if bare["gap"] else 2)
     if ". " in line[:80]:
         found = CONGRESS.match(line)
         if found:
@@ -214,7 +209,7 @@ def candidate_at(line: str) -> Candidate | None:
     # where the file repeats that shape with other names
     weak = found["space"] is not None and not found["bracketed"]
     if weak and not (styled and stamp and head.rstrip().endswith(("**", "__"))):
-        return None
+        return _stamp_bold(line)  # "0:00:46.8 **Ben Ito & Ada Okafor** ...": a group, in bold
     return Candidate(name, "inline" if rest else "alone", clock(stamp) if stamp else None,
                      bool(found["colon"]), rest, found.end() + len(tail) - len(tail.lstrip()), styled, weak)
 

@@ -4,6 +4,8 @@ surname, ``A:``), a person the user named with ``--speaker``, or simply its own 
 >>> ada = Subject("Ada Okafor")
 >>> ada.is_subject("Dr. OKAFOR"), ada.is_subject("A"), ada.is_subject("SPEAKER_01")
 (True, True, False)
+>>> ada.is_subject("QMS. OKAFOR"), ada.is_subject("Ben Okafor")
+(True, False)
 >>> Cast(ada, {"SPEAKER_01": "Ada Okafor"}).who("SPEAKER_01")
 ('Ada Okafor', 'subject')
 """
@@ -24,6 +26,9 @@ TITLES = {
     "judge", "justice", "governor", "gov", "chairman", "chairwoman", "mayor", "commissioner",
     "director", "dean", "president", "sir", "dame", "lord", "lady", "minister", "the", "baroness",
 }
+
+SLIP = re.compile(r"[A-Za-z]{1,3}\.[ \t]+(?P<surname>[\w'’\-]+)")
+
 
 @lru_cache(maxsize=4096)
 def normalise_name(label: str) -> str:
@@ -64,7 +69,11 @@ class Subject:
     def is_subject(self, label: str) -> bool:
         if is_machine_label(label):  # SPEAKER_00 is nobody until --speaker says who
             return False
-        return normalise_name(label) in self._keys or bare_name(label) in self._keys
+        if normalise_name(label) in self._keys or bare_name(label) in self._keys:
+            return True
+        # a publisher's slip before the surname: "S. PSAKI:", "QMS. PSAKI:" (a stray Q glued on)
+        slip = SLIP.fullmatch(label.strip())
+        return bool(slip) and normalise_name(slip["surname"]) in self._keys and len(slip["surname"]) > 3
 
 
 class Cast:

@@ -26,7 +26,6 @@ from sosie.corpus.labels import (
     MARKUP,
     STAGE_LINE,
     STAMP_LINE,
-    TAPE_LINE,
     Candidate,
     candidate_at,
     clock,
@@ -203,9 +202,8 @@ def detect(
         elif line[:12].lstrip()[:1] in "([" and STAGE_LINE.match(line) and not STAMP_LINE.match(line):
             close(s)  # "(Laughter.)" on its own line is nobody's words
             start = e + 1
-        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line) or (
-                line[:12].lstrip()[:1] in "BbEeSsTtRr" and TAPE_LINE.match(line)):
-            close(s)  # "1:44 P.M. EDT", "End Tape 1, Side B": when, not what anybody said
+        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line):
+            close(s)  # "1:44 P.M. EDT": when the briefing began or ended, nobody's words
             start = e + 1
         elif (stamp := STAMP_LINE.match(line) if line[:12].lstrip()[:1] in STAMPS else None) is not None:
             close(s)
