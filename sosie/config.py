@@ -85,9 +85,10 @@ class GenerativeSettings:
     """The generative engine and its backend (``[generative]`` in ``persona.toml``)."""
 
     backend: str = setting(
-        "auto", help="`auto`, `transformers`, `llamacpp` or `openai`; `auto` = the best installed "
-        "model's backend (see `sosie models`)",
-        flag="--backend", flag_help="Generative backend: auto, transformers, llamacpp or openai.")
+        "auto", help="`auto`, `transformers`, `llamacpp` (prebuilt), `llama-cpp-python` or `openai`; "
+        "`auto` = the best installed model's backend (see `sosie models`)",
+        flag="--backend", flag_help="Generative backend: auto, transformers, llamacpp, llama-cpp-python "
+        "or openai.")
     model: str = setting(
         "", help="model path, folder or catalogue name; empty = the best installed (qwen2.5-1.5b "
         "with llama.cpp, else the bundled SmolLM2)",
@@ -106,6 +107,9 @@ class GenerativeSettings:
     seed: int = setting(0, help="sampling seed: the same question gives the same answer")
     context_tokens: int = setting(
         2048, help="prompt + answer budget; older interview turns are dropped to fit")
+    threads: int = setting(
+        0, help="`llamacpp`: CPU threads for the model; 0 = the measured default (2: see the README's "
+        "serving benchmark)")
     sources: int = setting(4, help="passages numbered in the prompt")
     few_shot: int = setting(2, help="real question/answer pairs shown as examples")
     supported_similarity: float = setting(

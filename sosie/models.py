@@ -248,10 +248,32 @@ def resolve(model: str) -> Path | None:
 DEFAULT_RANKING = (("qwen2.5-1.5b", "llamacpp"), ("qwen2.5-0.5b", "llamacpp"), (BUNDLED, "transformers"))
 
 
+def cpu_lacks_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True on an x86 CPU whose flags lack AVX2 (prebuilt llama.cpp would die of "Illegal
+    instruction" there); False where that cannot be read (another OS or architecture)."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")),
+                 None)
+    return flags is not None and "avx2" not in flags
+
+
+def llama_runs() -> bool:
+    """Can the default llama.cpp backend run here: its prebuilt wheel installed, and a CPU it
+    was built for (x86-64 with AVX2, or another architecture's own wheel)?"""
+    return importlib.util.find_spec("xllamacpp") is not None and not cpu_lacks_avx2()
+
+
 def default_model(backend: str | None = None) -> tuple[str, str]:
     """``(backend, model)`` the ``auto`` setting means here: the best of the ranking that is
     installed and whose backend can run (or, given ``backend``, the best for it)."""
-    llama = importlib.util.find_spec("llama_cpp") is not None
+    llama = llama_runs()
     for name, runs_on in DEFAULT_RANKING:
         if backend not in (None, "auto") and runs_on != backend:
             continue

@@ -59,6 +59,34 @@ def model_file(model: str | None) -> str:
     return model
 
 
+def model_identity(path: str | Path) -> dict:
+    """``{"name", "file", "sha256"}`` of a model file: the catalogue's title and pinned sha256 for
+    its models (already verified), else the file's own sha256, read once per file and change.
+    The sha256 is cut to 12 hex digits: enough to tell two files apart in print.
+
+    >>> model_identity(bundled_gguf())["sha256"] == model_identity(bundled_gguf())["sha256"]
+    True
+    """
+    from sosie.models import CATALOGUE
+
+    file = Path(path)
+    for spec in CATALOGUE.values():
+        if file.name == spec.filename:
+            return {"name": spec.title, "file": file.name, "sha256": spec.sha256[:12]}
+    if not file.is_file():  # a folder of weights or a hub id: its name is all there is
+        return {"name": file.name or str(path), "file": None, "sha256": None}
+    stat = file.stat()
+    digest = _sha256_prefix(str(file), stat.st_size, stat.st_mtime)
+    return {"name": file.stem, "file": file.name, "sha256": digest}
+
+
+@lru_cache(maxsize=16)
+def _sha256_prefix(path: str, size: int, mtime: float) -> str:  # size, mtime: re-read when it changes
+    from sosie.files import file_sha256
+
+    return file_sha256(Path(path))[:12]
+
+
 def out_of_memory(model: str, exc: BaseException) -> SosieError:
     """Loading ``model`` ran out of memory: say so, and which smaller model to use."""
     from sosie.models import smaller_than
@@ -82,7 +110,7 @@ def is_memory_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, MemoryError) or any(
         w in text for w in ("out of memory", "not enough memory", "cannot allocate", "failed to allocate",
-                                    "std::bad_alloc"))
+                                    "unable to allocate", "insufficient memory", "std::bad_alloc"))
 
 
 def is_gguf(path: str | Path) -> bool:

