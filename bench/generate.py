@@ -112,16 +112,43 @@ def overhead_with(persona, backend, asked: list[str]) -> dict:
 
 
 def installed_pairs(base_url: str | None, model: str | None) -> list[tuple[str, str]]:
-    pairs = [("transformers", models.BUNDLED)]
-    llama = importlib.util.find_spec("llama_cpp") is not None
-    if llama:
-        pairs.append(("llamacpp", models.BUNDLED))
+    """Every backend and model installed here: transformers, the prebuilt llama.cpp, and the
+    compiled llama-cpp-python where someone built it (``make models``)."""
+    pairs = [("transformers", models.BUNDLED), ("llamacpp", models.BUNDLED)]
+    compiled = importlib.util.find_spec("llama_cpp") is not None
+    if compiled:
+        pairs.append(("llama-cpp-python", models.BUNDLED))
     for name in models.CATALOGUE:
         if models.installed(name):
-            pairs += [("transformers", name)] + ([("llamacpp", name)] if llama else [])
+            pairs += [("transformers", name), ("llamacpp", name)]
+            pairs += [("llama-cpp-python", name)] if compiled else []
     if base_url and model:
         pairs.append(("openai", model))
     return pairs
+
+
+PEAK = """
+import resource, sys
+from pathlib import Path
+from sosie.demo import create_demo_persona, questions
+persona = create_demo_persona("rowan", Path(sys.argv[1]))
+persona.build()
+asked = [q for q in questions("rowan") if "tungsten" not in q][:3]
+for q in asked:
+    persona.interview("quote").ask(q)
+    persona.interview("generative").ask(q)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory_mb() -> float:
+    """One process serving quote and generative answers with the default model: its peak RSS."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="sosie-bench-peak-") as home:
+        done = subprocess.run([sys.executable, "-c", PEAK, home], capture_output=True, text=True, check=True)
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
 def main() -> None:
@@ -168,6 +195,7 @@ def main() -> None:
             results["backends"][f"{name}/{model}"] = {"load_s": round(load_s, 1),
                                                       **time_backend(backend, prompts, args.tokens)}
             del backend
+        results["peak_memory_mb"] = round(peak_memory_mb())
         default = resolve_auto("auto", None, None)
         results["default"] = "/".join(default)
         backend = make_backend(default[0], model=default[1])
@@ -185,10 +213,18 @@ def main() -> None:
     timed = results["backends"]
     for model in [models.BUNDLED, *models.CATALOGUE]:
         hf, cpp = timed.get(f"transformers/{model}"), timed.get(f"llamacpp/{model}")
+        compiled = timed.get(f"llama-cpp-python/{model}")
         if hf and cpp:
             ratio = hf["tokens_per_s"]["p50"] / cpp["tokens_per_s"]["p50"]
             print(f"{model}: transformers / llama.cpp tokens/s = {ratio:.2f} "
                   "(>= 0.8 would prefer transformers)")
+        if cpp and compiled:
+            speed = cpp["tokens_per_s"]["p50"] / compiled["tokens_per_s"]["p50"]
+            first = compiled["ttft_ms"]["p50"] / cpp["ttft_ms"]["p50"]
+            print(f"{model}: prebuilt llama.cpp / llama-cpp-python: tokens/s {speed:.2f}x, time to first "
+                  f"token {first:.2f}x as fast (target >= 0.9x each)")
+    print(f"peak memory, one process answering with the quote engine and the default model: "
+          f"{results['peak_memory_mb']} MB")
     print(f"default model here: {results['default']}")
     for mode, r in results["overhead_vs_generation"].items():
         s = r["overhead_share"]

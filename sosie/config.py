@@ -104,7 +104,8 @@ class GenerativeSettings:
     max_new_tokens: int = setting(160, help="answer length cap, in tokens")
     temperature: float = setting(0.7, help="sampling temperature (0 = greedy)")
     top_p: float = setting(0.9, help="nucleus sampling")
-    seed: int = setting(0, help="sampling seed: the same question gives the same answer")
+    seed: int = setting(0, help="sampling seed: the same question gives the same answer (with "
+                        "`llamacpp`, once its prompt is cached: the first reading may differ by a token)")
     context_tokens: int = setting(
         2048, help="prompt + answer budget; older interview turns are dropped to fit")
     threads: int = setting(

@@ -106,6 +106,25 @@ def run_in_process(*args: str, home: Path):
 
 
 @pytest.fixture(scope="session")
+def qwen_models(tmp_path_factory) -> Path:
+    """A models folder holding the default model, Qwen2.5-1.5B: the user's own, where `make test`
+    assembled it, else joined here from its installed parts (a few seconds). The tests of what a
+    model decides (tests/test_real_model.py) run on it; without its parts they fail, never skip."""
+    from platformdirs import user_data_dir
+
+    from sosie import models
+
+    user = Path(user_data_dir("sosie", appauthor=False)) / "models"
+    if (user / "qwen2.5-1.5b" / "model.json").is_file():
+        return user
+    folder = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOSIE_MODELS", str(folder))
+        models.add_model("qwen2.5-1.5b")  # BadModel names the pip command when the parts are missing
+    return folder
+
+
+@pytest.fixture(scope="session")
 def model_stub():
     """A stand-in language model on loopback that streams its reply a piece at a time."""
     from openai_stub import StubServer

@@ -229,7 +229,7 @@ def test_panel_transcripts_and_subtitles(demo_home, staged, tmp_path, suffix):
         assert json.loads(text) == panel_record(staged, demo_home)
     if suffix in (".srt", ".vtt"):
         captions = webvtt.from_buffer(__import__("io").StringIO(text), format=suffix[1:]).captions
-        said = [c.voice if suffix == ".vtt" else c.text.partition(": ")[0] for c in captions[3:]]
+        said = [c.voice if suffix == ".vtt" else c.text.partition(": ")[0] for c in captions[4:]]
         labels = {"Moderator", "Simulated Rowan Adler", "Simulated Wren Halloway", "Ada Example"}
         assert set(said) == (labels if suffix == ".vtt" else {label.upper() for label in labels})
         assert not any(re.search(r"\[\d+\]", c.text) for c in captions)

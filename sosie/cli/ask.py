@@ -43,10 +43,14 @@ def print_answer(
     if as_json:
         out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
+    from sosie.engines.base import model_note
+
     if streamed:  # the raw stream is on screen; now the checked, cited version
         out.print("\n[dim]— checked against the sources:[/]")
     else:
         out.print(answer.disclosure, style="italic yellow", markup=False)
+    # which model produced it, in small print under the disclosure
+    out.print(model_note(answer.model), style="dim", markup=False, highlight=False)
     out.print(answer.text, markup=False)
     if answer.as_of:
         from sosie.engines.base import as_of_note

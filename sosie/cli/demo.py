@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sosie.cli import Home, app, out, user_errors
-from sosie.cli.ask import interview
+from sosie.cli.ask import ask, interview
 from sosie.cli.build import build
 
 
@@ -40,8 +40,17 @@ def demo(
     script = questions or (Path(__file__).parents[1] / "demo" / "questions" / "rowan.txt")
     interview("rowan", questions=script, engine=None, backend=None, model=None, base_url=None,
               show_support=False, as_json=False, home=home)
+    # the real voice: one answer by the best installed language model (make demo installs
+    # Qwen2.5-1.5B), in the default grounding mode, with its citations
+    out.print("\nThe same double with a language model (the generative engine, checked sentence by "
+              "sentence against the sources):", markup=False)
+    ask("rowan", DEMO_QUESTION, engine="generative", backend=None, model=None, base_url=None,
+        grounding=None, as_of=None, over_time=False, show_support=False, as_json=False, home=home)
     out.print(
-        "\nNext: let a language model answer, checked sentence by sentence against the sources:\n"
-        "  sosie ask rowan \"Why do trains beat planes?\" --engine generative --show-support",
+        "\nNext: see each sentence's support, or ask your own:\n"
+        f"  sosie ask rowan \"{DEMO_QUESTION}\" --engine generative --show-support",
         markup=False,
     )
+
+
+DEMO_QUESTION = "Why do trains beat planes?"

@@ -89,6 +89,10 @@ def eval_(
         table.add_row(*(row[i] for i in shown))
     out.print(table)
     out.print(f"Split {metrics['split']}.", markup=False)
+    for name, m in metrics["engines"].items():
+        for model in m.get("models", []):
+            out.print(f"{name}: {model['label']} ({model['answers']} answers)", style="dim", markup=False,
+                      highlight=False)
     for name, j in metrics.get("judge", {}).get("engines", {}).items():
         if j["judged"]:
             out.print(f"Judge {metrics['judge']['model']}: found the real answer beside {name}'s "

@@ -74,8 +74,11 @@ def show_turns(turns: list[PanelTurn]) -> None:
 
 
 def _cell(turn: PanelTurn) -> Text:
+    from sosie.engines.base import model_note
+
     answer = turn.answer
     cell = Text(answer.disclosure + "\n", style="italic yellow")
+    cell.append(model_note(answer.model) + "\n", style="dim")
     cell.append(answer.text + "\n")
     for c in answer.citations:
         cell.append(f"[{c.n}] {shown_path(c.source)} · {c.date or 'undated'} · {c.position}\n", style="dim")

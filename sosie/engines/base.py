@@ -88,15 +88,92 @@ class Answer:
     # answered "as of" a date: {"as_of", "sources", "undated_sources", "later_sources",
     # "first_date"}; only sources dated up to as_of were used, and the counts say what was left out
     as_of: dict | None = None
+    # what produced the text: {"backend", "name", "file", "sha256", "role"} (see model_label);
+    # None in answers stored before Sosie recorded it
+    model: dict | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The answer as JSON, with ``model_label``: the model line every interface shows."""
+        return {**asdict(self), "model_label": model_label(self.model)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Answer:
-        data = dict(data)
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}  # not model_label
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         return cls(**data)
+
+
+# what an abstention is made by: Sosie's own fixed words, no model
+FIXED = {"backend": None, "name": "Sosie", "file": None, "sha256": None, "role": "fixed"}
+
+
+def model_label(model: dict | None, detail: bool = True) -> str:
+    """One short line naming what produced an answer, for every interface and export (``detail``
+    False: without the backend and sha256, for reading aloud).
+
+    >>> model_label({"backend": "llamacpp", "name": "Qwen2.5-1.5B-Instruct, Q4_K_M GGUF",
+    ...              "file": "qwen.gguf", "sha256": "cc324af070c2", "role": "wrote"})
+    'written by Qwen2.5-1.5B-Instruct, Q4_K_M GGUF (llamacpp, sha256 cc324af070c2)'
+    >>> model_label({"backend": "llamacpp", "name": "Qwen2.5-1.5B-Instruct, Q4_K_M GGUF",
+    ...              "file": "qwen.gguf", "sha256": "cc324af070c2", "role": "chose"}, detail=False)
+    "chosen by Qwen2.5-1.5B-Instruct, Q4_K_M GGUF from the person's own sentences"
+    >>> model_label({"backend": None, "name": "all-MiniLM-L6-v2", "file": None,
+    ...              "sha256": "53aa51172d14", "role": "chose"})
+    "the person's own sentences, chosen by all-MiniLM-L6-v2 (no language model wrote them)"
+    >>> model_label(FIXED)
+    "Sosie's fixed reply (no model)"
+    >>> model_label(None)
+    'model not recorded (answered before Sosie recorded models)'
+    """
+    if not model:
+        return "model not recorded (answered before Sosie recorded models)"
+    role = model.get("role")
+    if role == "fixed":
+        return "Sosie's fixed reply (no model)"
+    name = model.get("name") or "an unnamed model"
+    adapter = model.get("adapter") or {}
+    if adapter:  # a fine-tuned model: the base and the adapter trained on the person's words
+        name += f" with {adapter.get('name') or 'a LoRA adapter'}"
+    if not model.get("backend"):  # no language model: the embedder chose the person's sentences
+        why = "no language model wrote them"
+        instead = model.get("instead_of")
+        if instead:  # the language model's answer was set aside for these sentences
+            why += f"; {instead.get('name') or 'the model'}'s answer was set aside"
+        return f"the person's own sentences, chosen by {name} ({why})"
+    details = [model["backend"] + (f" at {model['base_url']}" if model.get("base_url") else "")]
+    details += [f"sha256 {model['sha256']}"] if model.get("sha256") else []
+    details += [f"adapter sha256 {adapter['sha256']}"] if adapter.get("sha256") else []
+    by = f"{name} ({', '.join(details)})" if detail else name
+    return f"chosen by {by} from the person's own sentences" if role == "chose" else f"written by {by}"
+
+
+def model_note(model: dict | None, detail: bool = True) -> str:
+    """:func:`model_label` as a sentence: ``"Written by ... ."``.
+
+    >>> model_note(None)
+    'Model not recorded (answered before Sosie recorded models).'
+    """
+    label = model_label(model, detail)
+    return label[0].upper() + label[1:] + "."
+
+
+def chosen_by_embedder(**more) -> dict:
+    """What produced the person's sentences when no language model did: the embedding model that
+    chose them (the quote engine; ``more``: ``instead_of``, a language model's answer set aside)."""
+    from sosie.index.embedder import identity
+
+    return {"backend": None, **identity(), "role": "chose", **more}
+
+
+def backend_model(backend, role: str) -> dict:
+    """``{**backend.describe(), "role": role}``: which language model produced an answer
+    (``role``: "wrote" the text, or "chose" the person's sentences); a backend without
+    ``describe`` (a plug-in written before it) is named as well as it can be."""
+    describe = getattr(backend, "describe", None)
+    found = describe() if describe else {
+        "backend": getattr(backend, "name", None) or "unknown",
+        "name": str(getattr(backend, "model", None) or "an unnamed model"), "file": None, "sha256": None}
+    return {**found, "role": role}
 
 
 def abstention(persona: Workspace, question: str, engine: str) -> Answer:
@@ -111,6 +188,7 @@ def abstention(persona: Workspace, question: str, engine: str) -> Answer:
         engine=engine,
         disclosure=persona.config.disclosure,
         abstained=True,
+        model=dict(FIXED),
     )
 
 
@@ -123,7 +201,7 @@ def before_the_record(persona: Workspace, question: str, engine: str, window: di
         text=(f"Nothing in {persona.config.name}'s record is dated up to {window['as_of']} ({why}), "
               "so this double will not answer as of then."),
         persona=persona.slug, engine=engine, disclosure=persona.config.disclosure, abstained=True,
-        as_of=window,
+        as_of=window, model=dict(FIXED),
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import Backend, backend_for, generate
-from sosie.engines.base import Answer, EngineOptions, History, TokenCallback, capped, tidy
+from sosie.engines.base import Answer, EngineOptions, History, TokenCallback, backend_model, capped, tidy
 
 if TYPE_CHECKING:
     from sosie.workspace import Workspace
@@ -55,4 +55,5 @@ class BaselineEngine:
                 {"sentence": text[s:e], "tag": "extrapolated", "citations": [], "similarity": 0.0}
                 for s, e in sentence_spans(text)
             ],
+            model=backend_model(self.backend, "wrote"),
         )

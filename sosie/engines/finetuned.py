@@ -7,6 +7,7 @@ the sentence-by-sentence support tags and abstention. The adapter (``sosie train
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sosie.engines.backends.hf import TransformersBackend
 from sosie.engines.generative import GenerativeEngine
-from sosie.engines.loading import ADAPTER, load_merged
+from sosie.engines.loading import ADAPTER, META, load_merged, model_identity, resolve_base
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
@@ -33,6 +34,24 @@ def finetuned_backend(adapter: Path, context_tokens: int = 2048) -> Transformers
     return TransformersBackend.over(model, tokenizer, str(adapter), context_tokens)
 
 
+def finetuned_identity(adapter: Path, person: str) -> dict:
+    """``{"backend", "name", "file", "sha256", "adapter"}``: the base model as ``model_identity``
+    names it, and the adapter (``{"name", "file", "sha256", "trained_at"}``)."""
+    meta = json.loads((adapter / META).read_text(encoding="utf-8")) if (adapter / META).is_file() else {}
+    reference = meta.get("base_model") or "unknown base model"
+    try:
+        base = model_identity(resolve_base(reference))
+    except SosieError:
+        base = {"name": reference, "file": None, "sha256": None}
+    if base["file"] is None:  # a hub id or a folder: the reference says more than its last part
+        base["name"] = reference
+    weights = adapter / "adapter_model.safetensors"
+    return {"backend": TransformersBackend.name, **base, "adapter": {
+        "name": f"{person}'s LoRA adapter", "file": weights.name,
+        "sha256": model_identity(weights)["sha256"] if weights.is_file() else None,
+        "trained_at": meta.get("created_at")}}
+
+
 class FinetunedEngine(GenerativeEngine):
     name = "finetuned"
 
@@ -46,6 +65,11 @@ class FinetunedEngine(GenerativeEngine):
     def __init__(self, persona: Workspace, grounding: str | None = None, as_of: str | None = None):
         backend = finetuned_backend(persona.workspace / ADAPTER, persona.config.generative.context_tokens)
         super().__init__(persona, grounding=grounding, as_of=as_of, backend_instance=backend)
+        self.identity = finetuned_identity(persona.workspace / ADAPTER, persona.config.name)
+
+    def model_info(self, role: str) -> dict:
+        """The base model and the adapter trained on the person's words, both named."""
+        return {**self.identity, "role": role}
 
     @staticmethod
     def available(persona: Workspace) -> bool:

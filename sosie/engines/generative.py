@@ -28,8 +28,10 @@ from sosie.engines.base import (
     Remark,
     TokenCallback,
     abstention,
+    backend_model,
     before_the_record,
     capped,
+    chosen_by_embedder,
     tidy,
 )
 from sosie.engines.checking import MARKER, TRAILING_MARKERS, Checking
@@ -81,6 +83,19 @@ class GenerativeEngine(Checking):
         self.retrieval = persona.config.quote
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
         self.selector = Selector(persona)
+
+    def model_info(self, role: str) -> dict:
+        """Which model produced an answer: ``{**backend.describe(), "role": role}``."""
+        return backend_model(self.backend, role)
+
+    def produced_by(self, repairs: list[dict]) -> dict:
+        """What really produced the answer's text: in strict mode the model chose the person's
+        sentences, else it wrote; when the check set its whole answer aside for the person's
+        sentence closest to the question, the embedding model chose that sentence."""
+        role = "chose" if self.mode == "strict" else "wrote"
+        if any(change["action"] == "fallback" for change in repairs):
+            return chosen_by_embedder(instead_of=self.model_info(role))
+        return self.model_info(role)
 
     def profile(self) -> dict | None:
         """profile.json, read again only when a build rewrote it."""
@@ -239,4 +254,5 @@ class GenerativeEngine(Checking):
             grounding=self.mode,
             repairs=repairs,
             as_of=dated,
+            model=self.produced_by(repairs),
         )

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 from sosie.corpus.dates import as_of_date
 from sosie.corpus.sentences import sentence_spans
-from sosie.engines.base import Answer, Citation, Remark, abstention, before_the_record, tidy
+from sosie.engines.base import (
+    Answer,
+    Citation,
+    Remark,
+    abstention,
+    before_the_record,
+    chosen_by_embedder,
+    tidy,
+)
 from sosie.engines.retrieval import Window, follow_up, retrieve, said_before, window
 from sosie.engines.selector import Run, Selector, leans_back
 from sosie.engines.timeline import Timeline, timeline, topic_of
@@ -131,7 +139,7 @@ class QuoteEngine:
             citations.append(Citation.from_passage(n, row))
         return Answer(question=question, text=" ".join(parts), persona=self.persona.slug, engine=self.name,
                       disclosure=self.persona.config.disclosure, citations=citations, support=support,
-                      as_of=dated)
+                      as_of=dated, model=chosen_by_embedder())
 
     def answer(self, question: str, history=(), on_token=None, others: Sequence[Remark] = ()) -> Answer:
         """``others`` (a panel's other speakers): their last words join the question as a
@@ -186,4 +194,5 @@ class QuoteEngine:
             citations=citations,
             support=support,
             as_of=dated,
+            model=chosen_by_embedder(),
         )

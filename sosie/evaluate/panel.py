@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sosie.corpus.store import now
+from sosie.engines.base import model_label
 from sosie.errors import SosieError
 from sosie.evaluate.metrics import WhichPerson, chunks
 from sosie.files import atomic_write
@@ -131,6 +132,7 @@ def _score(record: dict, slugs: list[str], lines: list[dict], predicted: list[st
         "confusion": {"labels": slugs, "matrix": matrix},
         "per_person": {slug: share(matrix[i][i], sum(matrix[i])) for slug, i in index.items()},
         "by_round": by_round,
+        "models": list(dict.fromkeys(model_label(t.get("model")) for t in lines)),
     }
 
 
@@ -171,6 +173,7 @@ def write_panel_report(folder: Path, metrics: dict, lines: list[dict], predicted
     who = join_names([names[s] for s in slugs])
     out = [f"# Panel {metrics['panel']}: do the doubles of {who} keep their own voices?", "",
            "Every line below was produced by software (a simulation), not said by these people.", "",
+           *(f"Answers: {label}." for label in metrics.get("models", [])), "",
            f"{metrics['lines']} answered lines ({metrics['engine']} engine). A style classifier trained on "
            "each person's recorded words (leaving out every passage the panel cited) names whose words "
            "each line is.", "",

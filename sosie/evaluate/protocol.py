@@ -24,6 +24,7 @@ from sosie.corpus.sentences import sentence_spans
 from sosie.corpus.split import describe, get_split, held_out_pairs, held_out_turns, time_split
 from sosie.corpus.store import now
 from sosie.engines import engine_for
+from sosie.engines.base import model_label
 from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
 from sosie.errors import SosieError
 from sosie.evaluate.judge import JudgeOptions, judge_asker, judge_runs
@@ -257,6 +258,17 @@ def check_adapter_not_trained_on(persona: Workspace, test_paths: list[str]) -> N
 CLAIMS = ("verbatim", "supported", "extrapolated")  # "declined" and "note" claim nothing
 
 
+def models_of(answers: list[dict]) -> list[dict]:
+    """What produced an engine's answers: ``{"label", "answers", "model"}`` per distinct model
+    (its abstentions are Sosie's fixed reply), most answers first."""
+    found: dict[str, dict] = {}
+    for answer in answers:
+        label = model_label(answer.get("model"))
+        entry = found.setdefault(label, {"label": label, "answers": 0, "model": answer.get("model")})
+        entry["answers"] += 1
+    return sorted(found.values(), key=lambda m: -m["answers"])
+
+
 def _grounded_share(answer: dict) -> float | None:
     tags = [s["tag"] for s in answer.get("support", []) if s["tag"] in CLAIMS]
     if answer["abstained"] or not tags:
@@ -335,6 +347,7 @@ def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, Engi
             "repairs_per_answer": bootstrap([float(len(a.get("repairs", []))) for a in run.answers]),
             "seconds": round(run.seconds, 2),
             "seconds_per_100_questions": round(100 * run.seconds / max(1, answered), 1),
+            "models": models_of([*run.answers, *run.reworded, *run.offtopic]),
         }
     result["classifier"] = {"person_passages": len(person), "other_texts": len(others)}
     return result

@@ -8,6 +8,8 @@ import html
 import json
 from pathlib import Path
 
+from sosie.engines.base import model_note
+
 BARS = [
     ("attribution_relative", "Attribution (1.0 = as recognisable as the real person)"),
     ("content_similarity", "Content: embedding similarity to the real answer"),
@@ -134,12 +136,18 @@ def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtop
         for name, run in runs.items():
             answer = run.answers[i]
             label = f"{name} (simulation)" + (" — declined" if answer["abstained"] else "")
-            examples += f"<tr><th>{e(label)}</th><td>{e(answer['text'])}</td></tr>"
+            examples += (f"<tr><th>{e(label)}</th><td>{e(answer['text'])}"
+                         f"<br><small>{e(model_note(answer.get('model')))}</small></td></tr>")
         examples += "</table>"
     pictures = "".join(
         f'<img alt="{e(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
         for p in images
     )
+    def counted(model: dict) -> str:
+        return f"{e(model['label'])} ({model['answers']} answer{'' if model['answers'] == 1 else 's'})"
+
+    models = "".join(f"<li>{e(n)}: {'; '.join(counted(x) for x in m.get('models', []))}</li>"
+                     for n, m in metrics["engines"].items())
     timing = "".join(
         f"<li>{e(n)}: {m['seconds']} s, {m['seconds_per_100_questions']} s per 100 questions</li>"
         for n, m in metrics["engines"].items()
@@ -170,6 +178,7 @@ hidden from every engine during the run; {metrics['offtopic_questions']} off-top
 to the person) is given twice: the mean of per-answer Deltas (each answer is ~100 words, too short
 for Delta to be stable), and the Delta of all the answers pooled into one text, the usual way.</p>
 <table>{table}</table>
+<h2>Which model produced each engine's answers</h2><ul>{models}</ul>
 {pictures}
 {judged}
 <h2>Time</h2><ul>{timing}</ul>

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sosie.engines.base import model_label
 from sosie.errors import SosieError
 from sosie.interview import transcript
 
@@ -70,6 +71,17 @@ class Conversation:
     def disclosures(self) -> list[str]:
         """Every label an export of it must carry: the whole's and each double's own."""
         return list(dict.fromkeys([self.disclosure, *(v.disclosure for v in self.doubles if v.disclosure)]))
+
+    @property
+    def models(self) -> list[str]:
+        """What produced the doubles' lines, one line per distinct model (see ``model_label``),
+        in the order they first spoke; answers stored before models were recorded say so."""
+        return list(dict.fromkeys(model_label(line.turn.get("model"))
+                                  for line in self.lines if line.voice.simulated))
+
+    def model_notes(self) -> list[str]:
+        """``"Answers: written by ..."``, one per distinct model: the header line of an export."""
+        return [f"Answers: {label}." for label in self.models]
 
     @property
     def what(self) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sosie.engines.base import Citation, tidy
+from sosie.engines.base import Citation, model_note, tidy
 from sosie.errors import SosieError
 from sosie.export.conversation import Conversation, Voice, from_interview, interview_record, join_names
 from sosie.files import atomic_replace
@@ -91,6 +91,7 @@ class Speech:
     segments: list[tuple[str, list[int]]]  # text, then the script-wide numbers of its sources
     note: str = ""  # the speech's sources (Fountain only: notes do not print)
     support: str = ""
+    model: str = ""  # what produced a double's line (Fountain only: notes do not print)
     abstained: bool = False
     double: bool = False  # a simulated voice's line (a person's has no sources to note)
 
@@ -169,7 +170,7 @@ def _title_page(conv: Conversation) -> list[tuple[str, list[str]]]:
     cues = join_names([_voice_cue(v).lstrip("@") for v in doubles])
     names = join_names([v.name for v in doubles])
     people = [v for v in conv.voices if v.kind == "human"]
-    notes = [*conv.disclosures, *(_consent_line(v, len(doubles) > 1) for v in doubles)]
+    notes = [*conv.disclosures, *conv.model_notes(), *(_consent_line(v, len(doubles) > 1) for v in doubles)]
     notes.append(f"Every line of {cues} is a simulation built from the recorded words of {names}; "
                  f"{'they' if len(doubles) > 1 else names} did not give this "
                  f"{conv.kind}. Perform the lines as a simulation, never as the real person.")
@@ -230,8 +231,8 @@ def script_of(conv: Conversation) -> Script:
         support = ""
         if exchange.get("support") and exchange.get("engine") != "quote":  # quotes are verbatim
             support = ", ".join(s["tag"] for s in exchange["support"])
-        body.append(Speech(cue, segments, note, support, abstained=bool(exchange.get("abstained")),
-                           double=True))
+        body.append(Speech(cue, segments, note, support, model_note(exchange.get("model")),
+                           abstained=bool(exchange.get("abstained")), double=True))
     body += [PageBreak(), Action("SOURCES", centered=True)]
     body += [Action(_long_source(s)) for s in sources.values()] or [
         Action("No line of a double cites a source: every question was abstained from.")]
@@ -268,6 +269,8 @@ def _fountain_element(element: Speech | Action | PageBreak) -> str:
         lines += ["", "[[No sources: nothing in this answer is cited.]]"]
     if element.support:
         lines += ["", f"[[Support, sentence by sentence: {_inert(element.support)}.]]"]
+    if element.model:
+        lines += ["", f"[[{_inert(element.model)}]]"]
     return "\n".join(lines)
 
 

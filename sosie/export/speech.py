@@ -18,6 +18,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+from sosie.engines.base import model_label
 from sosie.errors import SosieError
 
 ESPEAK = "espeak-ng"
@@ -122,7 +123,7 @@ def transcript_script(transcript_json: dict) -> list[tuple[str, str]]:
     disclosure = transcript_json.get("disclosure", "")
     opening = (
         f"This is a synthetic voice reading a simulation of {name}, not the real person, "
-        f"and not {name}'s voice. {disclosure}"
+        f"and not {name}'s voice. {disclosure}{spoken_models(transcript_json.get('exchanges', []))}"
     )
     script = [("narrator", opening)]
     for exchange in transcript_json.get("exchanges", []):
@@ -134,12 +135,20 @@ def transcript_script(transcript_json: dict) -> list[tuple[str, str]]:
     return script
 
 
+def spoken_models(answers: list[dict]) -> str:
+    """What produced the answers, said after the disclosure: one sentence per distinct model,
+    without the backend and sha256 (the transcript has them)."""
+    labels = dict.fromkeys(model_label(a.get("model"), detail=False) for a in answers)
+    return "".join(f" Answers: {label}." for label in labels)
+
+
 def _panel_script(record: dict) -> list[tuple[str, str]]:
     """A panel read aloud: the narrator names each simulated voice before it first speaks."""
     doubles = [p for p in record["participants"] if p["kind"] == "double"]
     number = {p["persona"]: i for i, p in enumerate(doubles)}
+    answers = [t for t in record["turns"] if t["kind"] == "double"]
     script = [("narrator", "These are synthetic voices reading simulations, not the real people, and "
-                           f"not their voices. {record['disclosure']}")]
+                           f"not their voices. {record['disclosure']}{spoken_models(answers)}")]
     introduced: set[str] = set()
     for turn in record["turns"]:
         if not speakable(turn.get("text", "")):

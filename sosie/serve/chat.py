@@ -5,8 +5,9 @@ request carries the whole conversation. Sosie stores interviews, so each request
 the interview it continues by a hash of the conversation so far (``thread_key``); the hash of
 the conversation *including* the answer is stored with the answer, ready for the next request.
 
-Clients render only ``content``, so the citations and the disclosure are written into it, after
-a ``---`` line; the same facts travel, structured, in the extra ``sosie`` field.
+Clients render only ``content``, so the citations, the disclosure and the model that produced the
+answer are written into it, after a ``---`` line; the same facts travel, structured, in the extra
+``sosie`` field, and ``system_fingerprint`` names the model behind the double.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
-from sosie.engines.base import Answer, as_of_note
+from sosie.engines.base import Answer, as_of_note, model_label, model_note
 
 MODEL_PREFIX = "sosie/"
 FOOTER = "\n\n---\n"  # everything after it is Sosie's: sources and the disclosure
@@ -86,7 +87,7 @@ def render(answer: Answer) -> str:
     lines = [f"_{as_of_note(answer.as_of)}_", ""] if answer.as_of else []
     if answer.citations:
         lines += ["Sources:", *(f"- {cite_line(c)}" for c in answer.citations), ""]
-    lines.append(f"_{answer.disclosure}_")
+    lines += [f"_{answer.disclosure}_", f"_{model_note(answer.model)}_"]  # the model: small print under it
     return answer.text + FOOTER + "\n".join(lines)
 
 
@@ -104,7 +105,19 @@ def sosie_field(answer: Answer, interview_id: int, exchange: int) -> dict:
         "citations": [asdict(c) | {"position": c.position} for c in answer.citations],
         "support": answer.support,
         "as_of": answer.as_of,
+        "model": answer.model,  # what really produced the text (the API's "model" is the double)
+        "model_label": model_label(answer.model),
     }
+
+
+def fingerprint(answer: Answer) -> str | None:
+    """OpenAI's ``system_fingerprint``, naming the model behind the double: ``backend:name:sha``
+    (``None`` for an answer with no model: an abstention, or one stored before models were)."""
+    model = answer.model or {}
+    if model.get("role") in (None, "fixed"):
+        return None
+    return ":".join(str(part) for part in (model.get("backend") or "embedder", model.get("name"),
+                                            model.get("sha256")) if part)
 
 
 def estimate_tokens(text: str) -> int:

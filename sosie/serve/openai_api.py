@@ -76,7 +76,7 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
         prompt_tokens = sum(chat.estimate_tokens(t) for _, t in turns)
         return {
             "id": completion_id, "object": "chat.completion", "created": int(time.time()),
-            "model": request.model,
+            "model": request.model, "system_fingerprint": chat.fingerprint(answer),
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": content}}],
             "usage": {
@@ -106,7 +106,7 @@ async def chat_completions(request: ChatRequest, served: ServedDep) -> Any:
                 for piece in word_pieces(chat.render(answer)):
                     yield chunk({"content": piece})
                 yield chunk({}, "stop", {"sosie": chat.sosie_field(answer, interview_id, exchange)
-                                         | {"index": state}})
+                                         | {"index": state}, "system_fingerprint": chat.fingerprint(answer)})
                 yield "data: [DONE]\n\n"
                 return
             if kind == "wait":

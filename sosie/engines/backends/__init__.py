@@ -57,6 +57,11 @@ class Backend(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def describe(self) -> dict:
+        """``{"backend", "name", "file", "sha256"}``: the backend's name, the model's human name,
+        its file name (or None) and the first 12 hex digits of its sha256 (or None)."""
+        ...
+
 
 def make_backend(name: str, **options) -> Backend:
     """A backend by its registered name (entry points group ``sosie.backends``)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sosie.engines.backends import GenerationOptions
 from sosie.engines.control import register_control_tokens
-from sosie.engines.loading import load, load_tokenizer, model_file
+from sosie.engines.loading import load, load_tokenizer, model_file, model_identity
 
 __all__ = ["TransformersBackend", "load_tokenizer", "special_tokens"]
 from sosie.errors import SosieError
@@ -46,6 +46,10 @@ class TransformersBackend:
         register_control_tokens(special_tokens(self.tokenizer))  # neutralised in every prompt
         limit = getattr(self.model.config, "max_position_embeddings", context_tokens) or context_tokens
         self.context_tokens = min(context_tokens, limit)
+
+    def describe(self) -> dict:
+        """Which model speaks: ``{"backend", "name", "file", "sha256"}`` (sha256: 12 hex digits)."""
+        return {"backend": self.name, **model_identity(self.model_path)}
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))

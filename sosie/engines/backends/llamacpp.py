@@ -43,6 +43,11 @@ FIRST_PIECE_SECONDS = 600  # a request nobody answers in this long is a stuck se
 
 class LlamaCppBackend:
     name = "llamacpp"
+    # llama.cpp keeps the last prompt it read and reads only what is new: 1.8x faster over four
+    # demo questions (53 s against 98 s here). The price: a prompt read fresh and one read from
+    # the cache can give logits that differ in the last bits, so a seeded answer may differ by a
+    # token the first time a prompt is seen
+    cache_prompt = True
 
     @dataclass
     class Options:
@@ -65,7 +70,8 @@ class LlamaCppBackend:
 
     def stream(self, messages: list[dict], options: GenerationOptions) -> Iterator[str]:
         request = {"messages": messages, "stream": True, "max_tokens": options.max_new_tokens,
-                   "temperature": options.temperature, "top_p": options.top_p}
+                   "temperature": options.temperature, "top_p": options.top_p,
+                   "cache_prompt": self.cache_prompt}
         if options.seed is not None:
             request["seed"] = options.seed
         pieces: queue.Queue = queue.Queue()

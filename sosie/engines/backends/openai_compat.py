@@ -43,6 +43,11 @@ class OpenAIBackend:
         self.context_tokens = context_tokens
         self._errors = (openai.APIError,)
 
+    def describe(self) -> dict:
+        """Which model speaks: the server's name for it (no file here, so no sha256) and where."""
+        return {"backend": self.name, "name": self.model, "file": None, "sha256": None,
+                "base_url": shown_url(str(self.client.base_url))}
+
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1  # the server's tokenizer is unknown; a safe estimate
 
@@ -61,3 +66,19 @@ class OpenAIBackend:
                 chunks.close()  # a consumer that stopped early closes the server's stream
         except self._errors as exc:
             raise SosieError(f"the OpenAI-compatible server failed: {exc}") from exc
+
+
+def shown_url(url: str) -> str:
+    """The server's address as it may be printed: no user, password or query (a key may hide there).
+
+    >>> shown_url("https://me:secret@example.org/v1/?key=1")
+    'https://example.org/v1'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))

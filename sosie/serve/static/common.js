@@ -52,6 +52,12 @@ const Sosie = {
     return node;
   },
 
+  // Small print under an answer's disclosure: the model that produced it (the server words it).
+  modelLine(answer) {
+    const label = answer.model_label || "model not recorded (answered before Sosie recorded models)";
+    return Sosie.el("small", { class: "model-line", text: `${label[0].toUpperCase()}${label.slice(1)}.` });
+  },
+
   // The disclosure banner: the persona's own words for it, plus its consent status.
   showDisclosure(card) {
     const banner = document.getElementById("disclosure");

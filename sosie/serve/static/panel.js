@@ -44,6 +44,7 @@ function answerBox(turn, labels) {
   const heard = (turn.responds_to || []).map((id) => labels[id]).filter(Boolean);
   box.append(Sosie.el("span", { class: "who", text: `${turn.label} · ${turn.engine} engine${heard.length ? ` · responding to ${heard.join(", ")}` : ""}` }));
   box.append(Sosie.el("p", { class: "disclosure-line", text: turn.disclosure }));
+  box.append(Sosie.modelLine(turn));
   const body = Sosie.el("p", { class: "text" });
   turn.text.split(/\[(\d+)\]/).forEach((part, i) => {
     const citation = i % 2 ? turn.citations.find((c) => c.n === Number(part)) : null;

@@ -48,7 +48,7 @@ function answerBody(answer) {
 function renderAnswer(box, answer) {
   box.className = answer.abstained ? "a abstained" : "a";
   const who = Sosie.el("span", { class: "who", text: `Simulated ${state.card.name} · ${answer.engine} engine` });
-  box.replaceChildren(who, answerBody(answer));
+  box.replaceChildren(who, Sosie.modelLine(answer), answerBody(answer));
   if (answer.as_of) {  // an as-of answer: what it was drawn from and what it left out
     const w = answer.as_of;
     const left = [[w.later_sources, "later"], [w.undated_sources, "undated"]].filter(([n]) => n)
