@@ -108,6 +108,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/threads.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/faults.py
 

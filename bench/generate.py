@@ -127,17 +127,27 @@ def installed_pairs(base_url: str | None, model: str | None) -> list[tuple[str, 
     return pairs
 
 
+# the child's own resident memory, sampled after each step (ru_maxrss would carry over the
+# parent's peak: it survives the fork and exec that start the child)
 PEAK = """
-import resource, sys
+import sys
 from pathlib import Path
+import psutil
 from sosie.demo import create_demo_persona, questions
+peak = 0
+def sample():
+    global peak
+    peak = max(peak, psutil.Process().memory_info().rss)
 persona = create_demo_persona("rowan", Path(sys.argv[1]))
 persona.build()
+sample()
 asked = [q for q in questions("rowan") if "tungsten" not in q][:3]
 for q in asked:
     persona.interview("quote").ask(q)
+    sample()
     persona.interview("generative").ask(q)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    sample()
+print(peak // 1024)
 """
 
 

@@ -126,11 +126,14 @@ def test_injection_in_the_corpus_is_quoted_as_data(home, tmp_path, stub):
     assert answer.disclosure.startswith("Simulated Rowan Adler") and answer.simulated
 
 
-def test_a_missing_optional_backend_names_its_extra():
-    if importlib.util.find_spec("llama_cpp") is not None:
-        pytest.skip("llama-cpp-python is installed here; the error path cannot be shown")
-    with pytest.raises(SosieError, match=r"sosie\[llama\]"):
-        make_backend("llamacpp")
+def test_a_missing_optional_backend_names_its_extra(monkeypatch):
+    from sosie.engines.backends import llama_cpp_python
+
+    # llama-cpp-python compiles on install, so a machine may or may not have it: its absence is
+    # what the module sees when the import failed (the one stand-in here)
+    monkeypatch.setattr(llama_cpp_python, "Llama", None)
+    with pytest.raises(SosieError, match=r"sosie\[llama\].*the default llamacpp backend needs no compiler"):
+        make_backend("llama-cpp-python")
     with pytest.raises(SosieError, match="unknown backend"):
         make_backend("gpt-telepathy")
     with pytest.raises(SosieError, match="needs a model name"):
@@ -138,10 +141,19 @@ def test_a_missing_optional_backend_names_its_extra():
 
 
 @pytest.mark.slow
+def test_the_prebuilt_llamacpp_backend_generates_with_the_bundled_gguf():
+    backend = make_backend("llamacpp")  # no catalogue model here: the bundled SmolLM2 file
+    assert backend.model_path == str(bundled_gguf())
+    text = "".join(backend.stream([{"role": "user", "content": "Say hello."}],
+                                  GenerationOptions(max_new_tokens=12, temperature=0)))
+    assert text.strip() and backend.count_tokens("hello world") >= 2
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
-                    reason="llama-cpp-python not installed (make test-all installs it)")
-def test_llamacpp_backend_generates_with_the_bundled_gguf():
-    backend = make_backend("llamacpp")
+                    reason="llama-cpp-python is optional and compiles on install (make test-all builds it)")
+def test_the_compiled_llama_cpp_python_backend_generates_too():
+    backend = make_backend("llama-cpp-python")
     text = "".join(backend.stream([{"role": "user", "content": "Say hello."}],
                                   GenerationOptions(max_new_tokens=12, temperature=0)))
     assert text.strip() and backend.count_tokens("hello world") >= 2

@@ -191,3 +191,61 @@ def test_the_persona_default_is_the_real_model_when_it_is_installed(qwen_models,
     engine = GenerativeEngine(Persona.open("rowan", demo_home))
     assert engine.backend.name == "llamacpp" and engine.backend.model_path.endswith(
         "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+
+
+def test_a_model_that_does_not_fit_in_memory_names_a_smaller_one(qwen_models):
+    """The load itself, in a child process whose address space is capped a little above what
+    it uses before loading: llama.cpp cannot allocate the weights, and the one line says so."""
+    import subprocess
+    import sys
+
+    child = (
+        "import resource, sys\n"
+        "from sosie.engines.backends.llamacpp import Running\n"
+        "from sosie.errors import SosieError\n"
+        "used = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (used + 700 * 2**20, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    Running(sys.argv[1], 2048, 2)\n"
+        "except SosieError as exc:\n"
+        "    print(exc)\n")
+    path = str(qwen_models / "qwen2.5-1.5b" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    done = subprocess.run([sys.executable, "-c", child, path], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SOSIE_MODELS": str(qwen_models)})
+    line = done.stdout.strip()
+    assert line.count("\n") == 0, line
+    assert line.startswith(f"not enough memory to load {path}"), (line, done.stderr[-500:])
+    assert "--model smollm2-135m" in line
+
+
+def test_a_damaged_or_wrong_file_is_named_in_one_line(qwen_models, tmp_path):
+    from sosie.errors import SosieError
+
+    real = qwen_models / "qwen2.5-1.5b" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    cut = tmp_path / "cut.gguf"
+    with open(real, "rb") as whole:
+        cut.write_bytes(whole.read(2_000_000))  # a download that stopped
+    text = tmp_path / "notes.gguf"
+    text.write_text("not weights")
+    for path, said in ((cut, f"llama.cpp cannot load {cut}: "), (text, "is not a GGUF file"),
+                       (tmp_path / "gone.gguf", "no model file at")):
+        with pytest.raises(SosieError) as refused:
+            Running(str(path), 512, 1)
+        assert said in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_cpu_without_avx2_gets_one_line_not_an_illegal_instruction(tmp_path, monkeypatch, qwen):
+    from sosie import models
+    from sosie.engines.backends import llamacpp
+    from sosie.errors import SosieError
+
+    assert not models.cpu_lacks_avx2()  # this machine's /proc/cpuinfo has it
+    old = tmp_path / "cpuinfo"
+    old.write_text(open("/proc/cpuinfo").read().replace(" avx2", ""))  # the same CPU, less AVX2
+    assert models.cpu_lacks_avx2(str(old))
+    # such a CPU cannot be had here: the check's answer is what stands in for it
+    monkeypatch.setattr(llamacpp, "cpu_lacks_avx2", lambda: True)
+    with pytest.raises(SosieError, match="no AVX2.*--backend transformers"):
+        Running(qwen.model_path, 512, 1)
+    monkeypatch.setattr(models, "cpu_lacks_avx2", lambda cpuinfo="": True)
+    assert models.default_model() == ("transformers", models.BUNDLED)  # auto never picks it there

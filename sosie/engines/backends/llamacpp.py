@@ -208,7 +208,7 @@ def _why_not(path: str, params, xllamacpp) -> SosieError:
 
 def _load_logged(params, xllamacpp) -> str:
     """The failing load once more with llama.cpp's log on, its stderr sent to a file."""
-    params.verbosity = 0
+    params.verbosity = 3  # llama.cpp's default: errors and what led to them
     folder = tempfile.mkdtemp(prefix="sosie-llama-")
     params.hostnames = [os.path.join(folder, "llama.sock")]
     saved = os.dup(2)
