@@ -130,11 +130,12 @@ def test_auto_picks_the_best_installed_model_its_backend_can_run(tiny, monkeypat
         handle.truncate(spec.size)
     (folder / "model.json").write_text(json.dumps(
         {"name": spec.name, "filename": spec.filename, "size": spec.size, "sha256": spec.sha256}))
-    llama = importlib.util.find_spec("llama_cpp") is not None
-    expected = ("llamacpp", "qwen2.5-0.5b") if llama else ("transformers", models.BUNDLED)
-    assert resolve_auto("auto", None, None) == expected
+    # the prebuilt llama.cpp is always installed: the assembled model runs on it
+    assert resolve_auto("auto", None, None) == ("llamacpp", "qwen2.5-0.5b")
     assert resolve_auto("transformers", None, None) == ("transformers", models.BUNDLED)
-    assert resolve_auto("auto", "qwen2.5-0.5b", None)[0] == ("llamacpp" if llama else "transformers")
+    assert resolve_auto("auto", "qwen2.5-0.5b", None)[0] == "llamacpp"
+    monkeypatch.setattr(models, "cpu_lacks_avx2", lambda cpuinfo="": True)  # a CPU it cannot run on
+    assert resolve_auto("auto", None, None) == ("transformers", models.BUNDLED)
 
 
 def test_running_out_of_memory_names_a_smaller_model(tiny, monkeypatch, tmp_path):

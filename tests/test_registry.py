@@ -16,7 +16,7 @@ def test_built_ins_are_entry_points_like_any_plug_in():
     engines = {ep.name: ep.value for ep in entry_points(group="sosie.engines")}
     assert engines["quote"] == "sosie.engines.quote:QuoteEngine"
     assert {"quote", "generative", "finetuned", "baseline"} <= set(registry.names("engine"))
-    assert registry.names("backend") == ["llamacpp", "openai", "transformers"]
+    assert registry.names("backend") == ["llama-cpp-python", "llamacpp", "openai", "transformers"]
 
 
 def test_unknown_options_and_names_are_refused_with_what_is_valid(rowan):
@@ -26,7 +26,8 @@ def test_unknown_options_and_names_are_refused_with_what_is_valid(rowan):
     with pytest.raises(SosieError, match=r"unknown option temprature for engine 'generative'; valid: "
                                          r"backend, model, base_url, max_new_tokens"):
         make_engine("generative", rowan, temprature=0.2)
-    with pytest.raises(SosieError, match=r"unknown backend 'ollama'; available: llamacpp, openai, transf"):
+    with pytest.raises(SosieError, match=r"unknown backend 'ollama'; available: llama-cpp-python, llamacpp, "
+                                         r"openai, transf"):
         registry.make("backend", "ollama")
     with pytest.raises(SosieError, match="unknown engine 'oracle'"):
         engine_for(rowan, "oracle")

@@ -14,7 +14,6 @@ and engine that asks for it (llama.cpp queues their requests).
 from __future__ import annotations
 
 import atexit
-import contextlib
 import http.client
 import json
 import os
@@ -196,8 +195,9 @@ def _check_gguf(path: str) -> None:
 
 
 def _why_not(path: str, params, xllamacpp) -> SosieError:
-    """llama.cpp says only "Failed to init server": load again with its log captured to say why."""
-    log = _load_logged(params, xllamacpp)
+    """llama.cpp says only "Failed to init server": load again, in a child process with its log
+    on (the log level is global to llama.cpp, so never here), and read why."""
+    log = _load_logged(path, params.n_ctx, params.cpuparams.n_threads)
     errors = [line.split(" E ", 1)[-1].strip() for line in log.splitlines() if " E " in line]
     reason = next((e for e in errors if "memory" in e or "allocate" in e), errors[-1] if errors else "")
     if is_memory_error(RuntimeError(reason)):
@@ -206,20 +206,34 @@ def _why_not(path: str, params, xllamacpp) -> SosieError:
                       "(a damaged GGUF file, or a model llama.cpp does not support)")
 
 
-def _load_logged(params, xllamacpp) -> str:
-    """The failing load once more with llama.cpp's log on, its stderr sent to a file."""
-    params.verbosity = 3  # llama.cpp's default: errors and what led to them
-    folder = tempfile.mkdtemp(prefix="sosie-llama-")
-    params.hostnames = [os.path.join(folder, "llama.sock")]
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            with contextlib.suppress(RuntimeError):
-                xllamacpp.Server(params)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            shutil.rmtree(folder, ignore_errors=True)
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")
+LOAD_LOGGED = """
+import os, resource, sys, tempfile
+import xllamacpp
+limit = int(sys.argv[4])
+if limit > 0:  # the parent's own cap on memory, so the child fails the way the parent did
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+params = xllamacpp.CommonParams()
+params.model.path, params.n_ctx = sys.argv[1], int(sys.argv[2])
+params.cpuparams.n_threads = params.cpuparams_batch.n_threads = int(sys.argv[3])
+params.hostnames = [os.path.join(tempfile.mkdtemp(), "llama.sock")]
+try:
+    xllamacpp.Server(params)
+except RuntimeError:
+    pass
+"""
+
+
+def _load_logged(path: str, context_tokens: int, threads: int) -> str:
+    """The failing load once more, in a child with llama.cpp's default log level: its stderr."""
+    import resource
+    import subprocess
+    import sys
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    limit = soft if soft != resource.RLIM_INFINITY else -1
+    try:
+        done = subprocess.run([sys.executable, "-c", LOAD_LOGGED, path, str(context_tokens), str(threads),
+                               str(limit)], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stderr
