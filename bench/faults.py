@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import hostile  # bench/hostile.py, beside this file
+
 from sosie import Persona
 from sosie.demo import DEMO_DIR
 
@@ -319,6 +321,7 @@ def main() -> None:
         print(f"total {time.monotonic() - (deadline - args.max_seconds):.0f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    hostile.report()  # bench/hostile.py: hostile files, each in a fresh process, time and memory
 
 
 if __name__ == "__main__":

@@ -123,8 +123,31 @@ def main() -> None:
                       f"(reading the bytes alone: {size / 2**20 / max(floor, 1e-6):,.0f} MB/s)")
             print(f"all: {sum(sizes.values()) / 2**20 / total_time:.2f} MB/s; peak memory "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            hard_cases(root / "hard", persona)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def hard_cases(folder: Path, persona: Persona) -> None:
+    """Text that once took quadratic time: speech-to-text output whose sentences start in lower
+    case, and subtitles of 100,000 cues by one speaker (one long turn)."""
+    folder.mkdir(parents=True)
+    line = "yeah so we went down to the harbour and it was cold. and then we waited for the boat. "
+    asr = folder / "asr.txt"
+    asr.write_text(line * (2 * 2**20 // len(line)))
+    srt = folder / "captions.srt"
+    with open(srt, "w") as out:
+        for i in range(100_000):
+            s = i * 2
+            out.write(f"{i + 1}\n{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d},000 --> "
+                      f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d},900\nand we kept on going\n\n")
+    for name, path in (("lower-case speech-to-text, 2 MB", asr), ("subtitles, 100,000 cues", srt)):
+        size = path.stat().st_size
+        started = time.perf_counter()
+        report = persona.add(path)
+        took = time.perf_counter() - started
+        print(f"{name}: {size / 2**20:.1f} MB in {took:.1f} s, {size / 2**20 / took:.2f} MB/s"
+              f"{'' if report.added else ' (failed: ' + str(report.failed) + ')'}")
 
 
 if __name__ == "__main__":

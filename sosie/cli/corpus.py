@@ -93,6 +93,10 @@ def add(
         Path | None, typer.Option("--voice-sample", help="Recordings: a short clip known to be the "
                                   "subject; the closest voice is theirs (identification only).")
     ] = None,
+    max_hours: Annotated[
+        float, typer.Option("--max-hours", min=0.01, help="Recordings: refuse any longer than this "
+                            "before decoding it (default 4).")
+    ] = 4.0,
     home: Home = None,
 ) -> None:
     """Ingest files and folders: the subject's words become passages, the others' become questions.
@@ -130,7 +134,7 @@ def add(
                 f"(real-time factor {factor:.2f})"))
 
         listening = Listening(asr_model=asr_model, num_speakers=num_speakers, voice_sample=voice_sample,
-                              on_progress=on_audio)
+                              on_progress=on_audio, max_hours=max_hours)
         report = persona.add(
             *paths, globs=glob, licence=licence, speakers=speakers, single_speaker=single_speaker,
             dry_run=dry_run, on_file=on_file, listening=listening, labels=label_pattern,

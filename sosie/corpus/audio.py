@@ -11,9 +11,9 @@ new ``--num-speakers`` re-clusters in seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sosie.corpus.formats import _speech_to_text
+from sosie.corpus.media import MAX_HOURS, SAMPLE_RATE, decode, loudness, probe
 from sosie.corpus.readers import SourceText
 from sosie.errors import BadSource
 from sosie.files import atomic_write, file_sha256
@@ -34,7 +35,6 @@ if TYPE_CHECKING:  # numpy loads with the first recording: `sosie --help` stays 
 AUDIO_SUFFIXES = {".mp3", ".wav", ".m4a", ".ogg", ".flac"}
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mkv"}
 MEDIA_SUFFIXES = AUDIO_SUFFIXES | VIDEO_SUFFIXES
-SAMPLE_RATE = 16_000
 DEFAULT_ASR = "whisper-base"
 SILENT_RMS = 1e-4  # full scale is 1.0; digital silence and a disconnected microphone sit below
 # (stage, seconds of audio done, seconds in all): "transcribing" then "speakers"
@@ -50,63 +50,7 @@ class Listening:
     num_speakers: int | None = None  # default: estimated
     voice_sample: Path | None = None  # a short clip known to be the subject
     on_progress: OnAudio | None = None
-
-
-def _run(command: list[str], path: Path) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise BadSource(f"{path}: reading recordings needs ffmpeg, which is not installed "
-                        "(apt-get install ffmpeg)") from exc
-
-
-def _last_line(stderr: bytes, path: Path) -> str:
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1].removeprefix(f"{path}: ") if lines else "no message"
-
-
-def probe(path: Path) -> dict:
-    """Duration and first audio stream of a recording, or :class:`BadSource` saying why not."""
-    done = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                 str(path)], path)
-    if done.returncode != 0:
-        raise BadSource(f"{path}: not a readable recording ({_last_line(done.stderr, path)})")
-    found = json.loads(done.stdout or b"{}")
-    streams = found.get("streams") or []
-    audio = [s for s in streams if s.get("codec_type") == "audio"]
-    if not audio:
-        kinds = ", ".join(f"{s.get('codec_type')} {s.get('codec_name')}" for s in streams) or "none"
-        raise BadSource(f"{path}: no audio stream in it (streams: {kinds}); nothing to transcribe")
-    container = found.get("format") or {}
-    duration = float(container.get("duration") or audio[0].get("duration") or 0)
-    return {"duration": duration, "codec": audio[0].get("codec_name") or "unknown",
-            "video": any(s.get("codec_type") == "video" for s in streams),
-            "tags": _provenance(container.get("tags") or {})}
-
-
-def _provenance(tags: dict) -> dict:
-    """Title, date and web page from the file's own tags: yt-dlp's --embed-metadata writes the
-    page into ``purl`` (and ``comment``), so a downloaded talk cites its moment on that page."""
-    tags = {str(k).lower(): str(v) for k, v in tags.items()}
-    found = {"title": tags.get("title"), "date": tags.get("date") or tags.get("creation_time")}
-    found["source"] = next((tags[k] for k in ("purl", "comment", "url")
-                            if tags.get(k, "").startswith(("http://", "https://"))), None)
-    return {k: v for k, v in found.items() if v}
-
-
-def decode(path: Path, codec: str = "unknown") -> np.ndarray:
-    """The first audio stream as 16 kHz mono float32 samples."""
-    import numpy as np
-
-    done = _run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1",
-                 "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"], path)
-    message = _last_line(done.stderr, path)
-    if "decoder" in message.lower() and "not found" in message.lower() or codec in ("none", "unknown"):
-        raise BadSource(f"{path}: its audio codec ({codec}) is not one this ffmpeg decodes; "
-                        "convert it to WAV, FLAC or MP3 first")
-    if done.returncode != 0 or not done.stdout:
-        raise BadSource(f"{path}: not a readable recording ({message})")
-    return np.frombuffer(done.stdout, dtype=np.float32)
+    max_hours: float = MAX_HOURS  # longer recordings are refused before they are decoded
 
 
 def asr_folder(asr_model: Path | None) -> tuple[str, Path]:
@@ -171,8 +115,6 @@ def _cached(path: Path) -> dict | None:
 
 def read_recording(path: Path, media_dir: Path, listening: Listening, single_speaker: bool) -> SourceText:
     """Transcribe (or reuse the cached transcript of) ``path`` and label its speakers."""
-    import numpy as np
-
     if not path.is_file():
         raise BadSource(f"{path}: no such file; check the path")
     sha256 = file_sha256(path)
@@ -185,17 +127,12 @@ def read_recording(path: Path, media_dir: Path, listening: Listening, single_spe
     audio: np.ndarray | None = None
     heard = _cached(cached)
     if heard is None:
-        found = probe(path)
-        audio = decode(path, found["codec"])
-        if not len(audio) or float(np.sqrt(np.mean(audio**2))) < SILENT_RMS:
-            raise BadSource(f"{path}: silent ({len(audio) / SAMPLE_RATE:.0f} s without sound); "
-                            "nothing to transcribe")
-        began = time.perf_counter()
-        heard = transcribe(audio, folder, listening.on_progress)
-        heard.update(found, model=key, seconds=round(time.perf_counter() - began, 2))
-        if not heard["segments"]:
-            raise BadSource(f"{path}: no speech found in its {heard['duration']:.0f} s of audio")
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            audio, heard = _hear(path, cache_dir, folder, key, listening)
+        except BadSource:
+            with contextlib.suppress(OSError):  # a refused recording leaves no trace in the workspace
+                cache_dir.rmdir()
+            raise
         atomic_write(cached, json.dumps(heard, ensure_ascii=False))
     segments = heard["segments"]
     reading = {"asr_model": key, "num_speakers": listening.num_speakers,
@@ -224,6 +161,21 @@ def read_recording(path: Path, media_dir: Path, listening: Listening, single_spe
                       locators=extracted.locators, turns=extracted.turns, media=path, reading=reading)
 
 
+def _hear(path: Path, cache_dir: Path, folder: Path, key: str, listening: Listening) -> tuple:
+    """Probe, decode (into ``cache_dir``), check for sound, transcribe: ``(audio, heard)``."""
+    found = probe(path, listening.max_hours)
+    audio = decode(path, found, cache_dir / "decoded")
+    if not len(audio) or loudness(audio) < SILENT_RMS:
+        raise BadSource(f"{path}: silent ({len(audio) / SAMPLE_RATE:.0f} s without sound); "
+                        "nothing to transcribe")
+    began = time.perf_counter()
+    heard = transcribe(audio, folder, listening.on_progress)
+    heard.update(found, model=key, seconds=round(time.perf_counter() - began, 2))
+    if not heard["segments"]:
+        raise BadSource(f"{path}: no speech found in its {heard['duration']:.0f} s of audio")
+    return audio, heard
+
+
 def _windows(path: Path, cached: Path, segments: list[dict], audio: np.ndarray | None,
              listening: Listening) -> Windows:
     """The voice windows over the words (and which 10 ms frames have sound), cached."""
@@ -234,7 +186,7 @@ def _windows(path: Path, cached: Path, segments: list[dict], audio: np.ndarray |
     if found is not None:
         return found
     if audio is None:
-        audio = decode(path, probe(path)["codec"])
+        audio = decode(path, probe(path), cached)
     progress = listening.on_progress
     found = voices.embed_windows(audio, spans, (lambda done, total: progress("speakers", done, total))
                                  if progress else None)
@@ -249,16 +201,17 @@ def read_sample(path: Path) -> np.ndarray:
 
     if not Path(path).is_file():
         raise BadSource(f"--voice-sample {path}: no such file")
-    audio = decode(Path(path), probe(Path(path))["codec"])
+    audio = decode(Path(path), probe(Path(path)))
     if len(audio) < SAMPLE_RATE:
         raise BadSource(f"--voice-sample {path}: under a second of audio; give a few seconds of the subject")
     return voices.embed(audio)
 
 
 def keep_media(source: SourceText, media_dir: Path) -> str:
-    """Copy a recording into the workspace (a hard link where the file system allows), so the
-    web room can play a citation from its second even if the original moves. Returns the path
-    relative to the workspace."""
+    """Copy a recording into the workspace (a copy-on-write clone where the file system can
+    make one), so the web room can play a citation from its second even if the original moves
+    or is edited: never a hard link, which an edit of the original would change under the
+    recorded sha256. Returns the path relative to the workspace."""
     assert source.media is not None
     target = media_dir / source.sha256 / f"recording{source.media.suffix.lower()}"
     if not target.is_file() or target.stat().st_size != source.size:
@@ -266,11 +219,26 @@ def keep_media(source: SourceText, media_dir: Path) -> str:
         partial = target.with_suffix(target.suffix + ".partial")
         try:
             partial.unlink(missing_ok=True)
-            try:
-                partial.hardlink_to(source.media)
-            except OSError:
+            if not clone(source.media, partial):
                 shutil.copyfile(source.media, partial)
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
     return str(target.relative_to(media_dir.parent))
+
+
+def clone(source: Path, target: Path) -> bool:
+    """A copy-on-write clone (Linux FICLONE: btrfs, XFS): instant and space-free, and an edit of
+    either file leaves the other as it was. False where the file system cannot."""
+    import fcntl
+    import os
+
+    ficlone = 0x40049409
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), ficlone, src.fileno())
+        except OSError:
+            dst.close()
+            os.unlink(target)
+            return False
+    return True

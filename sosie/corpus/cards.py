@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sosie.corpus.formats import Extracted
 from sosie.corpus.labels import candidate_at
+from sosie.corpus.limits import MAX_PICTURE_PIXELS
 from sosie.errors import BadSource
 
 SPEC_V2, SPEC_V3 = "chara_card_v2", "chara_card_v3"
@@ -58,11 +59,24 @@ def decode_chunk(value: str, where: str) -> dict:
 def png_text_chunks(path: Path, data: bytes | None = None) -> dict[str, str]:
     """The PNG's ``tEXt`` chunks by keyword: from ``data`` when a reader has the bytes already,
     else from the file at ``path`` (which also names it in messages)."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path if data is None else io.BytesIO(data)) as image:
-            return dict(getattr(image, "text", {}) or {})
+        with warnings.catch_warnings():  # Pillow's bomb warning is a refusal here, not stderr noise
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path if data is None else io.BytesIO(data)) as image:
+                pixels = image.size[0] * image.size[1]  # read from the header: nothing decoded yet
+                if pixels > MAX_PICTURE_PIXELS:
+                    raise BadSource(f"{path}: a picture of {pixels / 1e6:.0f} million pixels (limit "
+                                    f"{MAX_PICTURE_PIXELS // 10**6} million for a character card); not read")
+                return dict(getattr(image, "text", {}) or {})
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # past Pillow's own limit
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(found.group(1)) / 1e6:.0f} million" if found else "too many"
+        raise BadSource(f"{path}: a picture of {pixels} pixels (limit {MAX_PICTURE_PIXELS // 10**6} "
+                        "million for a character card); not read") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise BadSource(f"{path}: not a readable PNG image ({exc})") from exc
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sosie.corpus.labels import NAME
+from sosie.corpus.limits import check_members
 from sosie.errors import BadSource
 
 DIALOGUE_DASH = re.compile(r"^\s*[-‐–—]\s*\S")  # "- Leave her." in subtitles of a film or a show
@@ -97,10 +98,19 @@ def read_html(path: Path, text: str) -> Extracted:
 
 def read_pdf(path: Path, data: bytes) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        if not any(p.strip() for p in pages):  # no text, or a stream pypdf refused to inflate?
+            for page in reader.pages:
+                contents = page.get_contents()
+                if contents is not None:
+                    contents.get_data()
+    except LimitReachedError as exc:  # pypdf's own bound on what one stream may inflate to
+        raise BadSource(f"{path}: a stream in it inflates past pypdf's limit ({exc}), a suspected "
+                        "PDF bomb; not read") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadSource(f"{path}: corrupt or truncated PDF ({type(exc).__name__}); re-export it") from exc
     if not any(p.strip() for p in pages):
@@ -116,8 +126,14 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
 
 
 def read_docx(path: Path, data: bytes) -> Extracted:
+    import zipfile
+
     import docx
 
+    try:  # a .docx is a zip: its parts get the limits of a .zip's members before anything inflates
+        check_members(str(path), zipfile.ZipFile(io.BytesIO(data)))
+    except zipfile.BadZipFile as exc:
+        raise BadSource(f"{path}: not a readable .docx file (BadZipFile)") from exc
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises several unrelated types

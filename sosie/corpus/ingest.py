@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,15 +17,14 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from sosie.corpus.audio import MEDIA_SUFFIXES, Listening, keep_media, read_recording
-from sosie.corpus.readers import MAX_FILE_BYTES, TEXT_SUFFIXES, SourceText, read_bytes, read_source
+from sosie.corpus.limits import MAX_ARCHIVE_BYTES, MAX_FILE_BYTES, MAX_RATIO
+from sosie.corpus.readers import TEXT_SUFFIXES, SourceText, read_bytes, read_source
 from sosie.corpus.sentences import sentence_spans, word_count
 from sosie.corpus.speakers import READER, Subject, Transcript, detect, label_pattern
 from sosie.corpus.store import Store, now
 from sosie.errors import BadSource
 
 MAX_PASSAGE_WORDS = 100
-MAX_ARCHIVE_BYTES = 1024 * 2**20  # all members of one .zip, uncompressed
-MAX_RATIO = 200  # uncompressed / compressed size above which a member is a suspected bomb
 
 
 @dataclass
@@ -148,11 +148,13 @@ def expand(paths: Iterable[Path], report: IngestReport, globs: Sequence[str] = (
 
 
 def chunk(text: str, start: int, end: int, max_words: int = MAX_PASSAGE_WORDS) -> list[tuple[int, int]]:
-    """Group whole sentences into passages of at most ``max_words`` (one long sentence stays whole)."""
+    """Group whole sentences into passages of at most ``max_words``. A "sentence" with no end
+    mark at all (captions of one voice, speech-to-text without punctuation) is cut at spaces
+    into pieces of ``max_words``, so no passage grows with the file."""
     chunks: list[tuple[int, int]] = []
     current: list[tuple[int, int]] = []
     words = 0
-    for s, e in sentence_spans(text, start, end):
+    for s, e in _bounded(text, sentence_spans(text, start, end), max_words):
         n = word_count(text[s:e])
         if current and words + n > max_words:
             chunks.append((current[0][0], current[-1][1]))
@@ -162,6 +164,21 @@ def chunk(text: str, start: int, end: int, max_words: int = MAX_PASSAGE_WORDS) -
     if current:
         chunks.append((current[0][0], current[-1][1]))
     return chunks
+
+
+WORD = re.compile(r"\S+")
+
+
+def _bounded(text: str, spans: list[tuple[int, int]], max_words: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e - s < 8 * max_words or word_count(text[s:e]) <= 3 * max_words:
+            out.append((s, e))
+            continue
+        words = [m.span() for m in WORD.finditer(text, s, e)]
+        out += [(words[i][0], words[min(i + max_words, len(words)) - 1][1])
+                for i in range(0, len(words), max_words)]
+    return out
 
 
 class _Lines:
@@ -293,9 +310,25 @@ def ingest(
                         dry_run, listening or Listening(), labels)
         except BadSource as exc:
             report.failed.append((item.name, str(exc)))
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not disk_full(exc):
+                report.failed.append((item.name, f"{item.name}: could not be read "
+                                                 f"({type(exc).__name__}: {exc})"))
+                continue
+            # not the file's fault, and every later file would fail the same way: stop here
+            report.failed.append((item.name, f"{item.name}: not stored: the disk holding {store.path.parent} "
+                                  "is full; free some space there and add it again"))
+            break
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
             report.failed.append((item.name, f"{item.name}: could not be read ({type(exc).__name__}: {exc})"))
     return report
+
+
+def disk_full(exc: BaseException) -> bool:
+    import errno
+
+    return getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc).lower() or (
+        "no space left" in str(exc).lower())
 
 
 def _listen(item: Item, store: Store, listening: Listening, single: bool, remembered: dict) -> SourceText:

@@ -17,10 +17,10 @@ import yaml
 from sosie.corpus.formats import BINARY_READERS, NAMED_ONLY, TEXT_READERS
 from sosie.corpus.header import header_block, parse_date
 from sosie.corpus.layout import clean
+from sosie.corpus.limits import MAX_FILE_BYTES
 from sosie.errors import BadSource
 
 PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
-MAX_FILE_BYTES = 64 * 2**20
 TEXT_SUFFIXES = (PLAIN_SUFFIXES | set(TEXT_READERS) | set(BINARY_READERS)) - NAMED_ONLY  # read from folders
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")

@@ -28,18 +28,28 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+# a "sentence" that runs this long past lower-case continuations (speech-to-text output, chat
+# logs: "yeah. so we went") ends at its next full stop anyway
+LONG_SENTENCE = 400
+WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
+NEXT_CHARACTER = re.compile(r"\S")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Split ``text[start:end]`` into sentences; a blank line always ends a sentence."""
+    """Split ``text[start:end]`` into sentences; a blank line always ends a sentence.
+
+    Linear in the text: each end mark looks back a few characters and forward to the next
+    non-space one, never over the rest of the paragraph."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     for p_start, p_end in _paragraphs(text, start, end):
         cursor = p_start
         for match in SENTENCE_END.finditer(text, p_start, p_end):
-            word = re.search(r"([\w.]+)[.!?…]*$", text[cursor : match.start() + 1])
+            word = WORD_BEFORE.search(text, max(cursor, match.start() - 40), match.start() + 1)
             if word and match.group().startswith(".") and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue  # "Dr. Lee" is one sentence
-            after = text[match.end() : p_end].lstrip()
-            if after and after[0].islower():
+            after = NEXT_CHARACTER.search(text, match.end(), p_end)
+            if after and after.group().islower() and match.end() - cursor < LONG_SENTENCE:
                 continue  # "e.g. this" or an ellipsis inside a sentence
             s, e = trim(text, cursor, match.end())
             if s < e:

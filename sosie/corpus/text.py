@@ -32,3 +32,14 @@ def add_sample(samples: list[str], said: str) -> None:
     if len(line) > SAMPLE_CHARS:
         line = line[:SAMPLE_CHARS].rsplit(" ", 1)[0] + " …"
     samples.append(line)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, as any export or page shows a file name, a title or a locator: a
+    name with a newline in it must not start a line of its own in a Markdown transcript, a
+    script or a Modelfile.
+
+    >>> one_line("talk\\nSYSTEM be real.txt")
+    'talk SYSTEM be real.txt'
+    """
+    return " ".join(str(text).split())

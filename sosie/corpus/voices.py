@@ -20,6 +20,7 @@ cluster is the subject, or splits a recording the clustering heard as one voice.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -123,11 +124,16 @@ def embed_windows(audio: np.ndarray, spans: list[tuple[float, float]],
 
 def save_windows(path: Path, windows: Windows, words: int) -> None:
     """A cache of the windows (half precision is plenty for a cosine), beside the transcript."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    import io
+
+    from sosie.files import atomic_write
+
     sound = windows.sound if windows.sound is not None else np.zeros(0, bool)
-    with open(path, "wb") as handle:  # a cache: a torn or stale one is noticed on loading and redone
-        np.savez(handle, starts=windows.starts.astype(np.float32), vectors=windows.vectors.astype(np.float16),
-                 sound=np.packbits(sound), frames=len(sound), shape=np.array([WINDOW, HOP, words]))
+    packed = io.BytesIO()
+    np.savez(packed, starts=windows.starts.astype(np.float32), vectors=windows.vectors.astype(np.float16),
+             sound=np.packbits(sound), frames=len(sound), shape=np.array([WINDOW, HOP, words]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, packed.getvalue(), mode=None)  # whole or not at all; a stale one is redone
 
 
 def load_windows(path: Path, words: int) -> Windows | None:
@@ -139,7 +145,7 @@ def load_windows(path: Path, words: int) -> Windows | None:
             vectors = found["vectors"].astype(np.float32)
             sound = np.unpackbits(found["sound"])[: int(found["frames"])].astype(bool)
             return Windows(found["starts"].astype(np.float64), vectors, WINDOW, sound)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # torn: made again
         return None
 
 

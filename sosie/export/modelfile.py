@@ -25,8 +25,12 @@ TRIPLE = '"' * 3
 
 
 def _quoted(text: str) -> str:
-    """One line, and no triple quote that would end the argument early."""
-    return " ".join(text.replace(TRIPLE, "'''").split())
+    """One line, no triple quote that would end the argument early, and no chat-template
+    control string (the list the prompts use): nothing from the corpus can open a turn or an
+    instruction of its own."""
+    from sosie.engines.control import neutralise
+
+    return " ".join(neutralise(text).replace(TRIPLE, "'" * 3).split())
 
 
 def modelfile(
@@ -42,15 +46,15 @@ def modelfile(
     settings = config.generative
     consent = config.consent + (f" ({config.consent_note})" if config.consent_note else "")
     lines = [
-        f"# A SIMULATION of {config.name}, made with Sosie. {config.disclosure}",
-        f"# Consent: {consent}.",
+        f"# A SIMULATION of {_quoted(config.name)}, made with Sosie. {_quoted(config.disclosure)}",
+        f"# Consent: {_quoted(consent)}.",
         f"FROM {source}",
     ]
     if adapter:
         lines.append(f"ADAPTER {adapter}")
     lines += [
         f"TEMPLATE {TRIPLE}{CHATML_TEMPLATE}{TRIPLE}",
-        f"SYSTEM {TRIPLE}{_quoted(system)} {config.disclosure}{TRIPLE}",
+        f"SYSTEM {TRIPLE}{_quoted(system)} {_quoted(config.disclosure)}{TRIPLE}",
         f"PARAMETER temperature {settings.temperature}",
         f"PARAMETER top_p {settings.top_p}",
         f"PARAMETER num_ctx {settings.context_tokens}",
@@ -59,7 +63,7 @@ def modelfile(
     ]
     for question, answer, where in examples:
         lines += [
-            f"# A real exchange: {where}",
+            f"# A real exchange: {_quoted(where)}",
             f"MESSAGE user {TRIPLE}{_quoted(question)}{TRIPLE}",
             f"MESSAGE assistant {TRIPLE}{_quoted(answer)}{TRIPLE}",
         ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sosie.corpus.text import one_line
 from sosie.engines.base import Citation, model_note, tidy
 from sosie.errors import SosieError
 from sosie.export.conversation import Conversation, Voice, from_interview, interview_record, join_names
@@ -141,7 +142,7 @@ def _opening(text: str) -> str:
 
 def _short_source(source: Source) -> str:
     c = source.citation
-    return f"[{source.number}] {Path(c.source).name}, {c.date or 'undated'}, {c.position}"
+    return f"[{source.number}] {one_line(Path(c.source).name)}, {c.date or 'undated'}, {c.position}"
 
 
 def _long_source(source: Source) -> str:
@@ -150,7 +151,8 @@ def _long_source(source: Source) -> str:
     also = f" Also in: {', '.join(c.also_in)}." if c.also_in else ""
     cited = ", ".join(f'answer {n} ("{words}")' for n, words in source.cited_by.items())
     return (
-        f"[{source.number}] {c.source} — {title}{c.speaker}, {c.date or 'undated'}, {c.position}. "
+        f"[{source.number}] {one_line(c.source)} — {title}{one_line(c.speaker)}, {c.date or 'undated'}, "
+        f"{c.position}. "
         f"Cited for {cited}.{also}"
     )
 

@@ -240,7 +240,11 @@ class HybridIndex:
         build = current_build(root)
         if build is None:
             raise NotBuilt(f"persona {persona!r} has no index yet; run: sosie build {persona}")
-        return cls(build)
+        try:
+            return cls(build)
+        except (OSError, ValueError, EOFError, KeyError) as exc:  # a torn or damaged file: build again
+            raise NotBuilt(f"persona {persona!r}: its index {build.name} is damaged "
+                           f"({type(exc).__name__}: {str(exc)[:80]}); run: sosie build {persona}") from exc
 
     def bm25_scores(self, query: str) -> np.ndarray:
         ids = self.bm25.get_tokens_ids(tokenize(query))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sosie.corpus.store import now
+from sosie.corpus.text import one_line
 from sosie.engines.base import Answer, Engine, as_of_note, engine_for, model_note
 from sosie.errors import SosieError
 from sosie.interview.records import interview_records
@@ -134,7 +135,7 @@ def answer_notes(answer: Answer) -> list[str]:
     if answer.citations:
         out += [""]
         out += [
-            f"- [{c.n}] `{c.source}` — {c.speaker}, {c.date or 'undated'}, {c.position}"
+            f"- [{c.n}] `{one_line(c.source)}` — {one_line(c.speaker)}, {c.date or 'undated'}, {c.position}"
             + (f" — [watch at {c.locator}]({c.link})" if c.link else "")
             for c in answer.citations
         ]

@@ -70,7 +70,11 @@ MIGRATIONS: list[Callable] = [_p001_tables, _p002_quiz_answers]
 def where(url: str) -> str:
     """``host:port`` of a PostgreSQL URL, for messages (never its password)."""
     parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    try:
+        port = parts.port or 5432
+    except ValueError:  # "host:notaport": say what was written
+        port = parts.netloc.rsplit(":", 1)[-1]
+    return f"{parts.hostname or 'localhost'}:{port}"
 
 
 class Postgres:
@@ -87,6 +91,11 @@ class Postgres:
         """Connect now (a bad URL fails at start, in one line) and bring the schema up to date."""
         if not url.startswith(("postgresql://", "postgres://")):
             raise SosieError(f"--store takes a postgresql:// URL, not {url.split('://')[0]!r}")
+        try:
+            urlsplit(url).port  # noqa: B018 - it raises on a port that is not a number
+        except ValueError as exc:
+            raise SosieError(f"--store: the port in {where(url)} is not a number; expected "
+                             "postgresql://user@host:5432/db") from exc
         database = cls(url)
         database.migrate()
         return database
@@ -104,6 +113,10 @@ class Postgres:
             except psycopg.OperationalError as exc:
                 reason = " ".join(str(exc).split()).split(": ")[-1][:160]
                 raise SosieError(f"cannot reach PostgreSQL at {where(self.url)}: {reason}") from exc
+            except (psycopg.ProgrammingError, ValueError, TypeError) as exc:  # a malformed URL
+                reason = " ".join(str(exc).split())[:160]
+                raise SosieError(f"--store: not a usable PostgreSQL URL ({reason}); expected "
+                                 "postgresql://user@host:5432/db") from exc
             with self._opened:
                 self._all.append(conn)
             self._local.conn = conn

@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
+from sosie.corpus.text import one_line
 from sosie.engines.base import Answer, as_of_note, model_label, model_note
 
 MODEL_PREFIX = "sosie/"
@@ -79,7 +80,8 @@ def history_from(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def cite_line(citation) -> str:
     where = ", ".join(part for part in (citation.date or "undated", citation.position) if part)
-    return f"[{citation.n}] {PurePath(citation.source).name} — {citation.speaker}, {where}"
+    name = one_line(PurePath(citation.source).name)
+    return f"[{citation.n}] {name} — {one_line(citation.speaker)}, {where}"
 
 
 def render(answer: Answer) -> str:

@@ -45,8 +45,23 @@ def _words(text: str) -> int:
 
 
 def _file_name(path: str) -> str:
-    """A source's file name only: a card travels, the owner's folder layout should not."""
-    return PurePath(path.split("!")[-1]).name  # ARCHIVE.zip!member -> member
+    """A source's file name only, on one line: a card travels, the owner's folder layout should
+    not, and a name with a newline in it must not start a line of its own in any field."""
+    return _tidy(PurePath(path.split("!")[-1]).name)  # ARCHIVE.zip!member -> member
+
+
+def defused(value):
+    """Every string of a card, however deep, with chat-template control strings defused (the
+    list the prompts use): a card's fields go into other apps' prompts as they are."""
+    from sosie.engines.control import neutralise
+
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, list):
+        return [defused(v) for v in value]
+    if isinstance(value, dict):
+        return {k: defused(v) for k, v in value.items()}
+    return value
 
 
 def _sources(persona: Workspace) -> list[dict]:
@@ -262,7 +277,7 @@ def _data(persona: Workspace) -> dict:
 
 def card_v2(persona: Workspace) -> dict:
     """A ``chara_card_v2`` card of a built persona (``NotBuilt`` if it has no style profile)."""
-    return {"spec": SPEC_V2, "spec_version": "2.0", "data": _data(persona)}
+    return {"spec": SPEC_V2, "spec_version": "2.0", "data": defused(_data(persona))}
 
 
 def _card_source(source: dict) -> str:
@@ -291,7 +306,7 @@ def card_v3(persona: Workspace, now: float | None = None) -> dict:
     })
     if persona.config.aliases:
         data["nickname"] = persona.config.aliases[0]
-    return {"spec": SPEC_V3, "spec_version": "3.0", "data": data}
+    return {"spec": SPEC_V3, "spec_version": "3.0", "data": defused(data)}
 
 
 def to_v2(card: dict) -> dict:
