@@ -124,7 +124,7 @@ def fitted_weights(persona, folds: int = 5) -> tuple[float, float, float]:
             chooser = Selector(persona)
             for turn in out:
                 seen = [index.vectors[index.row_of[p]] for p in answers.get(turn, []) if p in index.row_of]
-                found = retrieve(persona, asked.get(turn) or "", persona.config.quote)
+                found = retrieve(persona, asked.get(turn) or "", persona.config.retrieval)
                 if not seen or found.empty:
                     continue
                 real = unit(np.mean(seen, axis=0))
@@ -133,7 +133,7 @@ def fitted_weights(persona, folds: int = 5) -> tuple[float, float, float]:
                 predicted = answer_map.predict(found.question_vector) if answer_map else None
                 ids = chooser.pool(found.question_vector, predicted, found.relevance, rows)
                 chooser.sentences(rows, ids)
-                target = chooser.target_words(persona.config.quote.max_words)
+                target = chooser.target_words(persona.config.retrieval.max_words)
                 parts = [window_features(*chooser._sentences[p], found.question_vector, predicted, target)
                          for p in ids]
                 x = np.vstack([f for f, _ in parts])

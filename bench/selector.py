@@ -49,7 +49,7 @@ CEILING_PASSAGES = 10
 
 def ceiling(persona, question: str, real: str) -> tuple[float, float]:
     """The best cosine and the best ROUGE-L of any candidate run, knowing the real answer."""
-    found = retrieve(persona, question, persona.config.quote)
+    found = retrieve(persona, question, persona.config.retrieval)
     ids = sorted(found.relevance, key=found.relevance.get, reverse=True)[:CEILING_PASSAGES]
     rows = persona.store.passages(ids)
     runs = [run for pid in ids for run in runs_of(rows[pid].text)]

@@ -31,7 +31,6 @@ from sosie.files import atomic_write
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CONSENT_VALUES = ("self", "granted", "public-record", "none")
 PRONOUNS = {"her": "her", "his": "his", "their": "their", "she": "her", "he": "his", "they": "their"}
-TABLES = ("quote", "generative", "train")  # the [tables] of persona.toml that hold engine settings
 
 
 def home_dir(home: str | Path | None = None) -> Path:
@@ -68,8 +67,9 @@ def setting(
 
 
 @dataclass
-class QuoteSettings:
-    """Knobs of the quote engine (``[quote]`` in ``persona.toml``)."""
+class RetrievalSettings:
+    """How every engine finds the person's passages and the quote engine quotes them; ``[quote]``
+    in ``persona.toml``, named when only the quote engine read it (kept: every card has it)."""
 
     min_similarity: float = setting(
         0.25, help="cosine below which a passage is not about the question (raise it to abstain more)")
@@ -175,7 +175,7 @@ class PersonaConfig:
     near_duplicate_jaccard: float = setting(
         0.8, help="passages at least this alike (MinHash Jaccard of word 3-shingles) are indexed once; "
         "`1.0` keeps all but exact copies apart")
-    quote: QuoteSettings = field(default_factory=QuoteSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)  # [quote] in persona.toml
     generative: GenerativeSettings = field(default_factory=GenerativeSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
 
@@ -194,9 +194,14 @@ class PersonaConfig:
                 "not the real person."
             )
 
+    @property
+    def quote(self) -> RetrievalSettings:
+        """The old name of :attr:`retrieval` (still its table's in ``persona.toml``)."""
+        return self.retrieval
+
     def to_toml(self) -> str:
         data = asdict(self)
-        quote = data.pop("quote")
+        quote = data.pop("retrieval")
         generative = data.pop("generative")
         train = data.pop("train")
         consent = {"status": data.pop("consent"), "note": data.pop("consent_note")}
@@ -224,7 +229,7 @@ class PersonaConfig:
                 consent=consent.get("status", "none"),
                 consent_note=consent.get("note", ""),
                 provenance_note=provenance.get("note", ""),
-                quote=QuoteSettings(**quote),
+                retrieval=RetrievalSettings(**quote),
                 generative=GenerativeSettings(**generative),
                 train=TrainSettings(**train),
             )
@@ -267,7 +272,7 @@ def _rows(cls: type, table: str) -> list[Setting]:
 def settings_table() -> tuple[Setting, ...]:
     """Every setting a user sets in ``persona.toml``, in file order:
     ``(Setting(table='', name='name', ...), ..., Setting(table='train', name='seed', ...))``."""
-    nested = {"quote": QuoteSettings, "generative": GenerativeSettings, "train": TrainSettings}
+    nested = {"quote": RetrievalSettings, "generative": GenerativeSettings, "train": TrainSettings}
     rows = _rows(PersonaConfig, "")
     return tuple(rows + [row for table, cls in nested.items() for row in _rows(cls, table)])
 

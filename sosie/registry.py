@@ -11,7 +11,7 @@ Each class declares its options as a dataclass ``Options``; an unknown option is
 the list of valid ones instead of being silently swallowed.
 
 >>> sorted(names("backend"))
-['llamacpp', 'openai', 'transformers']
+['llama-cpp-python', 'llamacpp', 'openai', 'transformers']
 """
 
 from __future__ import annotations

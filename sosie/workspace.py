@@ -11,10 +11,11 @@ knows about them. :class:`sosie.persona.Persona` adds the engines on top.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sosie.config import PersonaConfig, home_dir, load_config, save_config, workspace_path
 from sosie.corpus import IngestReport, Store, ingest
@@ -33,6 +34,36 @@ def file_stamp(path: Path) -> tuple[int, int, int]:
     return found.st_ino, found.st_mtime_ns, found.st_size
 
 
+class Kept:
+    """What a workspace keeps for the stages above it, made once per key; past ``limit`` keys
+    the oldest is forgotten.
+
+    >>> kept = Kept(limit=2)
+    >>> kept.get("a", lambda: 1), kept.get("a", lambda: 2)
+    (1, 1)
+    """
+
+    def __init__(self, limit: int | None = None):
+        self.limit = limit
+        self._made: dict[Hashable, Any] = {}
+        # a server's threads ask at once: one of them makes it (a model loads once), the rest wait
+        self._lock = threading.RLock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._made:
+                made = make()
+                while self.limit is not None and len(self._made) >= self.limit:
+                    del self._made[next(iter(self._made))]
+                self._made[key] = made
+            return self._made[key]
+
+    def values(self) -> list[Any]:
+        """What is kept now, oldest first."""
+        with self._lock:
+            return list(self._made.values())
+
+
 class Workspace:
     """A workspace folder: ``persona.toml``, ``sosie.db``, ``index/`` and ``profile.json``."""
 
@@ -42,8 +73,12 @@ class Workspace:
         self._store: Store | None = None
         self._index: HybridIndex | None = None
         self._pointer: tuple | None = None  # see _live_build
-        self._profile_seen: tuple | None = None  # see _profile_version
-        self._engines: dict[tuple, object] = {}  # engines made for it (see sosie.engines.engine_for)
+        self._profile_seen: tuple | None = None  # (file stamp, profile): see profile()
+        # engines made for it, by name and options: a model loads once (sosie.engines.engine_for)
+        self.engines = Kept()
+        # as-of windows by date, corpus version and index (sosie.engines.retrieval.window); a
+        # server sees a few dates at once, each window two boolean masks over the index
+        self.windows = Kept(limit=16)
         # where its interviews are kept when not in sosie.db (a server's PostgreSQL, see
         # sosie.interview.records.interview_records); None: sosie.db
         self.interviews: object | None = None
@@ -72,9 +107,9 @@ class Workspace:
         workspace.mkdir(mode=0o700, exist_ok=True)
         workspace.chmod(0o700)  # a person's words and interviews are private, whatever the umask
         save_config(workspace, config)
-        persona = cls(workspace, config)
-        _ = persona.store  # creates sosie.db with its schema
-        return persona
+        made = cls(workspace, config)
+        _ = made.store  # creates sosie.db with its schema
+        return made
 
     @classmethod
     def open(cls, slug: str, home: str | Path | None = None) -> Workspace:
@@ -154,9 +189,7 @@ class Workspace:
         profile left from an older corpus (a build killed after the index switch) is noticed."""
         from sosie.profile import compute_profile
 
-        db = self.store.db
-        mine = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='subject' ORDER BY id")]
-        others = [r[0] for r in db.execute("SELECT text FROM turns WHERE role='other' ORDER BY id")]
+        mine, others = self.store.turn_texts("subject"), self.store.turn_texts("other")
         profile = {
             "persona": self.slug,
             "corpus_version": self.store.corpus_version if corpus_version is None else corpus_version,
@@ -166,10 +199,18 @@ class Workspace:
         return profile
 
     def profile(self) -> dict:
+        """``profile.json``, read again only when the file changed (a build replaces it); every
+        caller shares the dict, so none may change it. ``NotBuilt`` before the first build."""
         path = self.workspace / "profile.json"
         if not path.is_file():
             raise NotBuilt(f"persona {self.slug!r} has no style profile yet; run: sosie build {self.slug}")
-        return json.loads(path.read_text(encoding="utf-8"))
+        stamp = file_stamp(path)
+        seen = self._profile_seen  # (stamp, profile), replaced whole: threads read it unlocked
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        self._profile_seen = (stamp, profile)
+        return profile
 
     def _live_build(self) -> Path | None:
         """The live build folder. A server asks before every answer, so while ``index/CURRENT``
@@ -214,33 +255,17 @@ class Workspace:
         }
 
     def _profile_version(self) -> int | None:
-        """The corpus version the profile was measured on; read again only when the file changed
-        (a server asks before every answer; parsing the profile's JSON each time showed up)."""
-        path = self.workspace / "profile.json"
+        """The corpus version the profile was measured on (``None``: no readable profile)."""
         try:
-            stamp = file_stamp(path)
-            seen = self._profile_seen
-            if seen is not None and seen[0] == stamp:
-                return seen[1]
-            version = json.loads(path.read_text(encoding="utf-8"))["corpus_version"]
-        except (OSError, ValueError, KeyError, TypeError):
+            return self.profile()["corpus_version"]
+        except (NotBuilt, OSError, ValueError, KeyError, TypeError):
             return None
-        self._profile_seen = (stamp, version)
-        return version
 
     @contextmanager
     def holding_out(self, source_paths: Iterable[str], turn_ids: Iterable[int] = ()) -> Iterator[None]:
         """Within this block no engine can retrieve, quote or imitate these sources' words,
         nor these turns' (a split within one source)."""
-        paths = list(source_paths)
-        marks = ",".join("?" * len(paths))
-        db = self.store.db
-        passages = {r[0] for r in db.execute(
-            f"SELECT p.id FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})",
-            paths)}
-        turns = {r[0] for r in db.execute(
-            f"SELECT t.id FROM turns t JOIN sources s ON s.id = t.source_id WHERE s.path IN ({marks})",
-            paths)}
+        passages, turns = self.store.ids_in_sources(list(source_paths))
         extra = list(turn_ids)
         turns |= set(extra)
         passages |= {p for ids in self.store.passage_ids_of_turns(extra).values() for p in ids}

@@ -170,6 +170,21 @@ def test_brackets_in_questions_and_names_are_printed_not_parsed(rowan, tmp_path)
     assert "Q1. What about [bold]cities[/bold] and [1]?" in result.stdout
 
 
+def test_python_m_sosie_train_runs_the_train_command(home):
+    """`accelerate launch -m sosie.train NAME` (the training docs) is `sosie train NAME`: the
+    training stage runs the installed command by its entry point, without importing the CLI."""
+    import sys
+
+    env = {**os.environ, "SOSIE_HOME": str(home)}
+    shown = subprocess.run([sys.executable, "-m", "sosie.train", "--help"], capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "--max-steps" in shown.stdout and "LoRA adapter" in shown.stdout
+    missing = subprocess.run([sys.executable, "-m", "sosie.train", "nobody"], capture_output=True,
+                             text=True, env=env, timeout=120)
+    assert missing.returncode == 1 and "no persona 'nobody'" in missing.stderr
+
+
 def test_the_train_flags_are_made_from_the_settings_table():
     """`sosie train`'s options come from TrainSettings: each flagged setting once, with its type,
     passed on as the overrides given (the others keep the persona's value)."""

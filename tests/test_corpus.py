@@ -10,7 +10,7 @@ from conftest import PODCAST, ROWAN_DIR
 from sosie import Persona
 from sosie.corpus.readers import read_source
 from sosie.corpus.sentences import sentence_spans
-from sosie.corpus.speakers import Subject, split_turns
+from sosie.corpus.speakers import Subject, detect
 
 
 def test_podcast_keeps_only_the_subjects_words_as_passages(small):
@@ -45,21 +45,24 @@ def test_q_a_and_interviewer_labels(tmp_path):
     radio.write_text("INTERVIEWER: Welcome. What now?\nADLER: Now I rest.\n"
                      "INTERVIEWER: Really?\nADLER: No. Anyway.\n")
     subject = Subject("Rowan Adler", ("Rowan",))
-    kind, turns = split_turns(read_source(qa), subject)
+    found = detect(read_source(qa), subject)
+    kind, turns = found.kind, found.turns
     assert kind == "transcript"
     assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
     source = read_source(qa)
     answer = turns[3]
     assert source.text[answer.start : answer.end] == "Machines for bumping into people.\nIt is that simple."
     assert source.text[answer.question.start : answer.question.end] == "And cities?"
-    _, turns = split_turns(read_source(radio), subject)
+    found = detect(read_source(radio), subject)
+    turns = found.turns
     assert [(t.speaker, t.role) for t in turns][:2] == [("INTERVIEWER", "other"), ("ADLER", "subject")]
 
 
 def test_an_essay_is_a_monologue_of_the_subject(tmp_path):
     essay = tmp_path / "2020-01-02-essay.md"
     essay.write_text("---\ntitle: On bread\n---\n# On bread\n\nGus is eleven. He smells of apples.\n")
-    kind, turns = split_turns(read_source(essay), Subject("Rowan Adler"))
+    found = detect(read_source(essay), Subject("Rowan Adler"))
+    kind, turns = found.kind, found.turns
     assert kind == "monologue"
     assert [t.role for t in turns] == ["subject"] and turns[0].date == "2020-01-02"
     assert "# On bread" not in read_source(essay).text[turns[0].start : turns[0].end]
@@ -137,7 +140,8 @@ def test_bracketed_and_bold_labels(tmp_path):
     path = tmp_path / "t.md"
     path.write_text("**MAYA CHEN:** Why bread?\n**ROWAN ADLER:** Gus needs feeding.\n"
                     "[MAYA CHEN]: And then?\n[Rowan]: Then the bike.\n")
-    kind, turns = split_turns(read_source(path), Subject("Rowan Adler", ("Rowan",)))
+    found = detect(read_source(path), Subject("Rowan Adler", ("Rowan",)))
+    kind, turns = found.kind, found.turns
     assert kind == "transcript"
     assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
     text = read_source(path).text
@@ -148,7 +152,8 @@ def test_bare_bracket_labels_and_case_insensitive_aliases(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("[Maya Chen] Why bread?\n[ROWAN] Gus needs feeding.\n"
                     "[Maya Chen] And then?\n[Rowan] Then the bike.\n")
-    kind, turns = split_turns(read_source(path), Subject("Rowan Adler", ("rowan",)))
+    found = detect(read_source(path), Subject("Rowan Adler", ("rowan",)))
+    kind, turns = found.kind, found.turns
     assert kind == "transcript"
     assert [t.role for t in turns] == ["other", "subject", "other", "subject"]
     text = read_source(path).text

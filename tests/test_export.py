@@ -71,7 +71,7 @@ def test_export_command_writes_and_prints_the_path(demo_home, tmp_path):
 
 
 def test_an_export_that_lost_the_disclosure_is_not_delivered(tmp_path):
-    from sosie.cli import _check_disclosure
+    from sosie.cli.export import _check_disclosure
 
     path = tmp_path / "script.fountain"
     path.write_text("Title: An interview\n\nINTERVIEWER\nHello.\n")

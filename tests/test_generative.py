@@ -209,6 +209,26 @@ def test_cli_generative_over_openai_backend_shows_support(rowan, stub):
     assert data["engine"] == "generative" and data["support"][0]["tag"] in TAGS
 
 
+@pytest.mark.slow
+def test_the_cli_shows_the_disclosure_once_when_a_streamed_answer_abstains(rowan, stub):
+    """`sosie ask` prints the disclosure before streaming; an abstention (the record says nothing,
+    so the model is never asked) printed it a second time. The real command, over a stub model."""
+    disclosure = rowan.config.disclosure
+    asked = len(stub.requests)
+    off_topic = run_cli("ask", "rowan", "What is the boiling point of tungsten?", "--engine", "generative",
+                        "--backend", "openai", "--model", "stub", "--base-url", stub.base_url,
+                        home=rowan.workspace.parent)
+    assert off_topic.returncode == 0, off_topic.stderr
+    assert "will not guess" in off_topic.stdout and len(stub.requests) == asked  # abstained unasked
+    assert off_topic.stdout.count(disclosure) == 1, off_topic.stdout
+    answered = run_cli("ask", "rowan", "What do you think of cities?", "--engine", "generative",
+                       "--backend", "openai", "--model", "stub", "--base-url", stub.base_url,
+                       home=rowan.workspace.parent)
+    assert answered.returncode == 0, answered.stderr
+    assert "— checked against the sources:" in answered.stdout
+    assert answered.stdout.count(disclosure) == 1, answered.stdout
+
+
 def test_an_interview_carries_its_history_into_the_next_prompt(rowan, stub):
     session = rowan.interview("generative", backend="openai", model="stub", base_url=stub.base_url,
                               grounding="free")

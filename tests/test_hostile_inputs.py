@@ -336,7 +336,7 @@ def test_a_card_picture_of_169_megapixels_is_refused_quietly(tmp_path):
 
 
 def test_the_readme_shows_the_store_url_in_the_environment_first():
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[1] / "docs" / "serving.md").read_text(encoding="utf-8")
     env, flag = readme.find("SOSIE_STORE=postgresql://"), readme.find("--store postgresql://")
     assert env >= 0 and (flag < 0 or env < flag), "the README must show SOSIE_STORE before the --store flag"
     assert "/proc" in readme[env - 2000: env + 2000]  # and say why

@@ -5,12 +5,16 @@ train -> export -> persona -> demo -> serve -> cli. Within a stage anything goes
 the same rank (evaluate and train, config and models) never import each other. The model
 manager sits low because the corpus uses it too: recordings are transcribed by a verified
 model. Every import counts, even one inside a function or under TYPE_CHECKING: a type-only
-upward import is still a cycle for a reader.
+upward import is still a cycle for a reader; ``python -m`` entry points (``__main__``) too.
+
+The corpus tables (sources, turns, passages) are read and written in ``sosie/corpus/`` only:
+other stages ask the store (``sosie.corpus.queries``), so the schema has one owner.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "sosie"
@@ -54,8 +58,8 @@ def test_no_stage_imports_a_later_one():
     upward = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        if module == "sosie.__init__" or module.endswith(".__main__"):
-            continue  # the lazy front door, and `python -m` entry points (sosie.train's calls the CLI)
+        if module == "sosie.__init__":
+            continue  # the lazy front door
         here = stage(module)
         for line, target in imports(path):
             there = stage(target)
@@ -64,6 +68,37 @@ def test_no_stage_imports_a_later_one():
             if RANK[there] >= RANK[here]:
                 upward.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}")
     assert not upward, "imports against the flow:\n" + "\n".join(upward)
+
+
+# SQL that names a corpus table: uppercase keywords, as every statement in sosie/ is written
+# (so that "from sources" in a sentence is not taken for SQL)
+CORPUS_SQL = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(turns|passages|sources)\b")
+
+
+def strings(path: Path) -> dict[int, str]:
+    """The string literals of a module by line (an f-string's literal parts joined, in its place)."""
+    found: dict[int, str] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.JoinedStr):
+            found[node.lineno] = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.setdefault(node.lineno, node.value)
+    return found
+
+
+def test_only_the_corpus_stage_has_sql_on_the_corpus_tables():
+    outside = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {' '.join(text.split())[:80]}"
+        for path in sorted(PACKAGE.rglob("*.py")) if path.relative_to(PACKAGE).parts[0] != "corpus"
+        for line, text in sorted(strings(path).items()) if CORPUS_SQL.search(text)
+    ]
+    assert not outside, "corpus SQL outside sosie/corpus/ (use a Store method):\n" + "\n".join(outside)
+
+
+def test_the_sql_check_sees_sql_and_not_prose():
+    assert CORPUS_SQL.search("SELECT p.id FROM passages p JOIN sources s ON s.id = p.source_id")
+    assert CORPUS_SQL.search("SELECT text\n  FROM turns WHERE role = ?")
+    assert not CORPUS_SQL.search("Trained on 12 answers from 3 sources")
 
 
 def test_a_workspace_from_before_the_split_keeps_its_interviews(tmp_path):

@@ -22,7 +22,6 @@ import pytest
 import sosie
 from sosie import Persona, SosieError
 from sosie.export.pack import pack
-from sosie.export.pack import unpack as unpack_workspace
 from sosie.export.speech import (
     INSTALL,
     espeak_path,
@@ -31,6 +30,7 @@ from sosie.export.speech import (
     speakable,
     transcript_script,
 )
+from sosie.export.unpack import unpack as unpack_workspace
 from sosie.interview import transcript
 
 

@@ -249,3 +249,20 @@ def test_a_cpu_without_avx2_gets_one_line_not_an_illegal_instruction(tmp_path, m
         Running(qwen.model_path, 512, 1)
     monkeypatch.setattr(models, "cpu_lacks_avx2", lambda cpuinfo="": True)
     assert models.default_model() == ("transformers", models.BUNDLED)  # auto never picks it there
+
+
+def test_sosie_ask_shows_the_disclosure_once_whether_it_answers_or_abstains(demo_home, qwen_models,
+                                                                             monkeypatch):
+    """The streamed answer prints the disclosure before its first token; the checked version
+    after it, and an abstention, must not print it again (it once came twice)."""
+    from conftest import run_in_process
+
+    monkeypatch.setenv("SOSIE_MODELS", str(qwen_models))
+    disclosure = Persona.open("rowan", demo_home).config.disclosure
+    for question in ("What is the boiling point of tungsten?", QUESTION):
+        done = run_in_process("ask", "rowan", question, "--engine", "generative", home=demo_home)
+        assert done.returncode == 0, done.output
+        assert done.output.count(disclosure) == 1, done.output
+    assert "will not guess" in run_in_process(
+        "ask", "rowan", "What is the boiling point of tungsten?", "--engine", "generative",
+        home=demo_home).output

@@ -56,7 +56,7 @@ def test_leaning_sentences():
 
 
 def test_answers_run_about_as_long_as_the_persons(rowan):
-    target = Selector(rowan).target_words(rowan.config.quote.max_words)
+    target = Selector(rowan).target_words(rowan.config.retrieval.max_words)
     median = rowan.profile()["answer_length"]["median"]
     assert 40 <= target <= median
     answer = rowan.ask("What do you think of cities?")
@@ -108,3 +108,23 @@ def test_sentences_are_indexed_with_the_build_and_nothing_is_embedded_to_answer(
     monkeypatch.setattr(selector_module, "embed", no_embedding)
     answer = QuoteEngine(rowan).answer("What do you think of cities?")
     assert "bumping into people" in answer.text  # the whole answer, not one line of it
+
+
+def test_max_passages_is_the_most_passages_one_answer_stitches_together(rowan):
+    """``[quote] max_passages`` (default 3) caps the runs the selector joins into one answer."""
+    from sosie.engines.retrieval import retrieve
+
+    settings = rowan.config.retrieval
+    assert settings.max_passages == 3
+    selector, most = Selector(rowan), 0
+    for question in ("What do you think of cities?", "How do you decide who to hire?", "Do you ride a bike?",
+                     "What is wrong with long meetings?", "What do you think about AI?", "Why trains?"):
+        found = retrieve(rowan, question, settings)
+        qv, relevance = found.question_vector, dict(found.relevance)
+        rows = rowan.store.passages(list(relevance))
+        runs = selector.choose(qv, relevance, rows, settings.max_words, 3)
+        most = max(most, len(runs))
+        for cap in (1, 2):
+            capped = selector.choose(qv, relevance, rows, settings.max_words, cap)
+            assert len(capped) <= cap and capped == runs[:len(capped)], question
+    assert most >= 2  # the cap was reached for at least one question

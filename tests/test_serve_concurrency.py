@@ -120,7 +120,7 @@ def test_a_full_model_queue_answers_503_with_retry_after(fresh_home):
                 quick = http.post("/api/personas/rowan/sessions", json={"engine": "quote"}).json()["id"]
                 assert http.post(f"/api/personas/rowan/sessions/{quick}/ask",
                                  json={"question": QUESTIONS[0]}).status_code == 200
-        engine = next(e for e in personas[0]._engines.values() if isinstance(e, SlowEngine))
+        engine = next(e for e in personas[0].engines.values() if isinstance(e, SlowEngine))
     finally:
         registry.unregister("engine", "slowlocal")
         personas[0].close()
@@ -168,7 +168,7 @@ def test_answers_from_a_model_server_run_more_at_once_than_asyncio_threads(fresh
                 with ThreadPoolExecutor(max_workers=16) as pool:
                     codes = list(pool.map(ask, ids))
                 took = time.perf_counter() - started
-        engine = next(e for e in personas[0]._engines.values() if isinstance(e, SlowRemoteEngine))
+        engine = next(e for e in personas[0].engines.values() if isinstance(e, SlowRemoteEngine))
     finally:
         registry.unregister("engine", "slowremote")
         personas[0].close()

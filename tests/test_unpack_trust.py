@@ -21,7 +21,8 @@ import pytest
 from conftest import run_cli
 
 from sosie import Persona, SosieError
-from sosie.export.pack import pack, unpack
+from sosie.export.pack import pack
+from sosie.export.unpack import unpack
 
 
 @pytest.fixture(scope="module")

@@ -74,3 +74,48 @@ def test_a_build_killed_after_the_index_switch_leaves_a_profile_that_is_noticed(
     assert sosie("build", "ada", home=home).returncode == 0
     asked = sosie("ask", "ada", "Why do trains beat planes?", home=home)
     assert asked.returncode == 0 and "warning" not in asked.stderr
+
+
+# persona.toml as Sosie wrote it before the quote engine's settings became every engine's
+# retrieval settings (RetrievalSettings): the table kept its name, [quote]
+CARD_BEFORE_THE_RENAME = """\
+format = 1
+slug = "ada"
+name = "Ada Example"
+aliases = []
+description = ""
+pronoun = "their"
+disclosure = "Simulated Ada Example — built from their recorded words; not the real person."
+default_engine = "quote"
+fictional = false
+near_duplicate_jaccard = 0.8
+
+[consent]
+status = "none"
+note = ""
+
+[provenance]
+note = ""
+
+[quote]
+min_similarity = 0.3
+question_match = 0.62
+max_passages = 2
+max_words = 90
+mmr_lambda = 0.7
+"""
+
+
+def test_a_persona_toml_with_a_quote_table_loads_as_the_retrieval_settings(home):
+    from sosie.config import PersonaConfig, RetrievalSettings
+
+    (home / "ada").mkdir(parents=True)
+    (home / "ada" / "persona.toml").write_text(CARD_BEFORE_THE_RENAME, encoding="utf-8")
+    with Persona.open("ada", home) as ada:
+        assert isinstance(ada.config.retrieval, RetrievalSettings)
+        assert ada.config.retrieval.min_similarity == 0.3 and ada.config.retrieval.max_passages == 2
+        assert ada.config.quote is ada.config.retrieval  # the old attribute name still reads it
+        assert ada.engine("quote").settings.max_passages == 2
+        written = ada.config.to_toml()
+    assert "[quote]\nmin_similarity = 0.3\n" in written and "[retrieval]" not in written
+    assert PersonaConfig.from_toml(written, home / "persona.toml") == ada.config

@@ -233,8 +233,7 @@ def warn_if_stale(persona: Persona) -> None:
 
 
 # The stage modules register their commands on `app`; `sosie --help` lists them in this order.
-from sosie.cli import ask, build, corpus, demo, evaluate, export, models, panel, serve, timeline, train  # noqa: E402,F401  # noqa: E402,F401
-from sosie.cli.export import _check_disclosure  # noqa: E402,F401  (tests call it)
+from sosie.cli import ask, build, corpus, demo, evaluate, export, models, panel, serve, timeline, train  # noqa: E402,F401
 
 COMMANDS = ("new", "add", "corpus", "build", "ask", "interview", "panel", "transcript", "timeline", "profile",
             "eval", "eval-panel", "quiz", "list", "serve", "models", "dataset", "train", "merge", "export",

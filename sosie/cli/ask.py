@@ -38,8 +38,11 @@ TAG_STYLE = {"verbatim": "green", "supported": "cyan", "extrapolated": "red"}
 
 
 def print_answer(
-    answer: Answer, as_json: bool = False, streamed: bool = False, show_support: bool = False
+    answer: Answer, as_json: bool = False, streamed: bool = False, show_support: bool = False,
+    disclosed: bool = False,
 ) -> None:
+    """The answer for a terminal; ``streamed``: its raw text is on screen already, ``disclosed``:
+    the disclosure too (printed before the stream), so neither is shown twice."""
     if as_json:
         out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
@@ -47,7 +50,7 @@ def print_answer(
 
     if streamed:  # the raw stream is on screen; now the checked, cited version
         out.print("\n[dim]— checked against the sources:[/]")
-    else:
+    elif not disclosed:
         out.print(answer.disclosure, style="italic yellow", markup=False)
     # which model produced it, in small print under the disclosure
     out.print(model_note(answer.model), style="dim", markup=False, highlight=False)
@@ -88,16 +91,22 @@ def print_answer(
 
 
 def ask_streaming(session, question: str, as_json: bool, show_support: bool) -> None:
-    """Generative answers appear token by token, then in their checked, cited form."""
+    """Generative answers appear token by token, then in their checked, cited form; the
+    disclosure comes once, before the first token, whether the answer then abstains or not."""
     streaming = not as_json and session.engine.name != "quote"
     if streaming:
-        out.print(session.persona.config.disclosure, style="italic yellow", markup=False)
+        out.print(session.workspace.config.disclosure, style="italic yellow", markup=False)
+    shown: list[str] = []
 
     def show(piece: str) -> None:
+        shown.append(piece)
         out.print(piece, end="", markup=False)
 
     answer = session.ask(question, on_token=show if streaming else None)
-    print_answer(answer, as_json, streamed=streaming and not answer.abstained, show_support=show_support)
+    if shown and answer.abstained:
+        out.print()  # end the streamed line: an abstention is shown as is, not as a checked version
+    print_answer(answer, as_json, streamed=streaming and not answer.abstained, show_support=show_support,
+                 disclosed=streaming)
 
 
 @app.command()
@@ -133,7 +142,7 @@ def ask(
 def interview(
     slug: Slug,
     questions: Annotated[
-        Path | None,  # noqa: UP007
+        Path | None,
         typer.Option("--questions", help="Run a scripted interview: one question a line."),
     ] = None,
     engine: EngineOpt = None,
@@ -185,14 +194,14 @@ def _stdin_questions(prompt: bool):
 @app.command()
 @user_errors
 def transcript(
-    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+    slug: Annotated[str | None, typer.Argument(
         help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
     interview_id: Annotated[
-        int | None, typer.Option("--interview", help="Interview id (default: the latest).")  # noqa: UP007
+        int | None, typer.Option("--interview", help="Interview id (default: the latest).")
     ] = None,
     panel_id: Annotated[
-        int | None, typer.Option("--panel", help="A stored panel's id, instead of a persona's interview.")  # noqa: UP007
+        int | None, typer.Option("--panel", help="A stored panel's id, instead of a persona's interview.")
     ] = None,
     store: StoreOpt = None,
     home: Home = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from sosie.cli import Home, Slug, app, err, fail, out, shown_path, user_errors
 from sosie.corpus.formats import clock_of
+
+if TYPE_CHECKING:
+    from sosie.corpus import IngestReport
 
 
 @app.command()
@@ -106,12 +109,7 @@ def add(
     from sosie.corpus.audio import Listening
     from sosie.persona import Persona
 
-    speakers = {}
-    for pair in speaker:
-        label, sep, name = pair.partition("=")
-        if not sep or not label.strip() or not name.strip():
-            fail(f"--speaker {pair!r}: expected LABEL=Name, e.g. --speaker 'SPEAKER_01=Ada Example'")
-        speakers[label.strip()] = name.strip()
+    speakers = speaker_map(speaker)
     persona = Persona.open(slug, home)
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -139,8 +137,25 @@ def add(
             *paths, globs=glob, licence=licence, speakers=speakers, single_speaker=single_speaker,
             dry_run=dry_run, on_file=on_file, listening=listening, labels=label_pattern,
         )
+    print_report(report, slug, persona.config.name, dry_run)
+
+
+def speaker_map(pairs: list[str]) -> dict[str, str]:
+    """``--speaker LABEL=Name`` options as ``{label: name}``; a malformed one fails in one line."""
+    speakers = {}
+    for pair in pairs:
+        label, sep, name = pair.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            fail(f"--speaker {pair!r}: expected LABEL=Name, e.g. --speaker 'SPEAKER_01=Ada Example'")
+        speakers[label.strip()] = name.strip()
+    return speakers
+
+
+def print_report(report: IngestReport, slug: str, subject: str, dry_run: bool) -> None:
+    """What ``sosie add`` did, file by file where something went wrong, then the totals; a failed
+    file makes the command fail (exit 1) once everything else is stored."""
     if dry_run:
-        print_previews(report.previews, persona.config.name)
+        print_previews(report.previews, subject)
     for path, why in report.skipped:
         err.print(f"skipped: {shown_path(path)}: {why}", markup=False)
     for path, change in report.reread:

@@ -17,7 +17,7 @@ from sosie.cli.build import build
 def demo(
     home: Home = None,
     questions: Annotated[
-        Path | None, typer.Option("--questions", help="Questions file (default: the bundled script).")  # noqa: UP007
+        Path | None, typer.Option("--questions", help="Questions file (default: the bundled script).")
     ] = None,
 ) -> None:
     """Build the bundled FICTIONAL demo personas and run a scripted interview of Rowan Adler."""

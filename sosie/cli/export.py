@@ -25,7 +25,7 @@ def _check_disclosure(path: Path, disclosure: str) -> None:
 @app.command()
 @user_errors
 def export(
-    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+    slug: Annotated[str | None, typer.Argument(
         help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="ccv2, ccv3, modelfile, transcript or script "
                                      "(a panel: transcript, script, or ccv3 for group chats).")] = "",
@@ -101,7 +101,7 @@ def unpack(
     home: Home = None,
 ) -> None:
     """Verify every file of a packed persona against its manifest, then restore it."""
-    from sosie.export.pack import unpack as restore
+    from sosie.export.unpack import unpack as restore
 
     dropped: list[str] = []
     with err.status("verifying and restoring"):
@@ -116,7 +116,7 @@ def unpack(
 @app.command()
 @user_errors
 def speak(
-    slug: Annotated[str | None, typer.Argument(  # noqa: UP007
+    slug: Annotated[str | None, typer.Argument(
         help="Persona name, e.g. ada (none with --panel).", show_default=False)] = None,
     text: Annotated[str | None, typer.Option("--text", help="Speak this answer text instead.")] = None,
     interview_id: Annotated[

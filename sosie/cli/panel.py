@@ -97,20 +97,20 @@ def _json(turns: list[PanelTurn]) -> None:
 @app.command()
 @user_errors
 def panel(
-    names: Annotated[list[str] | None, typer.Argument(  # noqa: UP007
+    names: Annotated[list[str] | None, typer.Argument(
         help="Two or more persona names (none with --resume).", show_default=False)] = None,
     question: Annotated[str | None, typer.Option(
         "--question", "-q", help="Ask every double this question, answers side by side.")] = None,
     rounds: Annotated[int, typer.Option(
         help="1: each double answers; 2 or more: then each responds to the others' last answers.")] = 1,
-    to: Annotated[list[str] | None, typer.Option(  # noqa: UP007
+    to: Annotated[list[str] | None, typer.Option(
         "--to", help="Put the question to this double only (repeatable).")] = None,
     moderator: Annotated[bool, typer.Option(
         "--moderator", help="Interactive: you type the questions, '@wren ...' to address one.")] = False,
     with_human: Annotated[str | None, typer.Option(
         "--with-human", help="A real person taking part: lines typed as 'NAME: ...' are stored as "
         "theirs, never as a double's.")] = None,
-    resume: Annotated[int | None, typer.Option(  # noqa: UP007
+    resume: Annotated[int | None, typer.Option(
         "--resume", help="Go on with stored panel N (its personas, engine and history).")] = None,
     engine: EngineOpt = None,
     backend: BackendOpt = None,
@@ -176,11 +176,11 @@ def _moderate(session: Panel, to: list[str] | None, rounds: int, show) -> None:
 @app.command("eval-panel")
 @user_errors
 def eval_panel(
-    names: Annotated[list[str] | None, typer.Argument(  # noqa: UP007
+    names: Annotated[list[str] | None, typer.Argument(
         help="Two or more persona names (none with --panel).", show_default=False)] = None,
-    panel_id: Annotated[int | None, typer.Option(  # noqa: UP007
+    panel_id: Annotated[int | None, typer.Option(
         "--panel", help="Score a stored panel instead of asking a new one.")] = None,
-    questions: Annotated[Path | None, typer.Option(  # noqa: UP007
+    questions: Annotated[Path | None, typer.Option(
         help="Questions for the new panel, one a line (default: real questions from each corpus).")] = None,
     per_person: Annotated[int, typer.Option(help="Real questions drawn from each corpus.")] = 5,
     rounds: Annotated[int, typer.Option(help="2: the doubles also respond to each other.")] = 2,
@@ -190,7 +190,7 @@ def eval_panel(
     base_url: BaseUrlOpt = None,
     grounding: GroundingOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the question draw and the classifier.")] = 0,
-    report: Annotated[Path | None, typer.Option(  # noqa: UP007
+    report: Annotated[Path | None, typer.Option(
         "--report", help="Report folder (default: HOME/panel-eval/...).")] = None,
     home: Home = None,
 ) -> None:

@@ -136,7 +136,7 @@ def read_docx(path: Path, data: bytes) -> Extracted:
         raise BadSource(f"{path}: not a readable .docx file (BadZipFile)") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises several unrelated types
+    except Exception as exc:  # python-docx raises several unrelated types
         raise BadSource(f"{path}: not a readable .docx file ({type(exc).__name__})") from exc
     paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
     if not paragraphs:

@@ -319,7 +319,7 @@ def ingest(
             report.failed.append((item.name, f"{item.name}: not stored: the disk holding {store.path.parent} "
                                   "is full; free some space there and add it again"))
             break
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others
+        except Exception as exc:  # one bad file must never stop the others
             report.failed.append((item.name, f"{item.name}: could not be read ({type(exc).__name__}: {exc})"))
     return report
 

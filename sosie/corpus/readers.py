@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,30 @@ PLAIN_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TEXT_SUFFIXES = (PLAIN_SUFFIXES | set(TEXT_READERS) | set(BINARY_READERS)) - NAMED_ONLY  # read from folders
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+# publishers' compact form (the Fed's FOMCpresconf20190731.pdf): eight digits alone, read only
+# when they are a real calendar date from 1800 to 2199, so an id or a count is not taken for one
+COMPACT_DATE_IN_NAME = re.compile(r"(?<!\d)((?:18|19|20|21)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_in_name(name: str) -> str | None:
+    """The date a file's name carries, ``YYYY-MM-DD`` or a valid compact ``YYYYMMDD``.
+
+    >>> date_in_name("FOMCpresconf20190731.pdf"), date_in_name("2016-09-14-podcast.txt")
+    ('2019-07-31', '2016-09-14')
+    >>> date_in_name("scan-20231399.pdf") is None, date_in_name("id-120190731.txt") is None
+    (True, True)
+    """
+    found = DATE_IN_NAME.search(name)
+    if found:
+        return found.group(1)
+    for compact in COMPACT_DATE_IN_NAME.finditer(name):
+        text = "-".join(compact.groups())
+        try:
+            date.fromisoformat(text)
+        except ValueError:  # 20230231: no such day
+            continue
+        return text
+    return None
 
 
 @dataclass
@@ -54,8 +79,7 @@ class SourceText:
             parsed = parse_date(value)
             if parsed:
                 return parsed
-        found = DATE_IN_NAME.search(self.path.name)
-        return found.group(1) if found else None
+        return date_in_name(self.path.name)
 
     @property
     def title(self) -> str:

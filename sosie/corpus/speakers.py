@@ -13,92 +13,25 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from sosie.corpus.grammar import FIX, WEAK, convention, judge, lines_of, refuse_if_ambiguous
 from sosie.corpus.grammar import accepted as accepted_labels
 from sosie.corpus.labels import (
-    CAPS_TITLE,
-    CLOCK_LINE,
-    END_MARK,
     HEADING,
-    LEADING_STAMP,
-    MARKUP,
-    STAGE_LINE,
-    STAMP_LINE,
     Candidate,
     candidate_at,
-    clock,
     heading_names,
     is_machine_label,
     name_like,
 )
 from sosie.corpus.names import ANSWER_LABELS, Cast, Subject, normalise_name
 from sosie.corpus.readers import SourceText
-from sosie.corpus.text import add_sample, trim
+from sosie.corpus.turns import Transcript, Turn, cut_turns, pair_questions
 from sosie.errors import BadSource
 
 # which reader stored a source: change it when a change to the readers would read a stored file
 # differently, and `sosie add` reads every such file again (and replaces it if it now differs)
 READER = "2026-12-06"
-HEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)\b")
-MARKS = set("`~-*_")  # first characters of a code fence or a rule
-STAMPS = set("[(*_0123456789")  # first characters of a line holding only a timestamp
-
-
-@dataclass
-class Turn:
-    speaker: str
-    role: str  # "subject" or "other"
-    start: int
-    end: int
-    date: str | None = None
-    question: Turn | None = None
-    # False for text a section header gives to its presenter: a talk's sections are not answers
-    labelled: bool = True
-
-
-@dataclass
-class Transcript:
-    """What a file turned out to be: its convention, its turns and its time marks."""
-
-    kind: str  # "transcript" or "monologue"
-    convention: str
-    turns: list[Turn]
-    locators: list[tuple[int, str]] = field(default_factory=list)
-    confidence: float = 1.0  # how sure the reader is of whose words are whose, 0-1
-    evidence: str = ""  # why, in words: "42 labels of 5 speakers, ..."
-
-    def speakers(self, text: str) -> dict[str, dict]:
-        """Per speaker: role, turns, words and two sample turns (what ``--dry-run`` shows)."""
-        rows: dict[str, dict] = {}
-        for turn in self.turns:
-            row = rows.setdefault(turn.speaker, {"role": turn.role, "turns": 0, "words": 0, "samples": []})
-            row["turns"] += 1
-            said = text[turn.start : turn.end]
-            row["words"] += len(said.split())
-            add_sample(row["samples"], said)
-        return rows
-
-
-
-
-def pair_questions(turns: list[Turn], text: str) -> list[Turn]:
-    """Give each subject turn the question it answers: the last other turn asking something
-    since the subject last spoke, else whatever the others said last."""
-    since_last_answer: list[Turn] = []
-    for turn in turns:
-        if not turn.labelled:
-            since_last_answer = []
-            continue
-        if turn.role == "other":
-            since_last_answer.append(turn)
-            continue
-        asking = [t for t in since_last_answer if "?" in text[t.start : t.end]]
-        candidates = asking or since_last_answer
-        turn.question = candidates[-1] if candidates else None
-        since_last_answer = []
-    return turns
 
 
 def _heading_speaker(title: str, cast: Cast, labels: set[str]) -> str | None:
@@ -120,23 +53,49 @@ def detect(
     ``label_pattern`` (``sosie add --label-pattern``) states the file's labels outright: every
     line it matches starts a turn of the speaker in its group ``name`` (else its first group)."""
     cast = Cast(subject, speakers)
-    text = source.text
     if source.turns is not None:  # a structured format (chat export, speech-to-text) knows its speakers
-        turns = []
-        labels = {label for label, *_ in source.turns}
-        # one diarised voice and nobody said who: the file has one voice, read like a monologue
-        alone = len(labels) == 1 and (only := next(iter(labels))) is not None and (
-            is_machine_label(only) and not cast.known(only))
-        for label, start, end, date in source.turns:
-            speaker, role = (subject.name, "subject") if label is None or alone else cast.who(label)
-            turns.append(Turn(speaker, role, start, end, date or source.date))
-        confidence, evidence = _structured_confidence(source, labels, alone)
-        return Transcript("transcript", str(source.meta.get("format") or "structured"),
-                          pair_questions(turns, text), list(source.locators), confidence, evidence)
-
+        return _structured(source, subject, cast)
+    text = source.text
     author = str(source.meta.get("speaker") or source.meta.get("author") or "").strip()
     author_turn = cast.who(author) if author else (subject.name, "subject")
     lines = lines_of(text, source.body_start, label_pattern)
+    found, headings = _line_labels(text, lines, single_speaker, label_pattern)
+    if single_speaker:
+        accepted = {}
+    elif label_pattern is not None:
+        accepted = found  # the user said what a label is: no judging
+    else:
+        accepted = accepted_labels(found, lines, text, cast)
+    named = {} if single_speaker else _named_by_headings(headings, accepted, cast)
+    by_heading = bool(named)
+    if not accepted and not by_heading and not single_speaker:
+        refuse_if_ambiguous(source, found, cast)
+    # before any label, a transcript's text is nobody's; a presented talk's is its author's
+    first = author_turn if (by_heading or not accepted) else None
+    turns, locators = cut_turns(text, lines, accepted, headings, named, cast, first, source.date)
+    if accepted or len({t.speaker for t in turns}) > 1:
+        return _transcript(source, turns, locators, accepted, cast, by_heading, bool(speakers), label_pattern)
+    return _monologue(source, turns, locators, found, single_speaker)
+
+
+def _structured(source: SourceText, subject: Subject, cast: Cast) -> Transcript:
+    """The turns a structured file (chat export, speech-to-text JSON, a recording) states."""
+    stated, turns = source.turns or [], []
+    labels = {label for label, *_ in stated}
+    # one diarised voice and nobody said who: the file has one voice, read like a monologue
+    alone = len(labels) == 1 and (only := next(iter(labels))) is not None and (
+        is_machine_label(only) and not cast.known(only))
+    for label, start, end, date in stated:
+        speaker, role = (subject.name, "subject") if label is None or alone else cast.who(label)
+        turns.append(Turn(speaker, role, start, end, date or source.date))
+    confidence, evidence = _structured_confidence(source, labels, alone)
+    return Transcript("transcript", str(source.meta.get("format") or "structured"),
+                      pair_questions(turns, source.text), list(source.locators), confidence, evidence)
+
+
+def _line_labels(text: str, lines: list[tuple[int, int]], single_speaker: bool,
+                 label_pattern: re.Pattern[str] | None) -> tuple[dict[int, Candidate], dict[int, str]]:
+    """The lines that look like a speaker label (by line number), and the headings' titles."""
     found: dict[int, Candidate] = {}
     headings: dict[int, str] = {}
     for i, (s, e) in enumerate(lines):
@@ -148,99 +107,48 @@ def detect(
             candidate = candidate_at(line) if label_pattern is None else stated_label(label_pattern, line)
             if candidate is not None:
                 found[i] = candidate
-    if single_speaker:
-        accepted = {}
-    elif label_pattern is not None:
-        accepted = found  # the user said what a label is: no judging
-    else:
-        accepted = accepted_labels(found, lines, text, cast)
+    return found, headings
+
+
+def _named_by_headings(headings: dict[int, str], accepted: dict[int, Candidate],
+                       cast: Cast) -> dict[int, str]:
+    """The headings that name a speaker (``## Live demo - Maya Chen``), when one of them names
+    the subject or a known person; else none: headings are then just headings."""
     labels = {normalise_name(c.name) for c in accepted.values()}
-    named = {} if single_speaker else {
-        i: who for i, title in headings.items() if (who := _heading_speaker(title, cast, labels))
-    }
+    named = {i: who for i, title in headings.items() if (who := _heading_speaker(title, cast, labels))}
     by_heading = any(cast.who(who)[1] == "subject" or cast.known(who) for who in named.values())
-    if not by_heading:
-        named = {}
-    if not accepted and not by_heading and not single_speaker:
-        refuse_if_ambiguous(source, found, cast)
+    return named if by_heading else {}
 
-    turns: list[Turn] = []
-    locators: list[tuple[int, str]] = []
-    # before any label, a transcript's text is nobody's; a presented talk's is its author's
-    current: tuple[str, str] | None = author_turn if (by_heading or not accepted) else None
-    date, start, labelled = source.date, None, False
 
-    def close(end: int) -> None:
-        if start is None or current is None:
-            return
-        s, e = trim(text, start, end)
-        if s < e:
-            turns.append(Turn(current[0], current[1], s, e, date, labelled=labelled))
-
-    for i, (s, e) in enumerate(lines):
-        line = text[s:e]
-        if accepted and line.lstrip()[:1] in "([E" and END_MARK.match(text, s, min(len(text), s + 400)):
-            close(s)
-            break
-        if i in accepted:
-            close(s)
-            candidate = accepted[i]
-            current, labelled = cast.who(candidate.name), True
-            start = s + candidate.rest_offset if candidate.rest else e + 1
-            if candidate.stamp:
-                locators.append((start, candidate.stamp))
-        elif i in headings or (line[:8].lstrip()[:1] in MARKS and MARKUP.match(line)) or (
-            accepted and line.isupper() and CAPS_TITLE.match(line)
-        ):
-            close(s)
-            start = e + 1
-            if i in named:
-                current, labelled = cast.who(named[i]), False
-            if i in headings:
-                dated = HEADING_DATE.match(headings[i].strip())
-                date = dated.group(1) if dated else date
-        elif line[:12].lstrip()[:1] in "([" and STAGE_LINE.match(line) and not STAMP_LINE.match(line):
-            close(s)  # "(Laughter.)" on its own line is nobody's words
-            start = e + 1
-        elif line[:12].lstrip()[:1] in STAMPS and CLOCK_LINE.match(line):
-            close(s)  # "1:44 P.M. EDT": when the briefing began or ended, nobody's words
-            start = e + 1
-        elif (stamp := STAMP_LINE.match(line) if line[:12].lstrip()[:1] in STAMPS else None) is not None:
-            close(s)
-            start = e + 1
-            locators.append((start, clock(stamp.group("stamp"))))
-        else:
-            if start is None:
-                start = s
-            leading = LEADING_STAMP.match(line) if line[:4].lstrip()[:1] in "[(0123456789" else None
-            if leading and leading["bare"]:  # "0:37:56.2 And then...": her next paragraph, at that time
-                close(s)
-                start = s + leading.end()
-                locators.append((start, clock(leading.group("stamp"))))
-            elif leading:
-                locators.append((s, clock(leading.group("stamp"))))
+def _transcript(
+    source: SourceText, turns: list[Turn], locators: list[tuple[int, str]], accepted: dict[int, Candidate],
+    cast: Cast, by_heading: bool, mapped: bool, label_pattern: re.Pattern[str] | None,
+) -> Transcript:
+    """A file of several speakers, with how sure the reading is; refused when the evidence is
+    thin and nothing (no ``--speaker``, no label naming the subject) says who the subject is."""
+    if label_pattern is not None:
+        confidence, evidence = 1.0, f"{len(accepted)} labels matched by --label-pattern"
+    elif accepted:
+        confidence, evidence = judge(accepted, cast)
     else:
-        close(len(text))
-    speakers_seen = {t.speaker for t in turns}
-    if accepted or len(speakers_seen) > 1:
-        if label_pattern is not None:
-            confidence, evidence = 1.0, f"{len(accepted)} labels matched by --label-pattern"
-        elif accepted:
-            confidence, evidence = judge(accepted, cast)
-        else:
-            confidence, evidence = 0.8, "section headers name the speakers"
-        # thin evidence is refused unless a label names the subject outright ("Ada Okafor:", not "A:")
-        named_subject = any(cast.who(c.name)[1] == "subject" and normalise_name(c.name) not in ANSWER_LABELS
-                            for c in accepted.values())
-        subject_speaks = any(t.role == "subject" for t in turns)
-        if confidence < WEAK and not speakers and not named_subject and subject_speaks:
-            seen = Counter(accepted[i].name for i in accepted)
-            listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
-            raise BadSource(f"{source.path}: too little evidence of whose words are whose ({evidence}; "
-                            f"seen: {listed}); {FIX}, or state its labels with --label-pattern REGEX")
-        return Transcript("transcript", convention(accepted, by_heading) if label_pattern is None
-                          else "your --label-pattern", pair_questions(turns, text),
-                          _merge(source.locators, locators), confidence, evidence)
+        confidence, evidence = 0.8, "section headers name the speakers"
+    # thin evidence is refused unless a label names the subject outright ("Ada Okafor:", not "A:")
+    named_subject = any(cast.who(c.name)[1] == "subject" and normalise_name(c.name) not in ANSWER_LABELS
+                        for c in accepted.values())
+    subject_speaks = any(t.role == "subject" for t in turns)
+    if confidence < WEAK and not mapped and not named_subject and subject_speaks:
+        seen = Counter(accepted[i].name for i in accepted)
+        listed = ", ".join(f"{n!r} x{k}" for n, k in seen.most_common(6))
+        raise BadSource(f"{source.path}: too little evidence of whose words are whose ({evidence}; "
+                        f"seen: {listed}); {FIX}, or state its labels with --label-pattern REGEX")
+    return Transcript("transcript", convention(accepted, by_heading) if label_pattern is None
+                      else "your --label-pattern", pair_questions(turns, source.text),
+                      _merge(source.locators, locators), confidence, evidence)
+
+
+def _monologue(source: SourceText, turns: list[Turn], locators: list[tuple[int, str]],
+               found: dict[int, Candidate], single_speaker: bool) -> Transcript:
+    """One voice: refused for subtitles whose dialogue dashes change speaker without names."""
     dashed = source.meta.get("dialogue_dashes")
     if dashed and not single_speaker:  # subtitles of a dialogue whose speakers are not named
         cues = f"{dashed} subtitle cue{'s' if dashed > 1 else ''}"
@@ -302,9 +210,3 @@ def label_pattern(text: str) -> re.Pattern[str]:
 
 def _merge(first: list[tuple[int, str]], second: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return sorted(set(first) | set(second)) if first else second
-
-
-def split_turns(source: SourceText, subject: Subject) -> tuple[str, list[Turn]]:
-    """Return ``(kind, turns)`` where kind is ``"transcript"`` or ``"monologue"``."""
-    found = detect(source, subject)
-    return found.kind, found.turns

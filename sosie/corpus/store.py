@@ -1,4 +1,5 @@
-"""The persona's SQLite store (``sosie.db``): sources, speaker turns, passages, interviews.
+"""The persona's SQLite store (``sosie.db``): sources, speaker turns, passages, interviews;
+its reads of the corpus are in :mod:`sosie.corpus.queries`.
 
 Schema changes are a list of small migration functions keyed by ``PRAGMA user_version``,
 so an old workspace upgrades itself on open.
@@ -12,10 +13,9 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sosie.corpus.text import add_sample
+from sosie.corpus.queries import CorpusQueries
 
 
 def _m001_initial(db: sqlite3.Connection) -> None:
@@ -178,29 +178,7 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-@dataclass
-class PassageRow:
-    id: int
-    source_id: int
-    turn_id: int
-    text: str
-    start: int
-    end: int
-    line_start: int
-    line_end: int
-    speaker: str
-    date: str | None
-    path: str
-    sha256: str
-    title: str | None
-    question: str | None
-    question_speaker: str | None
-    locator: str | None = None
-    origin: str | None = None  # the source's URL or provenance note, from its front matter
-    also_in: list[str] = field(default_factory=list)  # sources of its near-duplicate copies
-
-
-class Store:
+class Store(CorpusQueries):
     """A thin, typed layer over ``sosie.db``: one connection per thread, WAL mode.
 
     Readers on different threads (a server's workers) run at once, each on its own connection,
@@ -265,12 +243,6 @@ class Store:
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"
         )
 
-    def source_by_path(self, path: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM sources WHERE path = ?", (path,)).fetchone()
-
-    def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
-
     def source_settings(self, path: str) -> tuple[dict[str, str], bool, dict]:
         """``(speaker mapping, single_speaker, reading)`` remembered for the source at ``path``;
         ``reading`` is how a recording was read (:class:`sosie.corpus.audio.Listening`)."""
@@ -290,121 +262,14 @@ class Store:
              json.dumps(reading, sort_keys=True)),
         )
 
-    def speakers_by_source(self) -> list[dict]:
-        """Every speaker label seen per source: turns, words, two sample turns, whether it was
-        the subject, and how sure the reader was of the source's speakers."""
-        rows: dict[tuple, dict] = {}
-        for path, kind, convention, confidence, evidence, speaker, role, text in self.db.execute(
-            """SELECT s.path, s.kind, s.convention, s.confidence, s.evidence, t.speaker, t.role, t.text
-               FROM turns t JOIN sources s ON s.id = t.source_id ORDER BY s.path, t.seq"""
-        ):
-            row = rows.setdefault((path, speaker, role), {
-                "path": path, "kind": kind, "convention": convention, "confidence": confidence,
-                "evidence": evidence, "speaker": speaker, "role": role, "turns": 0, "words": 0,
-                "samples": []})
-            row["turns"] += 1
-            row["words"] += len(text.split())
-            add_sample(row["samples"], text)
-        return list(rows.values())
-
-    def same_turns(self, source_id: int, turns: list[tuple[str, str, int, int]]) -> bool:
-        """Are these ``(speaker, role, start, end)`` exactly the turns stored for the source?"""
-        stored = self.db.execute("SELECT speaker, role, start, end FROM turns WHERE source_id = ?"
-                                 " ORDER BY seq", (source_id,)).fetchall()
-        return [tuple(row) for row in stored] == turns
-
-    def subject_words(self, source_id: int) -> int:
-        return sum(len(row[0].split()) for row in self.db.execute(
-            "SELECT text FROM turns WHERE source_id = ? AND role = 'subject'", (source_id,)))
-
     def mark_read(self, source_id: int, reader: str, confidence: float, evidence: str) -> None:
         """A source the current reader reads exactly as it was stored: only its stamp changes."""
         with self.transaction() as db:
             db.execute("UPDATE sources SET reader = ?, confidence = ?, evidence = ? WHERE id = ?",
                        (reader, confidence, evidence, source_id))
 
-    def sources(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM sources ORDER BY path").fetchall()
-
-    def all_passages(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
-
-    def dated_until(self, as_of: str) -> dict:
-        """What the record held on ``as_of`` (``YYYY-MM-DD``): the passages and answer turns
-        dated up to then, and how many sources were left out as undated or later."""
-        passages = [r[0] for r in self.db.execute(
-            "SELECT id FROM passages WHERE date IS NOT NULL AND date <= ?", (as_of,))]
-        answers = [r[0] for r in self.db.execute(
-            "SELECT id FROM turns WHERE role = 'subject' AND date IS NOT NULL AND date <= ?", (as_of,))]
-        # per source: its earliest dated passage (NULL: undated throughout)
-        sources_in, undated, later, first = self.db.execute(
-            """SELECT COUNT(CASE WHEN first <= ? THEN 1 END), COUNT(CASE WHEN first IS NULL THEN 1 END),
-                      COUNT(CASE WHEN first > ? THEN 1 END), MIN(first)
-               FROM (SELECT MIN(date) AS first FROM passages GROUP BY source_id)""",
-            (as_of, as_of)).fetchone()
-        return {"passage_ids": passages, "answer_turn_ids": answers, "sources": sources_in,
-                "undated_sources": undated, "later_sources": later, "first_date": first}
-
-    def qa_pairs(self) -> list[sqlite3.Row]:
-        """Each subject turn that answers another speaker's turn: (question text, answer turn)."""
-        return self.db.execute(
-            """SELECT a.id AS answer_turn_id, q.text AS question, q.speaker AS question_speaker
-               FROM turns a JOIN turns q ON q.id = a.question_turn_id
-               WHERE a.role = 'subject' ORDER BY a.id"""
-        ).fetchall()
-
-    def passages(self, ids: list[int]) -> dict[int, PassageRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f"""SELECT p.id, p.source_id, p.turn_id, p.text, p.start, p.end, p.line_start,
-                       p.line_end, p.speaker, p.date, s.path, s.sha256, s.title,
-                       q.text AS question, q.speaker AS question_speaker, p.locator, s.origin
-                FROM passages p JOIN sources s ON s.id = p.source_id
-                JOIN turns t ON t.id = p.turn_id
-                LEFT JOIN turns q ON q.id = t.question_turn_id
-                WHERE p.id IN ({marks})""",
-            ids,
-        ).fetchall()
-        found = {row["id"]: PassageRow(**dict(row)) for row in rows}
-        for canonical, path in self.db.execute(
-            f"""SELECT d.canonical_id, s.path FROM passage_duplicates d
-                JOIN passages p ON p.id = d.passage_id JOIN sources s ON s.id = p.source_id
-                WHERE d.canonical_id IN ({marks}) ORDER BY p.id""",
-            ids,
-        ):
-            if path not in found[canonical].also_in and path != found[canonical].path:
-                found[canonical].also_in.append(path)
-        return found
-
     def set_duplicates(self, duplicates: dict[int, int]) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM passage_duplicates")
             db.executemany("INSERT INTO passage_duplicates VALUES (?, ?)", duplicates.items())
-
-    def passage_ids_of_turns(self, turn_ids: list[int]) -> dict[int, list[int]]:
-        if not turn_ids:
-            return {}
-        marks = ",".join("?" * len(turn_ids))
-        out: dict[int, list[int]] = {t: [] for t in turn_ids}
-        for row in self.db.execute(
-            f"SELECT id, turn_id FROM passages WHERE turn_id IN ({marks}) ORDER BY turn_id, seq",
-            turn_ids,
-        ):
-            out[row["turn_id"]].append(row["id"])
-        return out
-
-    def stats(self) -> dict:
-        one = self.db.execute
-        return {
-            "sources": one("SELECT COUNT(*) FROM sources").fetchone()[0],
-            "passages": one("SELECT COUNT(*) FROM passages").fetchone()[0],
-            "subject_words": one("SELECT COALESCE(SUM(words), 0) FROM passages").fetchone()[0],
-            "qa_pairs": one(
-                "SELECT COUNT(*) FROM turns WHERE role='subject' AND question_turn_id IS NOT NULL"
-            ).fetchone()[0],
-            "other_turns": one("SELECT COUNT(*) FROM turns WHERE role='other'").fetchone()[0],
-            "corpus_version": self.corpus_version,
-        }
 

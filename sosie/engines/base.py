@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NotRequired, Protocol, TypedDict
 
 from sosie import registry
 from sosie.corpus.labels import moment_link
 
 if TYPE_CHECKING:
     from sosie.config import GenerativeSettings
-    from sosie.corpus.store import PassageRow
+    from sosie.corpus.queries import PassageRow
     from sosie.workspace import Workspace
 
 
@@ -66,6 +66,27 @@ class Citation:
         return f"{self.locator}, {where}" if self.locator else where
 
 
+class Support(TypedDict):
+    """What backs one sentence of an answer (``Answer.support``, as stored and sent in JSON)."""
+
+    sentence: str
+    # "verbatim", "supported", "extrapolated", "declined" (the record is silent) or "note"
+    # (Sosie's words: a part of the question the record does not cover)
+    tag: str
+    citations: list[int]  # the answer's citation numbers
+    similarity: float  # cosine to the closest source sentence (1.0 verbatim, 0.0 none)
+    repair: NotRequired[str]  # "replaced" or "regenerated", when the check changed it
+
+
+class Repair(TypedDict):
+    """What the check changed in a generated answer (``Answer.repairs``)."""
+
+    sentence: str
+    action: str  # dropped, replaced, regenerated, restyled, added or fallback
+    by: NotRequired[str]  # what took its place
+    why: NotRequired[str]
+
+
 @dataclass
 class Answer:
     question: str
@@ -76,15 +97,9 @@ class Answer:
     abstained: bool = False
     citations: list[Citation] = field(default_factory=list)
     simulated: bool = True  # always: an answer is never the person
-    # generative engines: one entry per sentence, {"sentence", "tag", "citations", "similarity"}
-    # with tag "verbatim", "supported", "extrapolated", "declined" (the record is silent) or
-    # "note" (Sosie's words: a part of the question the record does not cover), and "repair"
-    # ("replaced" or "regenerated") when the check changed it
-    support: list[dict] = field(default_factory=list)
+    support: list[Support] = field(default_factory=list)  # one entry per sentence
     grounding: str | None = None  # the generative engines' mode: strict, balanced or free
-    # what the check changed: {"sentence", "action": dropped|replaced|regenerated|restyled|
-    # fallback, "by"?, "why"?}
-    repairs: list[dict] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
     # answered "as of" a date: {"as_of", "sources", "undated_sources", "later_sources",
     # "first_date"}; only sources dated up to as_of were used, and the counts say what was left out
     as_of: dict | None = None
@@ -176,31 +191,33 @@ def backend_model(backend, role: str) -> dict:
     return {**found, "role": role}
 
 
-def abstention(persona: Workspace, question: str, engine: str) -> Answer:
-    """What every engine says when the corpus has nothing on the question."""
+def abstention(workspace: Workspace, question: str, engine: str, as_of: dict | None = None) -> Answer:
+    """What every engine says when the corpus has nothing on the question (``as_of``: the
+    window it was asked in, see :func:`as_of_note`)."""
     return Answer(
         question=question,
         text=(
-            f"Nothing in {persona.config.name}'s recorded words covers this question, "
+            f"Nothing in {workspace.config.name}'s recorded words covers this question, "
             "so this double will not guess."
         ),
-        persona=persona.slug,
+        persona=workspace.slug,
         engine=engine,
-        disclosure=persona.config.disclosure,
+        disclosure=workspace.config.disclosure,
         abstained=True,
+        as_of=as_of,
         model=dict(FIXED),
     )
 
 
-def before_the_record(persona: Workspace, question: str, engine: str, window: dict) -> Answer:
+def before_the_record(workspace: Workspace, question: str, engine: str, window: dict) -> Answer:
     """What every engine says when nothing in the record is dated up to the as-of date."""
     first = window.get("first_date")
     why = f"the first dated source is from {first}" if first else "none of its sources is dated"
     return Answer(
         question=question,
-        text=(f"Nothing in {persona.config.name}'s record is dated up to {window['as_of']} ({why}), "
+        text=(f"Nothing in {workspace.config.name}'s record is dated up to {window['as_of']} ({why}), "
               "so this double will not answer as of then."),
-        persona=persona.slug, engine=engine, disclosure=persona.config.disclosure, abstained=True,
+        persona=workspace.slug, engine=engine, disclosure=workspace.config.disclosure, abstained=True,
         as_of=window, model=dict(FIXED),
     )
 
@@ -292,6 +309,4 @@ def engine_for(workspace: Workspace, name: str | None = None, **options) -> Engi
     name = name or workspace.config.default_engine
     given = {k: v for k, v in options.items() if v}
     key = (name, tuple(sorted((k, str(v)) for k, v in given.items())))
-    if key not in workspace._engines:
-        workspace._engines[key] = make_engine(name, workspace, **given)
-    return workspace._engines[key]  # type: ignore[return-value]
+    return workspace.engines.get(key, lambda: make_engine(name, workspace, **given))

@@ -24,7 +24,7 @@ class BaselineEngine:
 
     def __init__(
         self,
-        persona: Workspace,
+        workspace: Workspace,
         backend: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
@@ -33,8 +33,8 @@ class BaselineEngine:
         as_of: str | None = None,  # likewise: it knows no dates
         backend_instance: Backend | None = None,
     ):
-        self.persona = persona
-        self.settings = capped(persona.config.generative, max_new_tokens)
+        self.workspace = workspace
+        self.settings = capped(workspace.config.generative, max_new_tokens)
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None) -> Answer:
@@ -46,10 +46,11 @@ class BaselineEngine:
         return Answer(
             question=question,
             text=text or "(the model gave no answer)",
-            persona=self.persona.slug,
+            persona=self.workspace.slug,
             engine=self.name,
             disclosure=(
-                f"Generic assistant with no persona — an evaluation baseline, not {self.persona.config.name}."
+                "Generic assistant with no persona — an evaluation baseline, not "
+                f"{self.workspace.config.name}."
             ),
             support=[
                 {"sentence": text[s:e], "tag": "extrapolated", "citations": [], "similarity": 0.0}

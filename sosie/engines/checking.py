@@ -16,7 +16,7 @@ import numpy as np
 
 from sosie.corpus.sentences import sentence_spans
 from sosie.engines.backends import generate
-from sosie.engines.base import capped, tidy
+from sosie.engines.base import Repair, capped, tidy
 from sosie.engines.grounding import (
     Evidence,
     Sentence,
@@ -34,7 +34,7 @@ from sosie.engines.selector import leans_back
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
-    from sosie.corpus.store import PassageRow
+    from sosie.corpus.queries import PassageRow
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 # "said so. [1] Next" -> "said so [1]. Next": a marker after the full stop belongs to that sentence
@@ -50,11 +50,11 @@ FILL_SIMILARITY = 0.3  # a real sentence added to a short answer must be this cl
 
 class Checking:
     """What the generative engine does after the model has written (a mixin: it needs the
-    engine's ``persona``, ``settings``, ``mode``, ``backend``, ``as_of`` and ``profile()``)."""
+    engine's ``workspace``, ``settings``, ``mode``, ``backend``, ``as_of`` and ``profile()``)."""
 
     def _source_vectors(self, sources: list[PassageRow]) -> np.ndarray:
         # the sources' vectors are already in the index: only the answer is embedded
-        return np.vstack([self.persona.index.vector(r.id) for r in sources])
+        return np.vstack([self.workspace.index.vector(r.id) for r in sources])
 
     def tag(self, text: str, sources: list[PassageRow]) -> tuple[list[Sentence], np.ndarray]:
         """Tag each sentence and make sure every supported one carries a valid citation;
@@ -94,7 +94,7 @@ class Checking:
         """Every sentence of the numbered sources, embedded (the strict mode's replacements)."""
         pairs, vectors, missing = [], [], []
         for n, row in enumerate(sources, start=1):
-            indexed = self.persona.index.sentences(row.id)  # built with the index: nothing to embed
+            indexed = self.workspace.index.sentences(row.id)  # built with the index: nothing to embed
             spans, known = indexed if indexed is not None else (sentence_spans(row.text), None)
             for k, (s, e) in enumerate(spans):
                 text = tidy(row.text[s:e])
@@ -116,7 +116,7 @@ class Checking:
             n = int(sims[0].argmax()) + 1
         messages = [{"role": "system", "content": system},
                     {"role": "user", "content": regenerate_message(
-                        self.persona, sentence.text, sources[n - 1], n)}]
+                        self.workspace, sentence.text, sources[n - 1], n)}]
         settings = capped(self.settings, min(REGENERATE_TOKENS, self.settings.max_new_tokens),
                           temperature=0.0)
         text = generate(self.backend, messages, settings).strip().strip('"')
@@ -126,12 +126,13 @@ class Checking:
         tagged, _ = self.tag(text[spans[0][0]:spans[0][1]], sources)
         return tagged[0] if tagged else None
 
-    def check(self, raw: str, prompt: Prompt):
+    def check(self, raw: str, prompt: Prompt) -> tuple[list[Sentence], list[Repair]]:
         """Tag, then repair per the mode, then fit the person's style; returns the kept
         sentences and the record of every change."""
         sources = prompt.sources
         openings = person_openings(self.profile())
-        styled, repairs = [], []
+        styled: list[str] = []
+        repairs: list[Repair] = []
         for s, e in sentence_spans(raw):
             original = raw[s:e]
             cleaned, changed = strip_assistant(original.strip(), openings)

@@ -18,7 +18,7 @@ from sosie.corpus.sentences import sentence_spans
 from sosie.engines.retrieval import Window, retrieve
 
 if TYPE_CHECKING:
-    from sosie.config import QuoteSettings
+    from sosie.config import RetrievalSettings
     from sosie.workspace import Workspace
 
 ASKING = (r"what|how|why|when|where|who|whom|which|whose|do|does|did|is|are|was|were|can|"
@@ -45,13 +45,13 @@ def question_parts(question: str) -> list[str]:
     return parts
 
 
-def uncovered_parts(persona: Workspace, question: str, settings: QuoteSettings,
+def uncovered_parts(workspace: Workspace, question: str, settings: RetrievalSettings,
                     as_of: Window | None = None) -> list[str]:
     """The parts of a many-part question that no passage covers (none for a one-part question)."""
     parts = question_parts(question)
     if len(parts) < 2:
         return []
-    return [part for part in parts if retrieve(persona, part, settings, as_of).empty]
+    return [part for part in parts if retrieve(workspace, part, settings, as_of).empty]
 
 
 def uncovered_note(name: str, parts: list[str]) -> str:

@@ -62,15 +62,15 @@ class FinetunedEngine(GenerativeEngine):
         grounding: str | None = None
         as_of: str | None = None
 
-    def __init__(self, persona: Workspace, grounding: str | None = None, as_of: str | None = None):
-        backend = finetuned_backend(persona.workspace / ADAPTER, persona.config.generative.context_tokens)
-        super().__init__(persona, grounding=grounding, as_of=as_of, backend_instance=backend)
-        self.identity = finetuned_identity(persona.workspace / ADAPTER, persona.config.name)
+    def __init__(self, workspace: Workspace, grounding: str | None = None, as_of: str | None = None):
+        backend = finetuned_backend(workspace.workspace / ADAPTER, workspace.config.generative.context_tokens)
+        super().__init__(workspace, grounding=grounding, as_of=as_of, backend_instance=backend)
+        self.identity = finetuned_identity(workspace.workspace / ADAPTER, workspace.config.name)
 
     def model_info(self, role: str) -> dict:
         """The base model and the adapter trained on the person's words, both named."""
         return {**self.identity, "role": role}
 
     @staticmethod
-    def available(persona: Workspace) -> bool:
-        return (persona.workspace / ADAPTER / "adapter_model.safetensors").is_file()
+    def available(workspace: Workspace) -> bool:
+        return (workspace.workspace / ADAPTER / "adapter_model.safetensors").is_file()

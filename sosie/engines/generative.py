@@ -10,10 +10,8 @@ passages and repaired per the grounding mode (:mod:`sosie.engines.checking`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +24,8 @@ from sosie.engines.base import (
     EngineOptions,
     History,
     Remark,
+    Repair,
+    Support,
     TokenCallback,
     abstention,
     backend_model,
@@ -49,15 +49,25 @@ from sosie.engines.prompts import (
     sources_block,
     system_message,
 )
-from sosie.engines.retrieval import Window, any_said, follow_up, retrieve, said_before, select, window
-from sosie.engines.selector import Selector
-from sosie.engines.timeline import timeline, topic_of
+from sosie.engines.retrieval import (
+    Retrieved,
+    Window,
+    any_said,
+    follow_up,
+    retrieve,
+    said_before,
+    select,
+    window,
+)
+from sosie.engines.selector import Run, Selector
+from sosie.engines.timeline import timeline as topic_timeline
+from sosie.engines.timeline import topic_of
+from sosie.errors import NotBuilt
 
 if TYPE_CHECKING:
+    from sosie.corpus.queries import PassageRow
+    from sosie.engines.grounding import Evidence
     from sosie.workspace import Workspace
-
-__all__ = ["GenerativeEngine", "Prompt", "fit", "system_message"]
-
 
 class GenerativeEngine(Checking):
     name = "generative"
@@ -66,7 +76,7 @@ class GenerativeEngine(Checking):
 
     def __init__(
         self,
-        persona: Workspace,
+        workspace: Workspace,
         backend: str | None = None,
         model: str | None = None,
         base_url: str | None = None,
@@ -75,20 +85,19 @@ class GenerativeEngine(Checking):
         as_of: str | None = None,
         backend_instance: Backend | None = None,
     ):
-        self.persona = persona
+        self.workspace = workspace
         self.as_of = as_of_date(as_of)
-        self._profile: tuple[int, dict] | None = None
-        self.settings = capped(persona.config.generative, max_new_tokens, grounding=grounding)
+        self.settings = capped(workspace.config.generative, max_new_tokens, grounding=grounding)
         self.mode = check_mode(self.settings.grounding)
-        self.retrieval = persona.config.quote
+        self.retrieval = workspace.config.retrieval
         self.backend = backend_instance or backend_for(self.settings, backend, model, base_url)
-        self.selector = Selector(persona)
+        self.selector = Selector(workspace)
 
     def model_info(self, role: str) -> dict:
         """Which model produced an answer: ``{**backend.describe(), "role": role}``."""
         return backend_model(self.backend, role)
 
-    def produced_by(self, repairs: list[dict]) -> dict:
+    def produced_by(self, repairs: list[Repair]) -> dict:
         """What really produced the answer's text: in strict mode the model chose the person's
         sentences, else it wrote; when the check set its whole answer aside for the person's
         sentence closest to the question, the embedding model chose that sentence."""
@@ -98,110 +107,127 @@ class GenerativeEngine(Checking):
         return self.model_info(role)
 
     def profile(self) -> dict | None:
-        """profile.json, read again only when a build rewrote it."""
-        path = self.persona.workspace / "profile.json"
-        if not path.is_file():
+        """The workspace's style profile (``None`` before the first build)."""
+        try:
+            return self.workspace.profile()
+        except NotBuilt:
             return None
-        stamp = path.stat().st_mtime_ns
-        if self._profile is None or self._profile[0] != stamp:
-            self._profile = (stamp, json.loads(path.read_text(encoding="utf-8")))
-        return self._profile[1]
 
     def exemplars(self, question_vector: np.ndarray,
                   when: Window | None = None) -> tuple[list[tuple[str, str]], list[int]]:
         """The person's real answers to the past questions most like this one, and their turns
         (of those dated up to the as-of date, when there is one)."""
-        index, store = self.persona.index, self.persona.store
-        ranked = index.similar_questions(question_vector, k=self.settings.few_shot,
-                                         allowed=when.questions if when else None)
+        ranked = self.workspace.index.similar_questions(question_vector, k=self.settings.few_shot,
+                                                        allowed=when.questions if when else None)
         turns = [q.answer_turn_id for q in ranked]
-        rows = store.db.execute(
-            f"SELECT a.id, a.text AS answer, q.text AS question FROM turns a "
-            f"JOIN turns q ON q.id = a.question_turn_id WHERE a.id IN ({','.join('?' * len(turns))})",
-            turns,
-        ).fetchall() if turns else []
-        by_id = {r["id"]: r for r in rows}
-        kept = [t for t in turns if t in by_id]
-        return [
-            (neutralise(clip(by_id[t]["question"], 60)),
-             neutralise(clip(by_id[t]["answer"], EXEMPLAR_WORDS)))
-            for t in kept
-        ], kept
+        found = self.workspace.store.exchanges_of(turns)
+        kept = [t for t in turns if t in found]
+        return [(neutralise(clip(found[t][0], 60)), neutralise(clip(found[t][1], EXEMPLAR_WORDS)))
+                for t in kept], kept
 
     def window(self) -> Window | None:
-        return window(self.persona, self.as_of) if self.as_of else None
+        return window(self.workspace, self.as_of) if self.as_of else None
 
     def prompt(self, question: str, history: History = (), others: Sequence[Remark] = ()) -> Prompt | None:
+        """The model's messages, and what the check reads its reply against; ``None`` when the
+        record has nothing on the question (the model is never called)."""
         when = self.window()
-        found = retrieve(self.persona, follow_up(question, others), self.retrieval, when)
-        if found.empty:
-            return None  # off-topic: the model is never called
-        relevance = found.relevance
-        if others and history:  # a response draws on passages this double has not used yet, if any
-            said = said_before(history)
-            rows = self.persona.store.passages(list(relevance))
-            unsaid = {pid: v for pid, v in relevance.items()
-                      if pid in rows and not any_said(rows[pid].text, said)}
-            relevance = unsaid or relevance
-        chosen = select(self.persona, relevance, self.settings.sources, self.retrieval.mmr_lambda)
-        runs = []
-        if self.mode == "strict":  # the sentences that answer lead the sources, and fill a short answer
-            rows = self.persona.store.passages(list(relevance))
-            runs = self.selector.choose(found.question_vector, relevance, rows, self.retrieval.max_words)
-            first = list(dict.fromkeys(r.passage_id for r in runs))
-            chosen = (first + [p for p in chosen if p not in first])[: max(len(first), self.settings.sources)]
-        topic = None if others else topic_of(question)  # a response answers the others, not a timeline
-        over_time = timeline(self.persona, topic, when) if topic else None
-        if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"
-            said = over_time.statements
-            picks = [0, *(c["before"] for c in over_time.changes[:1]), len(said) - 1]
-            chosen = [said[i].passage_id for i in dict.fromkeys(picks)]  # oldest first, dated
-        else:
-            topic = None
-        rows = self.persona.store.passages(chosen)
-        sources = [rows[pid] for pid in chosen if pid in rows]
-        if not sources:
+        found = retrieve(self.workspace, follow_up(question, others), self.retrieval, when)
+        chosen, runs, topic = self.sources(question, found, history, others, when)
+        if not chosen:
             return None
-        uncovered = uncovered_parts(self.persona, question, self.retrieval, when)
-        system = system_message(self.persona, self.profile(), self.mode)
-        if self.as_of:
-            system += "\n" + as_of_rule(self.persona, self.as_of)
-        messages = [{"role": "system", "content": system}]
         exemplars, exemplar_turns = self.exemplars(found.question_vector, when)
         # the exemplars are the person's words too: a sentence the model takes from them is
         # checked against, and cited to, their passages (after the numbered sources)
-        shown = len(sources)
-        of_turns = self.persona.store.passage_ids_of_turns(exemplar_turns)
-        extra = self.persona.store.passages([p for t in exemplar_turns for p in of_turns.get(t, [])])
-        seen = {r.id for r in sources}
-        sources += [r for pid, r in extra.items()
-                    if pid not in seen and self.persona.index.vector(pid) is not None]
+        sources = chosen + self.exemplar_passages(exemplar_turns, {row.id for row in chosen})
         number = {row.id: n for n, row in enumerate(sources, start=1)}
         answering = [(number[r.passage_id], s) for r in runs if r.passage_id in number for s in r.sentences]
-        candidates: list[tuple[int, str]] = []
-        evidence = None
-        if self.mode == "strict":  # the model chooses among the person's sentences, by number
-            evidence = self.evidence(sources)
-            candidates = choices(answering, evidence, found.question_vector, chronological=topic is not None)
-            shown = len(sources)
-        else:  # the person's real answers to similar questions, as few-shot turns
+        candidates, evidence = self.strict_candidates(sources, answering, found.question_vector, topic)
+        prompt = Prompt(
+            messages=[], sources=sources, answering=answering, candidates=candidates, evidence=evidence,
+            uncovered=uncovered_parts(self.workspace, question, self.retrieval, when),
+            question_vector=found.question_vector,
+            shown=len(sources) if self.mode == "strict" else len(chosen),  # strict numbers them all
+        )
+        prompt.messages, prompt.dropped_turns = self.messages(prompt, question, history, others, exemplars,
+                                                              topic)
+        return prompt
+
+    def sources(self, question: str, found: Retrieved, history: History, others: Sequence[Remark],
+                when: Window | None) -> tuple[list[PassageRow], list[Run], str | None]:
+        """The passages to number, read once: MMR's, led in strict mode by the selector's runs
+        (returned too); for "how has your view changed?" the timeline's picks, and its topic."""
+        if found.empty:
+            return [], [], None  # off-topic
+        store = self.workspace.store
+        relevance = found.relevance
+        rows = store.passages(list(relevance))
+        if others and history:  # a response draws on passages this double has not used yet, if any
+            said = said_before(history)
+            unsaid = {pid: v for pid, v in relevance.items()
+                      if pid in rows and not any_said(rows[pid].text, said)}
+            relevance = unsaid or relevance
+        chosen = select(self.workspace, relevance, self.settings.sources, self.retrieval.mmr_lambda)
+        runs: list[Run] = []
+        if self.mode == "strict":  # the sentences that answer lead the sources, and fill a short answer
+            runs = self.selector.choose(found.question_vector, relevance, rows, self.retrieval.max_words,
+                                        self.retrieval.max_passages)
+            first = list(dict.fromkeys(r.passage_id for r in runs))
+            chosen = (first + [p for p in chosen if p not in first])[: max(len(first), self.settings.sources)]
+        topic = None if others else topic_of(question)  # a response answers the others, not a timeline
+        over_time = topic_timeline(self.workspace, topic, when) if topic else None
+        if over_time is not None and len(over_time.by_year) >= 2:  # "how has your view changed?"
+            chosen = [s.passage_id for s in over_time.picks()]  # oldest first, dated
+            rows |= store.passages([pid for pid in chosen if pid not in rows])  # beyond retrieval's
+        else:
+            topic = None
+        return [rows[pid] for pid in chosen if pid in rows], runs, topic
+
+    def exemplar_passages(self, turns: list[int], numbered: set[int]) -> list[PassageRow]:
+        """The exemplars' passages not yet numbered that the index shows (not held out)."""
+        store, index = self.workspace.store, self.workspace.index
+        of_turns = store.passage_ids_of_turns(turns)
+        extra = store.passages([p for t in turns for p in of_turns.get(t, [])])
+        return [row for pid, row in extra.items() if pid not in numbered and index.vector(pid) is not None]
+
+    def strict_candidates(self, sources: list[PassageRow], answering: list[tuple[int, str]],
+                          question_vector: np.ndarray, topic: str | None,
+                          ) -> tuple[list[tuple[int, str]], Evidence | None]:
+        """Strict mode: the sentences the model picks by number (``answering`` first; by date for
+        a timeline) and the sources' sentences, embedded; nothing in the other modes."""
+        if self.mode != "strict":
+            return [], None
+        evidence = self.evidence(sources)
+        return choices(answering, evidence, question_vector, chronological=topic is not None), evidence
+
+    def messages(self, prompt: Prompt, question: str, history: History, others: Sequence[Remark],
+                 exemplars: list[tuple[str, str]], topic: str | None) -> tuple[list[dict], int]:
+        """Rules and style, real answers as few-shot turns (not in strict mode: it answers with
+        numbers), the interview so far (the oldest turns dropped to fit), then the question."""
+        system = system_message(self.workspace, self.profile(), self.mode)
+        if self.as_of:
+            system += "\n" + as_of_rule(self.workspace, self.as_of)
+        messages = [{"role": "system", "content": system}]
+        if self.mode != "strict":
             for q, a in exemplars:
                 messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         history_from = len(messages)
         for q, a in history:
             messages += [{"role": "user", "content": neutralise(q)},
                          {"role": "assistant", "content": neutralise(a)}]
-        block = (choices_block(self.persona, candidates, neutralise(question), sources, uncovered, others)
-                 if candidates else
-                 sources_block(self.persona, sources[:shown], neutralise(question), uncovered, topic, others))
+        asked = neutralise(question)
+        if prompt.candidates:
+            block = choices_block(self.workspace, prompt.candidates, asked, prompt.sources, prompt.uncovered,
+                                  others)
+        else:
+            block = sources_block(self.workspace, prompt.sources[:prompt.shown], asked, prompt.uncovered,
+                                  topic, others)
         messages.append({"role": "user", "content": block})
         # every string above, whatever field it came from, passes one last time through the
         # same neutralisation, so no field added later can carry a control token to the model
         messages = neutralise_messages(messages)
         budget = self.backend.context_tokens - self.settings.max_new_tokens
-        messages, dropped = fit(messages, history_from, self.backend, budget)
-        return Prompt(messages, sources, dropped, uncovered, found.question_vector, shown, answering,
-                      candidates, evidence)
+        return fit(messages, history_from, self.backend, budget)
 
     def answer(self, question: str, history: History = (), on_token: TokenCallback | None = None,
                others: Sequence[Remark] = ()) -> Answer:
@@ -211,10 +237,10 @@ class GenerativeEngine(Checking):
         when = self.window()
         dated = when.describe() if when else None
         if when is not None and not when.sources:
-            return before_the_record(self.persona, question, self.name, dated)
+            return before_the_record(self.workspace, question, self.name, dated)
         prompt = self.prompt(question, history, others)
         if prompt is None:
-            return replace(abstention(self.persona, question, self.name), as_of=dated)
+            return abstention(self.workspace, question, self.name, as_of=dated)
         own = ""  # strict: what the model wrote besides its numbers (never said)
         if prompt.candidates:  # strict: the model replies with numbers; the person's sentences are the answer
             numbers = capped(self.settings, min(CHOICE_TOKENS, self.settings.max_new_tokens))
@@ -236,18 +262,18 @@ class GenerativeEngine(Checking):
         text = render(kept)
         support = [s.support() for s in kept]
         if prompt.uncovered:
-            note = uncovered_note(self.persona.config.name, prompt.uncovered)
+            note = uncovered_note(self.workspace.config.name, prompt.uncovered)
             text = f"{text} {note}".strip()
-            support.append({"sentence": note, "tag": "note", "citations": [], "similarity": 0.0})
+            support.append(Support(sentence=note, tag="note", citations=[], similarity=0.0))
         used = sorted({n for s in kept for n in s.citations})
         citations = [Citation.from_passage(n, prompt.sources[n - 1]) for n in used]
         declined_only = bool(kept) and all(s.tag == "declined" for s in kept)
         return Answer(
             question=question,
             text=text or "(the model gave no answer)",
-            persona=self.persona.slug,
+            persona=self.workspace.slug,
             engine=self.name,
-            disclosure=self.persona.config.disclosure,
+            disclosure=self.workspace.config.disclosure,
             abstained=declined_only,
             citations=citations,
             support=support,

@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sosie.engines.base import tidy
+from sosie.engines.base import Repair, Support, tidy
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
-    from sosie.corpus.store import PassageRow
+    from sosie.corpus.queries import PassageRow
 
 MODES = ("strict", "balanced", "free")
 # strict keeps a paraphrase only when it is the person's sentence lightly joined: this share of
@@ -99,8 +99,8 @@ class Sentence:
     similarity: float
     repair: str | None = None  # replaced | regenerated | added | None
 
-    def support(self) -> dict:
-        entry = {"sentence": self.text, "tag": self.tag, "citations": self.citations,
+    def support(self) -> Support:
+        entry: Support = {"sentence": self.text, "tag": self.tag, "citations": self.citations,
                  "similarity": round(self.similarity, 3)}
         if self.repair:
             entry["repair"] = self.repair
@@ -148,7 +148,7 @@ class Evidence:
 @dataclass
 class Repaired:
     sentences: list[Sentence]
-    repairs: list[dict] = field(default_factory=list)  # {"sentence", "action", "by"?}
+    repairs: list[Repair] = field(default_factory=list)
 
 
 def repair(
@@ -195,7 +195,7 @@ def repair(
     return out
 
 
-def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentence], list[dict]]:
+def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentence], list[Repair]]:
     """Whole sentences from the end go until the answer is within ``cap`` words (one stays)."""
     if cap is None:
         return sentences, []
@@ -213,7 +213,7 @@ def fit_length(sentences: list[Sentence], cap: int | None) -> tuple[list[Sentenc
 
 def fill_length(kept: list[Sentence], evidence: Evidence, target: int | None, question_vector,
                 leans_back: Callable[[str], bool], floor: float,
-                answering: Sequence[tuple[int, str]] = ()) -> tuple[list[Sentence], list[dict]]:
+                answering: Sequence[tuple[int, str]] = ()) -> tuple[list[Sentence], list[Repair]]:
     """Lengthen a short answer with the person's own sentences: first ``answering`` (the quote
     selector's run of sentences that answer the question, in order), then as the person would
     have gone on (the sentences that follow the last kept one in its passage), then the real
@@ -261,7 +261,7 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 
 def keep_to_time(kept: list[Sentence], sources: list[PassageRow],
-                 as_of: str | None) -> tuple[list[Sentence], list[dict]]:
+                 as_of: str | None) -> tuple[list[Sentence], list[Repair]]:
     """Drop a sentence that cites a passage from after the as-of date (a violation: the
     double must not know it yet), or that names a year none of its sources gives ("as I
     said in 2019" only from a citation's date, never invented)."""

@@ -21,6 +21,7 @@ from sosie.engines.base import (
     Answer,
     Citation,
     Remark,
+    Support,
     abstention,
     before_the_record,
     chosen_by_embedder,
@@ -28,13 +29,14 @@ from sosie.engines.base import (
 )
 from sosie.engines.retrieval import Window, follow_up, retrieve, said_before, window
 from sosie.engines.selector import Run, Selector, leans_back
-from sosie.engines.timeline import Timeline, timeline, topic_of
+from sosie.engines.timeline import Timeline, topic_of
+from sosie.engines.timeline import timeline as topic_timeline
 from sosie.errors import SosieError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from sosie.corpus.store import PassageRow
+    from sosie.corpus.queries import PassageRow
     from sosie.workspace import Workspace
 
 
@@ -61,23 +63,23 @@ class QuoteEngine:
         as_of: str | None = None
         timeline: bool = False  # answer every question from the timeline of its topic
 
-    def __init__(self, persona: Workspace, as_of: str | None = None, timeline: bool = False):
-        self.persona = persona
-        self.settings = persona.config.quote
-        self.selector = Selector(persona)
+    def __init__(self, workspace: Workspace, as_of: str | None = None, timeline: bool = False):
+        self.workspace = workspace
+        self.settings = workspace.config.retrieval
+        self.selector = Selector(workspace)
         self.as_of = as_of_date(as_of)
-        self.timeline = timeline
+        self.from_timeline = timeline  # the option's name; the attribute's must not hide the function
 
     def real_answer(self, qv: np.ndarray, relevance: dict[int, float],
                     when: Window | None = None) -> list[int]:
         """The passages of the real answer to the same question asked before, in order."""
-        index = self.persona.index
+        index = self.workspace.index
         floor = max(SAME_QUESTION, self.settings.question_match)
         allowed = when.questions if when else None
         same = [q for q in index.similar_questions(qv, k=1, allowed=allowed) if q.similarity >= floor]
         if not same:
             return []
-        passages = self.persona.store.passage_ids_of_turns([same[0].answer_turn_id])
+        passages = self.workspace.store.passage_ids_of_turns([same[0].answer_turn_id])
         return [p for p in passages.get(same[0].answer_turn_id, []) if p in relevance]
 
     def runs_of(self, ids: list[int], rows: dict[int, PassageRow], words: int) -> list[Run]:
@@ -116,30 +118,20 @@ class QuoteEngine:
                 relevance.pop(run.passage_id, None)
             if not relevance:
                 break
-            runs = self.selector.choose(qv, relevance, rows, self.settings.max_words) or runs
+            runs = self.selector.choose(qv, relevance, rows, self.settings.max_words,
+                                        self.settings.max_passages) or runs
         return runs
 
     def over_time(self, question: str, found: Timeline, dated: dict | None) -> Answer | None:
         """"How has your view changed?": the earliest statement, the one after the largest
         change, and the latest, in the person's words, oldest first; each citation carries its
         date. ``None`` when the record has the topic in fewer than two years."""
-        said = found.statements
-        if len({s.year for s in said}) < 2:
+        if len({s.year for s in found.statements}) < 2:
             return None
-        picks = [0, *(c["before"] for c in found.changes[:1]), len(said) - 1]
-        parts, citations, support = [], [], []
-        for i in dict.fromkeys(picks):  # in order, once each
-            statement = said[i]
-            n = len(citations) + 1
-            sentences = [statement.text[a:b] for a, b in sentence_spans(statement.text)][:2]
-            for sentence in sentences:
-                parts.append(f"{sentence} [{n}]")
-                support.append({"sentence": sentence, "tag": "verbatim", "citations": [n], "similarity": 1.0})
-            row = self.persona.store.passages([statement.passage_id])[statement.passage_id]
-            citations.append(Citation.from_passage(n, row))
-        return Answer(question=question, text=" ".join(parts), persona=self.persona.slug, engine=self.name,
-                      disclosure=self.persona.config.disclosure, citations=citations, support=support,
-                      as_of=dated, model=chosen_by_embedder())
+        picks = found.picks()
+        rows = self.workspace.store.passages([s.passage_id for s in picks])
+        quotes = [(rows[s.passage_id], [s.text[a:b] for a, b in sentence_spans(s.text)][:2]) for s in picks]
+        return quoted_answer(self.workspace, question, self.name, quotes, dated)
 
     def answer(self, question: str, history=(), on_token=None, others: Sequence[Remark] = ()) -> Answer:
         """``others`` (a panel's other speakers): their last words join the question as a
@@ -147,52 +139,65 @@ class QuoteEngine:
         question = question.strip()
         if not question:
             raise SosieError("empty question; ask something, e.g. sosie ask NAME \"What matters?\"")
-        when = window(self.persona, self.as_of) if self.as_of else None
+        when = window(self.workspace, self.as_of) if self.as_of else None
         if when is not None and not when.sources:
-            return before_the_record(self.persona, question, self.name, when.describe())
+            return before_the_record(self.workspace, question, self.name, when.describe())
         dated = when.describe() if when else None
-        topic = topic_of(question) or (question if self.timeline else None)
+        topic = topic_of(question) or (question if self.from_timeline else None)
         if topic and not others:
-            over_time = self.over_time(question, timeline(self.persona, topic, when), dated)
+            over_time = self.over_time(question, topic_timeline(self.workspace, topic, when), dated)
             if over_time is not None:
                 return over_time
-        found = retrieve(self.persona, follow_up(question, others), self.settings, when)
-        if found.empty:
-            return replace(abstention(self.persona, question, self.name), as_of=dated)
-        relevance = dict(found.relevance)
-        rows = self.persona.store.passages(list(relevance))
-        if not rows:
-            return replace(abstention(self.persona, question, self.name), as_of=dated)
-        target = self.selector.target_words(self.settings.max_words)
+        found = retrieve(self.workspace, follow_up(question, others), self.settings, when)
+        rows = self.workspace.store.passages(list(found.relevance))  # none: nothing is relevant
         said = said_before(history) if others else set()
-        same = [pid for pid in self.real_answer(found.question_vector, found.relevance, when) if pid in rows]
-        runs = (self.runs_of(same, rows, target) if same
-                else self.selector.choose(found.question_vector, relevance, rows, self.settings.max_words))
-        runs = self.not_again(runs, said, found.question_vector, relevance, rows) if said else runs
+        runs = self.runs(found.question_vector, dict(found.relevance), rows, when, said)
         if not runs:
-            return replace(abstention(self.persona, question, self.name), as_of=dated)
-        parts: list[str] = []
-        citations: list[Citation] = []
-        support: list[dict] = []
-        seen: set[str] = set()
-        for run in runs:
-            n = len(citations) + 1
-            kept = [s for s in run.sentences if s.lower() not in seen]  # one line said twice, once
-            if not kept:
-                continue
-            for sentence in kept:
-                seen.add(sentence.lower())
-                parts.append(f"{sentence} [{n}]")
-                support.append({"sentence": sentence, "tag": "verbatim", "citations": [n], "similarity": 1.0})
-            citations.append(Citation.from_passage(n, rows[run.passage_id]))
-        return Answer(
-            question=question,
-            text=" ".join(parts),
-            persona=self.persona.slug,
-            engine=self.name,
-            disclosure=self.persona.config.disclosure,
-            citations=citations,
-            support=support,
-            as_of=dated,
-            model=chosen_by_embedder(),
-        )
+            return abstention(self.workspace, question, self.name, as_of=dated)
+        quotes = [(rows[passage_id], sentences) for passage_id, sentences in said_once(runs)]
+        return quoted_answer(self.workspace, question, self.name, quotes, dated)
+
+    def runs(self, qv: np.ndarray, relevance: dict[int, float], rows: dict[int, PassageRow],
+             when: Window | None, said: set[str]) -> list[Run]:
+        """What answers: the real answer to the same question asked before, else the selector's
+        choice; in a panel, what this double has not yet said (``said``)."""
+        if not rows:
+            return []
+        same = [pid for pid in self.real_answer(qv, relevance, when) if pid in rows]
+        if same:
+            runs = self.runs_of(same, rows, self.selector.target_words(self.settings.max_words))
+        else:
+            runs = self.selector.choose(qv, relevance, rows, self.settings.max_words,
+                                        self.settings.max_passages)
+        return self.not_again(runs, said, qv, relevance, rows) if said else runs
+
+
+def said_once(runs: Sequence[Run]) -> list[tuple[int, list[str]]]:
+    """``(passage id, sentences)`` per run, without the sentences an earlier run already said (one
+    line said twice is quoted once); a run left with nothing is dropped."""
+    seen: set[str] = set()
+    kept_runs = []
+    for run in runs:
+        kept = [s for s in run.sentences if s.lower() not in seen]
+        seen |= {s.lower() for s in kept}
+        if kept:
+            kept_runs.append((run.passage_id, kept))
+    return kept_runs
+
+
+def quoted_answer(workspace: Workspace, question: str, engine: str,
+                  quotes: Sequence[tuple[PassageRow, Sequence[str]]], as_of: dict | None) -> Answer:
+    """The person's sentences, verbatim, each followed by the marker ``[n]`` of its passage, the
+    passages cited in the order they are quoted; ``as_of``: the window the answer was drawn from."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    support: list[Support] = []
+    for row, sentences in quotes:
+        n = len(citations) + 1
+        for sentence in sentences:
+            parts.append(f"{sentence} [{n}]")
+            support.append({"sentence": sentence, "tag": "verbatim", "citations": [n], "similarity": 1.0})
+        citations.append(Citation.from_passage(n, row))
+    return Answer(question=question, text=" ".join(parts), persona=workspace.slug, engine=engine,
+                  disclosure=workspace.config.disclosure, citations=citations, support=support,
+                  as_of=as_of, model=chosen_by_embedder())

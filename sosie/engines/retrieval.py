@@ -19,7 +19,7 @@ from sosie.corpus.sentences import sentence_spans
 from sosie.index.embedder import embed_query
 
 if TYPE_CHECKING:
-    from sosie.config import QuoteSettings
+    from sosie.config import RetrievalSettings
     from sosie.engines.base import Remark
     from sosie.workspace import Workspace
 
@@ -28,7 +28,6 @@ RETRIEVE_K = 12
 RELEVANCE_SPREAD = 0.12  # later passages must be nearly as relevant as the best one
 
 
-WINDOWS_KEPT = 16  # as-of windows kept per workspace (each: two boolean masks over the index)
 # Two passages this alike say the same thing: the newer is kept (the person's latest word on it)
 SAME_THING = 0.9
 
@@ -51,18 +50,18 @@ class Window:
                 "later_sources": self.later_sources, "first_date": self.first_date}
 
 
-def window(persona: Workspace, as_of: str) -> Window:
-    """The as-of window, computed once per date and corpus version (a few ms at 1M words)."""
-    cache = persona.__dict__.setdefault("_windows", {})
-    key = (as_of, persona.store.corpus_version, id(persona.index))
-    if key not in cache:
-        held = persona.store.dated_until(as_of)
-        passages, questions = persona.index.masks(held["passage_ids"], held["answer_turn_ids"])
-        while len(cache) >= WINDOWS_KEPT:  # a server sees a few dates at once: keep the latest
-            del cache[next(iter(cache))]
-        cache[key] = Window(as_of, passages, questions, held["sources"], held["undated_sources"],
-                            held["later_sources"], held["first_date"])
-    return cache[key]
+def window(workspace: Workspace, as_of: str) -> Window:
+    """The as-of window, computed once per date and corpus version (a few ms at 1M words) and
+    kept on the workspace (``workspace.windows``, the last 16)."""
+    index = workspace.index
+
+    def make() -> Window:
+        held = workspace.store.dated_until(as_of)
+        passages, questions = index.masks(held["passage_ids"], held["answer_turn_ids"])
+        return Window(as_of, passages, questions, held["sources"], held["undated_sources"],
+                      held["later_sources"], held["first_date"])
+
+    return workspace.windows.get((as_of, workspace.store.corpus_version, id(index)), make)
 
 
 @dataclass
@@ -103,10 +102,10 @@ def any_said(text: str, said: set[str]) -> bool:
     return any(" ".join(text[s:e].split()).lower() in said for s, e in sentence_spans(text))
 
 
-def retrieve(persona: Workspace, question: str, settings: QuoteSettings,
+def retrieve(workspace: Workspace, question: str, settings: RetrievalSettings,
              as_of: Window | None = None) -> Retrieved:
     """Relevant passages, from the record as it stood on ``as_of`` when given."""
-    index = persona.index
+    index = workspace.index
     qv = embed_query(question)
     relevance: dict[int, float] = {}
     passages = as_of.passages if as_of else None
@@ -115,7 +114,7 @@ def retrieve(persona: Workspace, question: str, settings: QuoteSettings,
             relevance[hit.passage_id] = hit.dense
     similar = index.similar_questions(qv, allowed=as_of.questions if as_of else None)
     matched = [(q.answer_turn_id, q.similarity) for q in similar if q.similarity >= settings.question_match]
-    answers = persona.store.passage_ids_of_turns([turn for turn, _ in matched])
+    answers = workspace.store.passage_ids_of_turns([turn for turn, _ in matched])
     for turn, similarity in matched:
         for passage_id in answers.get(turn, [])[:2]:
             vector = index.vector(passage_id)
@@ -123,17 +122,16 @@ def retrieve(persona: Workspace, question: str, settings: QuoteSettings,
                 continue  # the index predates a change to this source
             score = max(float(vector @ qv), similarity) + QUESTION_MATCH_BONUS
             relevance[passage_id] = max(relevance.get(passage_id, 0.0), score)
-    return Retrieved(qv, prefer_recent(persona, relevance))
+    return Retrieved(qv, prefer_recent(workspace, relevance))
 
 
-def prefer_recent(persona: Workspace, relevance: dict[int, float]) -> dict[int, float]:
+def prefer_recent(workspace: Workspace, relevance: dict[int, float]) -> dict[int, float]:
     """Of passages that say nearly the same thing (cosine >= SAME_THING), keep the newest, with
     the best relevance among them: a person's latest word on a point stands for it."""
     if len(relevance) < 2:
         return relevance
-    index = persona.index
-    dates = dict(persona.store.db.execute(
-        f"SELECT id, date FROM passages WHERE id IN ({','.join('?' * len(relevance))})", list(relevance)))
+    index = workspace.index
+    dates = workspace.store.passage_dates(list(relevance))
     kept = dict(relevance)
     ids = sorted(relevance, key=lambda p: dates.get(p) or "", reverse=True)  # newest first
     for i, newer in enumerate(ids):
@@ -147,9 +145,9 @@ def prefer_recent(persona: Workspace, relevance: dict[int, float]) -> dict[int, 
     return kept
 
 
-def select(persona: Workspace, relevance: dict[int, float], limit: int, lam: float) -> list[int]:
+def select(workspace: Workspace, relevance: dict[int, float], limit: int, lam: float) -> list[int]:
     """Maximal marginal relevance over the candidates' embeddings."""
-    index = persona.index
+    index = workspace.index
     chosen: list[int] = []
     pool = dict(relevance)
     while pool and len(chosen) < limit:

@@ -9,8 +9,8 @@
 3. Coherence: a run of consecutive sentences, never opening on one that leans on the one
    before ("That's why.", "It was.", "I do."), about as long as the person's answers.
 
->>> runs = Selector(workspace).choose(question, qv, relevance, rows)
->>> [(r.passage_id, r.sentences) for r in runs]
+>>> runs = Selector(workspace).choose(qv, relevance, rows, max_words=90, max_runs=3)  # doctest: +SKIP
+>>> [(r.passage_id, r.sentences) for r in runs]                                        # doctest: +SKIP
 [(812, ['Libraries are the last place ...', 'Nobody asks you ...'])]
 """
 
@@ -28,7 +28,7 @@ from sosie.errors import NotBuilt
 from sosie.index.embedder import embed
 
 if TYPE_CHECKING:
-    from sosie.corpus.store import PassageRow
+    from sosie.corpus.queries import PassageRow
     from sosie.workspace import Workspace
 
 POOL = 8  # passages whose sentences are read closely (the index holds their vectors)
@@ -37,7 +37,6 @@ MAP_WEIGHT = 0.25  # weight of the predicted answer against the question itself
 FIRST_WEIGHT = 0.3  # the opening sentence must address the question on its own
 MAP_RIDGE = 1.0  # ridge penalty of the question -> answer map
 LENGTH_WEIGHT = 0.25  # a run near the person's usual length beats a fragment (a whole answer, not one line)
-MAX_RUNS = 3  # passages one answer may stitch together (more reads as a list of one-liners)
 MAP_MIN_PAIRS = 8  # fewer real Q/A pairs than this: no map, the question alone decides
 MIN_WORDS, DEFAULT_WORDS = 40, 90  # answer length when the profile says nothing
 STRETCH = 1.5  # the person's usual length may run past the soft cap ``max_words`` by this much
@@ -123,7 +122,6 @@ class Selector:
         self.workspace = workspace
         self._sentences: dict[int, tuple[str, list[tuple[int, int]], np.ndarray]] = {}
         self._maps: dict[tuple, AnswerMap | None] = {}
-        self._length: tuple[int, int] | None = None  # (corpus version, words)
 
     def answer_map(self) -> AnswerMap | None:
         index = self.workspace.index
@@ -137,14 +135,11 @@ class Selector:
 
     def target_words(self, cap: int) -> int:
         """How long the person's answers run (the profile's median), within the soft cap."""
-        version = self.workspace.store.corpus_version
-        if self._length is None or self._length[0] != version:
-            try:
-                words = int(self.workspace.profile()["answer_length"]["median"])
-            except (NotBuilt, KeyError, TypeError, ValueError):
-                words = DEFAULT_WORDS
-            self._length = (version, words)
-        return max(MIN_WORDS, min(int(STRETCH * cap), self._length[1]))
+        try:
+            words = int(self.workspace.profile()["answer_length"]["median"])
+        except (NotBuilt, KeyError, TypeError, ValueError):
+            words = DEFAULT_WORDS
+        return max(MIN_WORDS, min(int(STRETCH * cap), words))
 
     def sentences(self, rows: dict[int, PassageRow], ids: list[int]) -> None:
         """These passages' sentences and vectors: from the index (built with them), else
@@ -185,8 +180,10 @@ class Selector:
         return picked
 
     def choose(self, qv: np.ndarray, relevance: dict[int, float],
-               rows: dict[int, PassageRow], max_words: int) -> list[Run]:
-        """The best-scoring runs, the first one addressing the question, about ``target`` words."""
+               rows: dict[int, PassageRow], max_words: int, max_runs: int) -> list[Run]:
+        """The best-scoring runs, the first one addressing the question, about ``target`` words,
+        from at most ``max_runs`` passages (``[quote] max_passages``: more reads as a list of
+        one-liners)."""
         answer_map = self.answer_map()
         predicted = answer_map.predict(qv) if answer_map is not None else None
         ids = self.pool(qv, predicted, relevance, rows)
@@ -202,7 +199,7 @@ class Selector:
         chosen = [runs[0]]
         words = runs[0].words
         for run in runs[1:]:  # a second run from another passage when the first is short
-            if words >= 0.7 * target or len(chosen) >= MAX_RUNS:
+            if words >= 0.7 * target or len(chosen) >= max_runs:
                 break
             if run.passage_id in {c.passage_id for c in chosen} or words + run.words > target * 1.2:
                 continue

@@ -1,6 +1,6 @@
 """The person over time: what they said on a topic, oldest first, and where it changed.
 
-``timeline(persona, "trains")`` gathers the passages on a topic (the same hybrid retrieval the
+``timeline(workspace, "trains")`` gathers the passages on a topic (the same hybrid retrieval the
 engines use, deeper), keeps the dated ones in date order, counts them per year and marks the
 changes: consecutive dated statements whose meanings differ most (embedding distance, tagged
 ``"embedding"``). The engines answer "How has your view on X changed?" from it: the earliest
@@ -64,6 +64,13 @@ class Timeline:
     undated: int  # passages on the topic with no date: left out, counted
     changes: list[dict] = field(default_factory=list)  # {"after", "before" (indexes), "distance", "method"}
 
+    def picks(self) -> list[Statement]:
+        """What a "how has your view changed?" answer quotes: the earliest statement, the one
+        after the largest change, and the latest; oldest first, each once."""
+        said = self.statements
+        picked = [0, *(c["before"] for c in self.changes[:1]), len(said) - 1]
+        return [said[i] for i in dict.fromkeys(picked)] if said else []
+
     @property
     def by_year(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -91,20 +98,20 @@ def topic_of(question: str) -> str | None:
 Judge = Callable[[list[dict]], str]  # messages -> the model's reply (sosie.evaluate.judge makes one)
 
 
-def timeline(persona: Workspace, topic: str, as_of: Window | None = None, depth: int = DEPTH,
+def timeline(workspace: Workspace, topic: str, as_of: Window | None = None, depth: int = DEPTH,
              judge: tuple[Judge, str] | None = None) -> Timeline:
     """The person's dated statements on ``topic``, oldest first, with the changes marked: by
     embedding distance, or by ``judge`` (``(ask, label)``, a language model asked of each
     consecutive pair whether the position changed; its changes are tagged ``judge (label)``)."""
-    index, store = persona.index, persona.store
+    index, store = workspace.index, workspace.store
     qv = embed_query(topic)
-    floor = persona.config.quote.min_similarity
+    floor = workspace.config.retrieval.min_similarity
     similarity = {h.passage_id: h.dense for h in index.search(topic, qv, k=depth,
                                                                 allowed=as_of.passages if as_of else None)
                   if h.dense >= floor}
     # the answers to past questions on the topic count too ("Has your view of X moved?")
     asked = [q for q in index.similar_questions(qv, k=depth, allowed=as_of.questions if as_of else None)
-             if q.similarity >= persona.config.quote.question_match]
+             if q.similarity >= workspace.config.retrieval.question_match]
     for q in asked:
         for pid in store.passage_ids_of_turns([q.answer_turn_id]).get(q.answer_turn_id, [])[:2]:
             similarity[pid] = max(similarity.get(pid, 0.0), q.similarity)
@@ -114,7 +121,7 @@ def timeline(persona: Workspace, topic: str, as_of: Window | None = None, depth:
                             Citation.from_passage(n, r)) for n, r in enumerate(dated, start=1)]
     found = Timeline(topic, statements, undated=sum(1 for p in rows if not rows[p].date))
     steps = _steps(index, statements)
-    found.changes = (_judged(persona.config.name, topic, statements, steps, *judge) if judge
+    found.changes = (_judged(workspace.config.name, topic, statements, steps, *judge) if judge
                      else _largest(steps))
     return found
 

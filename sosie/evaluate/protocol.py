@@ -126,7 +126,7 @@ def engine_spec(spec: str) -> tuple[str, str | None]:
     return name, mode or None
 
 
-def run_engines(persona: Workspace, names: list[str], questions: list[str], reworded: list[str],
+def run_engines(workspace: Workspace, names: list[str], questions: list[str], reworded: list[str],
                 offtopic: list[str], options: EvalOptions,
                 progress: Callable[[str, int, int], None] | None = None) -> dict[str, EngineRun]:
     runs: dict[str, EngineRun] = {}
@@ -140,7 +140,7 @@ def run_engines(persona: Workspace, names: list[str], questions: list[str], rewo
         # each engine gets the options it has (the quote engine has none: it uses no model)
         accepted = registry.option_names(registry.load("engine", name))
         given = {**wanted, **({"grounding": mode} if mode else {})}
-        engine = engine_for(persona, name, **{k: v for k, v in given.items() if k in accepted})
+        engine = engine_for(workspace, name, **{k: v for k, v in given.items() if k in accepted})
         run = EngineRun()
         started = time.perf_counter()
         for bucket, asked in ((run.answers, questions), (run.reworded, reworded),
@@ -155,16 +155,16 @@ def run_engines(persona: Workspace, names: list[str], questions: list[str], rewo
     return runs
 
 
-def evaluate(persona: Workspace, options: EvalOptions | None = None,
+def evaluate(workspace: Workspace, options: EvalOptions | None = None,
              progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Run the protocol; write the report; return the metrics (also in ``metrics.json``)."""
     options = options or EvalOptions()
-    store = persona.store
+    store = workspace.store
     date = as_of_date(options.as_of)
     if date:
         sides, pairs = time_split(store, date)
         if not any(side == "train" for side in sides.values()):
-            raise SosieError(f"nothing in {persona.config.name}'s record is dated up to {date}: a double "
+            raise SosieError(f"nothing in {workspace.config.name}'s record is dated up to {date}: a double "
                              "built from it would know nothing; choose a later --as-of")
     else:
         sides = get_split(store, options.seed, options.resplit)
@@ -179,34 +179,34 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
         raise SosieError(f"no held-out question/answer pairs{after} to evaluate on")
     names = [engine_spec(e)[0] for e in options.engines]  # unknown names are refused before any work
     if "finetuned" in names:
-        check_adapter_not_trained_on(persona, test_paths)
+        check_adapter_not_trained_on(workspace, test_paths)
     questions = [p.question for p in pairs]
     reworded = [reword(q) for q in questions]
     offtopic = _offtopic_questions(options, rng)
 
     # the judge's backend is made before any engine runs: a bad --judge fails at once, not
     # after an hour of answers
-    judge = judge_asker(persona.config.generative, options.judge) if options.judge else None
+    judge = judge_asker(workspace.config.generative, options.judge) if options.judge else None
     started_at = now()
     if date:  # the engines answer as of the date: nothing later (or undated) can be retrieved
-        runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
+        runs = run_engines(workspace, options.engines, questions, reworded, offtopic, options, progress)
     else:
         hidden = held_out_turns(store)  # a split within one source hides blocks of turns
-        with persona.holding_out(test_paths, hidden):
-            runs = run_engines(persona, options.engines, questions, reworded, offtopic, options, progress)
+        with workspace.holding_out(test_paths, hidden):
+            runs = run_engines(workspace, options.engines, questions, reworded, offtopic, options, progress)
 
     if progress:
         progress("scoring", 0, 1)
-    metrics = score(persona, sides, pairs, runs, options)
+    metrics = score(workspace, sides, pairs, runs, options)
     if judge is not None:
         if progress:
             progress("judging", 0, 1)
         ask, label = judge
         answers = {name: [a["text"] for a in run.answers] for name, run in runs.items()}
         metrics["judge"] = {"model": label, "engines": judge_runs(
-            persona.config.name, questions, [p.answer for p in pairs], answers, ask, options.seed)}
+            workspace.config.name, questions, [p.answer for p in pairs], answers, ask, options.seed)}
     metrics.update({
-        "persona": persona.slug, "name": persona.config.name, "started_at": started_at,
+        "persona": workspace.slug, "name": workspace.config.name, "started_at": started_at,
         "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,
         "questions": len(pairs), "offtopic_questions": len(offtopic),
         "split": (f"by time: the double knows the {sum(v == 'train' for v in sides.values())} source(s) "
@@ -214,9 +214,9 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
                   if date else describe(store, sides)),
         "as_of": date,
         "disclosure": "Engine answers are simulations of "
-                      f"{persona.config.name}, built from recorded words; not the real person.",
+                      f"{workspace.config.name}, built from recorded words; not the real person.",
     })
-    report_dir = options.report_dir or persona.workspace / "eval" / time.strftime("%Y%m%d-%H%M%S")
+    report_dir = options.report_dir or workspace.workspace / "eval" / time.strftime("%Y%m%d-%H%M%S")
     from sosie.evaluate.report import write_report
 
     write_report(report_dir, metrics, pairs, questions, reworded, offtopic, runs)
@@ -225,7 +225,7 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
         run_id = db.execute(
             "INSERT INTO eval_runs (started_at, finished_at, engines, report_dir, metrics_json)"
             " VALUES (?, ?, ?, ?, ?)",
-            (started_at, metrics["finished_at"], ",".join(options.engines), stored_dir(persona, report_dir),
+            (started_at, metrics["finished_at"], ",".join(options.engines), stored_dir(workspace, report_dir),
              json.dumps(metrics)),
         ).lastrowid
     metrics["run_id"] = run_id
@@ -233,26 +233,24 @@ def evaluate(persona: Workspace, options: EvalOptions | None = None,
     return metrics
 
 
-def stored_dir(persona: Workspace, folder: Path) -> str:
+def stored_dir(workspace: Workspace, folder: Path) -> str:
     """A report inside the workspace is stored relative to it, so a packed persona can move."""
     try:
-        return str(Path(folder).resolve().relative_to(persona.workspace.resolve()))
+        return str(Path(folder).resolve().relative_to(workspace.workspace.resolve()))
     except ValueError:
         return str(folder)
 
 
-def check_adapter_not_trained_on(persona: Workspace, test_paths: list[str]) -> None:
+def check_adapter_not_trained_on(workspace: Workspace, test_paths: list[str]) -> None:
     """A fine-tuned double must not have seen the answers it is scored on."""
     from sosie.engines.loading import adapter_meta
 
-    trained = {s["sha256"] for s in adapter_meta(persona)["trained_on"]}
-    marks = ",".join("?" * len(test_paths))
-    rows = persona.store.db.execute(f"SELECT path, sha256 FROM sources WHERE path IN ({marks})", test_paths)
-    leaked = [path for path, sha in rows if sha in trained]
+    trained = {s["sha256"] for s in adapter_meta(workspace)["trained_on"]}
+    leaked = [path for path, sha in workspace.store.source_hashes(test_paths) if sha in trained]
     if leaked:
         raise SosieError(
             f"the fine-tuned adapter was trained on held-out source(s) {', '.join(leaked)}; "
-            f"retrain it on this split (sosie train {persona.slug}) before evaluating it")
+            f"retrain it on this split (sosie train {workspace.slug}) before evaluating it")
 
 
 CLAIMS = ("verbatim", "supported", "extrapolated")  # "declined" and "note" claim nothing
@@ -282,16 +280,12 @@ def _assistant_like(text: str) -> float:
     return float(any(ASSISTANT_SENTENCE.search(x) or ASSISTANT_OPENER.match(x) for x in spans))
 
 
-def score(persona: Workspace, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
+def score(workspace: Workspace, sides: dict[str, str], pairs, runs: dict[str, EngineRun],
           options: EvalOptions) -> dict:
-    db = persona.store.db
     train = [p for p, side in sides.items() if side == "train"]
-    marks = ",".join("?" * len(train))
-    date = as_of_date(options.as_of)
-    person = [r[0] for r in db.execute(  # what the double knows: its train side, or up to the date
-        f"SELECT p.text FROM passages p JOIN sources s ON s.id = p.source_id WHERE s.path IN ({marks})"
-        + (" AND p.date <= ?" if date else ""), [*train, *([date] if date else [])])]
-    other_turns = [r[0] for r in db.execute("SELECT text FROM turns WHERE role = 'other'")]
+    # what the double knows: its train side, or up to the date
+    person = workspace.store.passage_texts_of(train, until=as_of_date(options.as_of))
+    other_turns = workspace.store.turn_texts("other")
     background = background_texts(options.background)
     others = [c for t in other_turns + background for c in chunks(t)]
     classifier = AuthorshipClassifier(person, others, seed=options.seed)

@@ -29,24 +29,24 @@ class QuizItem:
     real_index: int
 
 
-def latest_run(persona: Workspace, run_id: int | None = None) -> tuple[int, Path]:
+def latest_run(workspace: Workspace, run_id: int | None = None) -> tuple[int, Path]:
     query = "SELECT id, report_dir FROM eval_runs WHERE finished_at IS NOT NULL"
-    rows = evaluation_tables(persona.store).execute(query + " ORDER BY id").fetchall()
+    rows = evaluation_tables(workspace.store).execute(query + " ORDER BY id").fetchall()
     if run_id is not None:
         rows = [r for r in rows if r["id"] == run_id]
     if not rows:
-        raise SosieError(f"no evaluation run to quiz on; run: sosie eval {persona.slug}")
+        raise SosieError(f"no evaluation run to quiz on; run: sosie eval {workspace.slug}")
     folder = Path(rows[-1]["report_dir"])  # relative: inside the workspace (see protocol.stored_dir)
-    return rows[-1]["id"], folder if folder.is_absolute() else persona.workspace / folder
+    return rows[-1]["id"], folder if folder.is_absolute() else workspace.workspace / folder
 
 
 def quiz_items(
-    persona: Workspace, run_id: int | None = None, k: int = 3, seed: int | None = None
+    workspace: Workspace, run_id: int | None = None, k: int = 3, seed: int | None = None
 ) -> tuple[int, list[QuizItem]]:
-    run, folder = latest_run(persona, run_id)
+    run, folder = latest_run(workspace, run_id)
     answers = folder / "answers.jsonl"
     if not answers.is_file():
-        raise SosieError(f"{answers}: missing; run sosie eval {persona.slug} again")
+        raise SosieError(f"{answers}: missing; run sosie eval {workspace.slug} again")
     rng = random.Random(seed)
     items = []
     for line in answers.read_text(encoding="utf-8").splitlines():
@@ -75,19 +75,19 @@ def new_quiz_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _shared(persona: Workspace):
+def _shared(workspace: Workspace):
     """The server's PostgreSQL records, when the persona's interviews are kept there."""
-    kept = getattr(persona, "interviews", None)
+    kept = getattr(workspace, "interviews", None)
     return kept if hasattr(kept, "record_quiz_pick") else None
 
 
-def record_pick(persona: Workspace, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
+def record_pick(workspace: Workspace, quiz_id: str, run_id: int, item: QuizItem, picked: int) -> bool:
     correct = picked == item.real_index
-    if (shared := _shared(persona)) is not None:
+    if (shared := _shared(workspace)) is not None:
         shared.record_quiz_pick(quiz_id, run_id, item.question, item.options, item.real_index, picked)
         return correct
-    evaluation_tables(persona.store)
-    with persona.store.transaction() as db:
+    evaluation_tables(workspace.store)
+    with workspace.store.transaction() as db:
         db.execute(
             "INSERT INTO quiz_answers (quiz_id, eval_run_id, question, options_json, real_index,"
             " picked, correct, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -97,13 +97,13 @@ def record_pick(persona: Workspace, quiz_id: str, run_id: int, item: QuizItem, p
     return correct
 
 
-def quiz_summary(persona: Workspace, quiz_id: str | None = None) -> dict:
+def quiz_summary(workspace: Workspace, quiz_id: str | None = None) -> dict:
     """Accuracy against chance; ``quiz_id=None`` pools every quiz taken on this persona."""
     from scipy.stats import binomtest
 
     query = "SELECT options_json, correct FROM quiz_answers"
-    shared = _shared(persona)
-    rows = shared.quiz_picks(quiz_id) if shared is not None else evaluation_tables(persona.store).execute(
+    shared = _shared(workspace)
+    rows = shared.quiz_picks(quiz_id) if shared is not None else evaluation_tables(workspace.store).execute(
         query + (" WHERE quiz_id = ?" if quiz_id else ""), (quiz_id,) if quiz_id else ()
     ).fetchall()
     if not rows:

@@ -94,13 +94,13 @@ def join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-def interview_record(persona: Workspace, interview_id: int | None = None) -> dict:
+def interview_record(workspace: Workspace, interview_id: int | None = None) -> dict:
     """The interview as its stored JSON transcript; refuses one with nothing said yet."""
-    record = json.loads(transcript(persona, interview_id, "json"))
+    record = json.loads(transcript(workspace, interview_id, "json"))
     if not record["exchanges"]:
         raise SosieError(
-            f"interview {record['interview']} of persona {persona.slug!r} has no exchanges yet; "
-            f"ask a question first: sosie interview {persona.slug}"
+            f"interview {record['interview']} of persona {workspace.slug!r} has no exchanges yet; "
+            f"ask a question first: sosie interview {workspace.slug}"
         )
     return record
 
@@ -135,13 +135,13 @@ def from_panel(record: dict) -> Conversation:
                         lines, record["started_at"], record["engine"], record)
 
 
-def conversation(persona: Workspace | None = None, interview_id: int | None = None,
+def conversation(workspace: Workspace | None = None, interview_id: int | None = None,
                  panel_id: int | None = None, home: str | Path | None = None) -> Conversation:
     """A persona's interview (default: its latest), or the stored panel ``panel_id``."""
     if panel_id is not None:
         from sosie.interview.panel_transcript import panel_record
 
         return from_panel(panel_record(panel_id, home))
-    if persona is None:
+    if workspace is None:
         raise SosieError("name a persona or a panel to export")
-    return from_interview(interview_record(persona, interview_id))
+    return from_interview(interview_record(workspace, interview_id))

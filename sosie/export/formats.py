@@ -23,49 +23,49 @@ if TYPE_CHECKING:
 FORMATS = ("ccv2", "ccv3", "modelfile", "transcript", "script")
 
 
-def latest_interview(persona: Workspace) -> int:
-    interviews = interview_records(persona).all()
+def latest_interview(workspace: Workspace) -> int:
+    interviews = interview_records(workspace).all()
     if not interviews:
         raise SosieError(
-            f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}")
+            f"persona {workspace.slug!r} has no interviews yet; run: sosie interview {workspace.slug}")
     return int(interviews[-1]["id"])
 
 
-def export_as(persona: Workspace, fmt: str, out_path: Path | None = None,
+def export_as(workspace: Workspace, fmt: str, out_path: Path | None = None,
               interview_id: int | None = None) -> Path:
     """Write ``fmt`` (one of :data:`FORMATS`) to ``out_path`` (default: named after the persona,
     in the current folder); its suffix picks the variant. Returns the path written."""
     if fmt not in FORMATS:
         raise SosieError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    slug = persona.slug
+    slug = workspace.slug
     if fmt in ("ccv2", "ccv3"):
         from sosie.export.cards import card_v2, card_v3, write_card
 
         path = out_path or Path(f"{slug}.{fmt}.png")
-        written = write_card(card_v2(persona) if fmt == "ccv2" else card_v3(persona), path)
+        written = write_card(card_v2(workspace) if fmt == "ccv2" else card_v3(workspace), path)
     elif fmt == "modelfile":
         from sosie.export.modelfile import export_modelfile
 
-        written = export_modelfile(persona, out_path or Path(f"{slug}-ollama"))
+        written = export_modelfile(workspace, out_path or Path(f"{slug}-ollama"))
     elif fmt == "transcript":
-        interview_id = interview_id or latest_interview(persona)
+        interview_id = interview_id or latest_interview(workspace)
         path = out_path or Path(f"{slug}-interview-{interview_id}.md")
         if path.suffix in (".srt", ".vtt"):
             from sosie.export.subtitles import write_subtitles
 
-            written = write_subtitles(persona, path, interview_id)
+            written = write_subtitles(workspace, path, interview_id)
         elif path.suffix in (".md", ".json"):
             path.parent.mkdir(parents=True, exist_ok=True)
-            written = atomic_write(path, persona.transcript(interview_id, path.suffix[1:]))
+            written = atomic_write(path, workspace.transcript(interview_id, path.suffix[1:]))
         else:
             raise SosieError(f"{path}: a transcript is .md, .json, .srt or .vtt")
     else:
         from sosie.export.script import write_script
 
-        interview_id = interview_id or latest_interview(persona)
-        written = write_script(persona, out_path or Path(f"{slug}-interview-{interview_id}.fountain"),
+        interview_id = interview_id or latest_interview(workspace)
+        written = write_script(workspace, out_path or Path(f"{slug}-interview-{interview_id}.fountain"),
                                interview_id)
-    check_disclosure(written, persona.config.disclosure)
+    check_disclosure(written, workspace.config.disclosure)
     return written
 
 

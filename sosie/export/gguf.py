@@ -106,7 +106,7 @@ def _write(writer, reader, state: dict, metadata: dict[str, str], heads: int, kv
     writer.close()
 
 
-def merge_and_export(persona: Workspace, out_dir: Path | None = None) -> dict[str, Path]:
+def merge_and_export(workspace: Workspace, out_dir: Path | None = None) -> dict[str, Path]:
     """Merge the persona's adapter into its base; write the GGUF and the Modelfile."""
     import warnings
 
@@ -115,27 +115,27 @@ def merge_and_export(persona: Workspace, out_dir: Path | None = None) -> dict[st
     from sosie.train.dataset import system_prompt
     from sosie.train.trainer import ADAPTER, adapter_meta, resolve_base
 
-    meta = adapter_meta(persona)
+    meta = adapter_meta(workspace)
     base = Path(resolve_base(meta["base_model"]))
     if base.suffix != ".gguf":
         raise SosieError("GGUF export needs a GGUF base model (the bundled SmolLM2 is one); for "
                          f"{meta['base_model']!r} merge with peft and convert with llama.cpp's converter")
-    adapter = persona.workspace / ADAPTER
-    out_dir = Path(out_dir or persona.workspace / "export")
+    adapter = workspace.workspace / ADAPTER
+    out_dir = Path(out_dir or workspace.workspace / "export")
     out_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         merged, _ = load_merged(str(adapter), (adapter / "adapter_model.safetensors").stat().st_mtime_ns)
-    gguf_path = write_gguf(merged, base, out_dir / f"{persona.slug}-finetuned-f16.gguf", {
-        "general.name": f"Sosie simulation of {persona.config.name}",
-        "sosie.persona": persona.slug,
-        "sosie.disclosure": persona.config.disclosure,
-        "sosie.consent": persona.config.consent,
+    gguf_path = write_gguf(merged, base, out_dir / f"{workspace.slug}-finetuned-f16.gguf", {
+        "general.name": f"Sosie simulation of {workspace.config.name}",
+        "sosie.persona": workspace.slug,
+        "sosie.disclosure": workspace.config.disclosure,
+        "sosie.consent": workspace.config.consent,
         "sosie.base_model": meta["base_model"],
     })
     modelfile_path = out_dir / "Modelfile"
-    examples = real_examples(persona, persona.config.generative.few_shot + 1)
+    examples = real_examples(workspace, workspace.config.generative.few_shot + 1)
     modelfile_path.write_text(
-        modelfile(persona, f"./{gguf_path.name}", system_prompt(persona), examples=examples),
+        modelfile(workspace, f"./{gguf_path.name}", system_prompt(workspace), examples=examples),
         encoding="utf-8")
     return {"gguf": gguf_path, "modelfile": modelfile_path}

@@ -34,7 +34,7 @@ def _quoted(text: str) -> str:
 
 
 def modelfile(
-    persona: Workspace,
+    workspace: Workspace,
     source: str,
     system: str,
     adapter: str | None = None,
@@ -42,7 +42,7 @@ def modelfile(
 ) -> str:
     """``FROM source`` (and ``ADAPTER``), the ChatML template, ``SYSTEM`` = ``system`` plus the
     disclosure, sampling parameters, and ``examples`` (question, real answer, where it was said)."""
-    config = persona.config
+    config = workspace.config
     settings = config.generative
     consent = config.consent + (f" ({config.consent_note})" if config.consent_note else "")
     lines = [
@@ -97,23 +97,23 @@ def parse_modelfile(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def real_examples(persona: Workspace, count: int) -> list[tuple[str, str, str]]:
+def real_examples(workspace: Workspace, count: int) -> list[tuple[str, str, str]]:
     """Short real exchanges from the training side of the split (never a held-out one)."""
     from sosie.train.dataset import build_examples
 
     chosen = []
-    for example in build_examples(persona, max_turns=1, include_text=False):
+    for example in build_examples(workspace, max_turns=1, include_text=False):
         if example.split != "train" or example.kind != "chat":
             continue
         question, answer = example.messages[1]["content"], example.messages[2]["content"]
         if 8 <= len(answer.split()) <= 120:
-            row = persona.store.source_by_path(example.source)
+            row = workspace.store.source_by_path(example.source)
             date = row["date"] if row is not None and row["date"] else "undated"
             chosen.append((question, answer, f"{Path(example.source).name}, {date}"))
     return chosen[:count]
 
 
-def export_modelfile(persona: Workspace, out: Path) -> Path:
+def export_modelfile(workspace: Workspace, out: Path) -> Path:
     """A folder Ollama can build from: the Modelfile and, beside it, the model it names.
 
     The fine-tuned GGUF (``sosie merge``) when there is one, else the bundled base GGUF; the
@@ -125,7 +125,7 @@ def export_modelfile(persona: Workspace, out: Path) -> Path:
 
     target = out / "Modelfile" if out.suffix == "" and not out.name.endswith("Modelfile") else out
     target.parent.mkdir(parents=True, exist_ok=True)
-    merged = sorted((persona.workspace / "export").glob(f"{persona.slug}-finetuned-*.gguf"))
+    merged = sorted((workspace.workspace / "export").glob(f"{workspace.slug}-finetuned-*.gguf"))
     model = merged[-1] if merged else bundled_gguf()
     beside = target.parent / model.name
     if not beside.exists():
@@ -134,12 +134,12 @@ def export_modelfile(persona: Workspace, out: Path) -> Path:
         except OSError:
             shutil.copyfile(model, beside)
     try:
-        style = summary(persona.profile(), persona.config.name)
+        style = summary(workspace.profile(), workspace.config.name)
     except SosieError:
         style = ""
-    system = f"{system_prompt(persona)} {style}".strip()
-    examples = real_examples(persona, persona.config.generative.few_shot + 1)
+    system = f"{system_prompt(workspace)} {style}".strip()
+    examples = real_examples(workspace, workspace.config.generative.few_shot + 1)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(modelfile(persona, f"./{model.name}", system, examples=examples), encoding="utf-8")
+    tmp.write_text(modelfile(workspace, f"./{model.name}", system, examples=examples), encoding="utf-8")
     tmp.replace(target)
     return target

@@ -84,8 +84,8 @@ def group_cards(conv: Conversation, folder: Path, home: str | Path | None = None
     written = []
     for voice in doubles:
         others = [v.name for v in doubles if v is not voice]
-        with Workspace.open(voice.key, home) as persona:
-            card = card_v3(persona)
+        with Workspace.open(voice.key, home) as workspace:
+            card = card_v3(workspace)
         data = card["data"]
         data["group_only_greetings"] = [
             f"{voice.disclosure} (On this panel with the simulation{'s' if len(others) > 1 else ''} "

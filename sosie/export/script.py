@@ -190,11 +190,6 @@ def _title_page(conv: Conversation) -> list[tuple[str, list[str]]]:
     ]
 
 
-def build_script(persona: Workspace, interview_id: int | None = None) -> Script:
-    """The interview as script elements, shared by the Fountain text and the PDF."""
-    return script_of(from_interview(interview_record(persona, interview_id)))
-
-
 def script_of(conv: Conversation) -> Script:
     """An interview or a panel as script elements: one character per voice, each double's
     line with its own sources, and one SOURCES page naming whose words each passage is."""
@@ -287,9 +282,9 @@ def _fountain_title_page(title_page: list[tuple[str, list[str]]]) -> str:
     return "\n".join(lines)
 
 
-def fountain(persona: Workspace, interview_id: int | None = None) -> str:
+def fountain(workspace: Workspace, interview_id: int | None = None) -> str:
     """The interview (default: the latest) as a Fountain screenplay for an actor to perform."""
-    return fountain_of(from_interview(interview_record(persona, interview_id)))
+    return fountain_of(from_interview(interview_record(workspace, interview_id)))
 
 
 def fountain_of(conv: Conversation) -> str:
@@ -312,9 +307,9 @@ def replace_atomically(path: Path, write) -> Path:
         raise SosieError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def write_script(persona: Workspace, path: Path, interview_id: int | None = None) -> Path:
+def write_script(workspace: Workspace, path: Path, interview_id: int | None = None) -> Path:
     """Write the script as ``.fountain`` text or as a ``.pdf``; the suffix chooses."""
-    return write_script_of(from_interview(interview_record(persona, interview_id)), path)
+    return write_script_of(from_interview(interview_record(workspace, interview_id)), path)
 
 
 def write_script_of(conv: Conversation, path: Path) -> Path:

@@ -189,7 +189,7 @@ def _check_options(fmt: str, words_per_minute: float, gap_s: float) -> None:
 
 
 def subtitles(
-    persona: Workspace,
+    workspace: Workspace,
     interview_id: int | None = None,
     fmt: str = "srt",
     words_per_minute: float = 150.0,
@@ -197,7 +197,8 @@ def subtitles(
 ) -> str:
     """The interview (default: the latest) as SRT or WebVTT text, timed at the speaking rate."""
     _check_options(fmt, words_per_minute, gap_s)
-    return subtitles_of(from_interview(interview_record(persona, interview_id)), fmt, words_per_minute, gap_s)
+    conversation = from_interview(interview_record(workspace, interview_id))
+    return subtitles_of(conversation, fmt, words_per_minute, gap_s)
 
 
 def subtitles_of(conv: Conversation, fmt: str = "srt", words_per_minute: float = 150.0,
@@ -224,14 +225,14 @@ def subtitles_of(conv: Conversation, fmt: str = "srt", words_per_minute: float =
 
 
 def write_subtitles(
-    persona: Workspace,
+    workspace: Workspace,
     path: Path,
     interview_id: int | None = None,
     words_per_minute: float = 150.0,
     gap_s: float = 0.6,
 ) -> Path:
     """Write ``.srt`` or ``.vtt`` subtitles of the interview; the suffix chooses the format."""
-    return write_subtitles_of(from_interview(interview_record(persona, interview_id)), path,
+    return write_subtitles_of(from_interview(interview_record(workspace, interview_id)), path,
                               words_per_minute, gap_s)
 
 

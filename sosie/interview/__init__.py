@@ -24,32 +24,32 @@ class InterviewSession:
     """
 
     def __init__(
-        self, persona: Workspace, engine: Engine, title: str | None = None, interview_id: int | None = None
+        self, workspace: Workspace, engine: Engine, title: str | None = None, interview_id: int | None = None
     ):
-        self.persona = persona
+        self.workspace = workspace
         self.engine = engine
         self.history: list[tuple[str, str]] = []
         self.exchanges = 0  # stored exchanges, abstentions included
         if interview_id is None:
             as_of = getattr(engine, "as_of", None)  # remembered: resuming goes on as of that date
-            self.id = interview_records(persona).start(engine.name, title, as_of)
+            self.id = interview_records(workspace).start(engine.name, title, as_of)
         else:
             self.id = interview_id
-            for row in interview_records(persona).exchanges(interview_id):
+            for row in interview_records(workspace).exchanges(interview_id):
                 self.exchanges += 1
                 answer = json.loads(row["answer_json"])
                 if not answer.get("abstained"):
                     self.history.append((row["question"], answer["text"]))
 
     @classmethod
-    def resume(cls, persona: Workspace, interview_id: int, **options) -> InterviewSession:
+    def resume(cls, workspace: Workspace, interview_id: int, **options) -> InterviewSession:
         """The stored interview ``interview_id``, with its engine and history, ready to go on."""
-        row = interview_records(persona).get(interview_id)
+        row = interview_records(workspace).get(interview_id)
         if row is None:
-            raise SosieError(f"persona {persona.slug!r} has no interview {interview_id}")
+            raise SosieError(f"persona {workspace.slug!r} has no interview {interview_id}")
         if row["as_of"]:  # an as-of interview goes on as of the same date
             options = {**options, "as_of": row["as_of"]}
-        return cls(persona, engine_for(persona, row["engine"], **options), interview_id=interview_id)
+        return cls(workspace, engine_for(workspace, row["engine"], **options), interview_id=interview_id)
 
     def ask(
         self, question: str, on_token=None, thread_key: Callable[[Answer], str] | None = None
@@ -57,7 +57,7 @@ class InterviewSession:
         """``thread_key(answer)``, if given, names the conversation so far for chat clients."""
         asked_at = now()
         answer = self.engine.answer(question, history=list(self.history), on_token=on_token)
-        interview_records(self.persona).record(
+        interview_records(self.workspace).record(
             self.id, asked_at, answer.question, answer.to_dict(),
             thread_key=thread_key(answer) if thread_key else None,
         )
@@ -67,12 +67,12 @@ class InterviewSession:
         return answer
 
 
-def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "md") -> str:
+def transcript(workspace: Workspace, interview_id: int | None = None, fmt: str = "md") -> str:
     """The interview (default: the latest) as Markdown or JSON, disclosure and sources included."""
-    interviews = interview_records(persona).all()
+    interviews = interview_records(workspace).all()
     if not interviews:
         raise SosieError(
-            f"persona {persona.slug!r} has no interviews yet; run: sosie interview {persona.slug}"
+            f"persona {workspace.slug!r} has no interviews yet; run: sosie interview {workspace.slug}"
         )
     if interview_id is None:
         row = interviews[-1]
@@ -80,18 +80,18 @@ def transcript(persona: Workspace, interview_id: int | None = None, fmt: str = "
         matches = [r for r in interviews if r["id"] == interview_id]
         if not matches:
             ids = ", ".join(str(r["id"]) for r in interviews)
-            raise SosieError(f"persona {persona.slug!r} has no interview {interview_id} (has: {ids})")
+            raise SosieError(f"persona {workspace.slug!r} has no interview {interview_id} (has: {ids})")
         row = matches[0]
     exchanges = [
         {"asked_at": e["asked_at"], "answered_at": e["answered_at"],
          "answer": Answer.from_dict(json.loads(e["answer_json"]))}
-        for e in interview_records(persona).exchanges(row["id"])
+        for e in interview_records(workspace).exchanges(row["id"])
     ]
-    config = persona.config
+    config = workspace.config
     if fmt == "json":
         return json.dumps(
             {
-                "persona": persona.slug,
+                "persona": workspace.slug,
                 "name": config.name,
                 "disclosure": config.disclosure,
                 "consent": {"status": config.consent, "note": config.consent_note,

@@ -44,7 +44,7 @@ def topic_terms(
     is a list of surface forms of one stem (``["library", "libraries"]``), most frequent first."""
     from sosie.index.hybrid import tokenize
 
-    passages = [r[0] for r in store.db.execute("SELECT text FROM passages ORDER BY id")]
+    passages = store.passage_texts()
     skipped = stopwords() | set(skip)
     others = Counter(w for text in background for w in words_of(text))
     surface: dict[str, Counter] = defaultdict(Counter)
@@ -78,11 +78,7 @@ def quote_for(store: Store, keys: list[str], used: set[str]) -> dict | None:
     nearest 20 words: ``{"quote", "path", "date"}`` of its source, or ``None``."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", re.I)
     best: tuple[int, dict] | None = None
-    rows = store.db.execute(
-        """SELECT p.text, p.date, s.path FROM passages p JOIN sources s ON s.id = p.source_id
-           ORDER BY p.id"""
-    )
-    for text, date, path in rows:
+    for text, date, path in store.passages_with_paths():
         if not pattern.search(text):
             continue
         for s, e in sentence_spans(text):
@@ -99,12 +95,7 @@ def sample_exchanges(store: Store, count: int) -> list[tuple[str | None, str]]:
     """Up to ``count`` real (question, answer) pairs, one per source in date order, then a second
     round...; answers of 25-150 words to a real question (they read as an interview). A corpus
     with no interviews gives its first passages of 15 words or more instead, question ``None``."""
-    rows = store.db.execute(
-        """SELECT a.text AS answer, q.text AS question, s.path, s.date
-           FROM turns a JOIN turns q ON q.id = a.question_turn_id JOIN sources s ON s.id = a.source_id
-           WHERE a.role = 'subject' AND q.text LIKE '%?%'
-           ORDER BY s.date, s.path, a.seq"""
-    ).fetchall()
+    rows = store.answered_questions()
     by_source: dict[str, list] = defaultdict(list)
     for row in rows:
         if 25 <= _words(row["answer"]) <= 150:
@@ -119,7 +110,4 @@ def sample_exchanges(store: Store, count: int) -> list[tuple[str | None, str]]:
         queues = [q for q in queues if q]
     if picked:
         return picked
-    passages = store.db.execute(
-        "SELECT text FROM passages WHERE words >= 15 ORDER BY date, id LIMIT ?", (count,)
-    ).fetchall()
-    return [(None, row["text"]) for row in passages]
+    return [(None, text) for text in store.first_passages(count, min_words=15)]

@@ -1,7 +1,7 @@
 """Serve doubles over HTTP: the web interview room, the blind quiz and an OpenAI-compatible API.
 
 >>> from sosie.serve import create_app, ServeSettings           # doctest: +SKIP
->>> app = create_app([Persona.open("ada")], ServeSettings())     # any ASGI server runs it
+>>> app = create_app([Persona.open("ada")], ServeSettings())     # doctest: +SKIP
 """
 
 from __future__ import annotations

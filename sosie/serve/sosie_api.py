@@ -79,9 +79,8 @@ def media(slug: SlugPath, source_id: IdPath, served: ServedDep) -> FileResponse:
     served, so a player can start at the cited second."""
     h = served.host(slug)
     with h.lock:
-        row = h.persona.store.db.execute("SELECT meta_json FROM sources WHERE id = ?",
-                                         (source_id,)).fetchone()
-    kept = json.loads(row[0] or "{}").get("media") if row is not None else None
+        meta = h.persona.store.source_meta(source_id)
+    kept = meta.get("media") if meta is not None else None
     folder = (h.persona.workspace / "media").resolve()
     path = (h.persona.workspace / kept).resolve() if kept else None
     if path is None or not path.is_relative_to(folder) or not path.is_file():

@@ -66,7 +66,7 @@ async def run_in_worker(
             log.info("generation stopped: the client disconnected")
         except (SosieError, HTTPException) as exc:
             put(("error", str(getattr(exc, "detail", exc))))
-        except Exception as exc:  # noqa: BLE001 - reported to the client, logged here
+        except Exception as exc:  # reported to the client, logged here
             log.exception("answer failed")
             put(("error", f"internal error: {type(exc).__name__}"))
 

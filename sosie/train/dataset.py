@@ -46,31 +46,31 @@ class Example:
         return sum(len(m["content"].split()) for m in self.messages if m["role"] == "assistant")
 
 
-def system_prompt(persona: Workspace) -> str:
+def system_prompt(workspace: Workspace) -> str:
     """What the fine-tuned double is told; the same words at training and at answering time."""
-    name = persona.config.name
+    name = workspace.config.name
     return (f"You are a simulation of {name}, answering an interviewer's questions in "
-            f"{persona.config.pronoun} own words. You are not the real {name}.")
+            f"{workspace.config.pronoun} own words. You are not the real {name}.")
 
 
-def held_out_sources(persona: Workspace, seed: int = 0) -> set[str]:
-    return held_out(persona, seed)[0]
+def held_out_sources(workspace: Workspace, seed: int = 0) -> set[str]:
+    return held_out(workspace, seed)[0]
 
 
-def held_out(persona: Workspace, seed: int = 0) -> tuple[set[str], set[int]]:
+def held_out(workspace: Workspace, seed: int = 0) -> tuple[set[str], set[int]]:
     """The evaluation's held-out sources, and the turns of its held-out blocks (a split within
     one source): never trained on."""
     from sosie.corpus.split import get_split, held_out_turns
 
     try:
-        sides = get_split(persona.store, seed)
+        sides = get_split(workspace.store, seed)
     except SosieError:
         return set(), set()  # too few exchanges to hold any out: all is training
-    return {path for path, side in sides.items() if side == "test"}, held_out_turns(persona.store)
+    return {path for path, side in sides.items() if side == "test"}, held_out_turns(workspace.store)
 
 
 def build_examples(
-    persona: Workspace,
+    workspace: Workspace,
     max_turns: int = 3,
     include_text: bool = True,
     synthetic: int = 0,
@@ -78,16 +78,9 @@ def build_examples(
     seed: int = 0,
 ) -> list[Example]:
     """Every example the corpus gives; ``synthetic`` > 0 needs ``ask_model(passage) -> question``."""
-    db = persona.store.db
-    held_paths, held_turns = held_out(persona, seed)
-    system = {"role": "system", "content": system_prompt(persona)}
-    rows = db.execute(
-        """SELECT a.id, a.seq, a.text AS answer, a.question_turn_id, q.text AS question, q.seq AS qseq,
-                  s.path, s.sha256
-           FROM turns a JOIN sources s ON s.id = a.source_id
-           LEFT JOIN turns q ON q.id = a.question_turn_id
-           WHERE a.role = 'subject' ORDER BY s.path, a.seq"""
-    ).fetchall()
+    held_paths, held_turns = held_out(workspace, seed)
+    system = {"role": "system", "content": system_prompt(workspace)}
+    rows = workspace.store.subject_turns()
     examples: list[Example] = []
     conversation: list[dict] = []
     last: tuple[str, int] | None = None  # (path, seq) of the answer that ended the conversation
@@ -178,11 +171,11 @@ def hf_line(example: Example) -> dict:
             "source": PurePath(example.source).name, "sha256": example.sha256}
 
 
-def card(persona: Workspace, examples: list[Example], count_tokens: Callable[[str], int] | None) -> dict:
+def card(workspace: Workspace, examples: list[Example], count_tokens: Callable[[str], int] | None) -> dict:
     """Counts, tokens, sources and the split: what a dataset card says."""
-    summary: dict = {"persona": persona.slug, "name": persona.config.name,
-                     "disclosure": persona.config.disclosure, "consent": persona.config.consent,
-                     "created_at": now(), "corpus_version": persona.store.corpus_version,
+    summary: dict = {"persona": workspace.slug, "name": workspace.config.name,
+                     "disclosure": workspace.config.disclosure, "consent": workspace.config.consent,
+                     "created_at": now(), "corpus_version": workspace.store.corpus_version,
                      "splits": {}}
     for split in ("train", "eval"):
         chosen = [e for e in examples if e.split == split]
@@ -218,7 +211,7 @@ def card_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dataset(persona: Workspace, examples: list[Example], out: Path,
+def write_dataset(workspace: Workspace, examples: list[Example], out: Path,
                   count_tokens: Callable[[str], int] | None = None) -> dict:
     """``train|eval`` x ``openai|hf`` JSONL files, ``card.json`` and ``card.md``, written whole."""
     out.mkdir(parents=True, exist_ok=True)
@@ -230,7 +223,7 @@ def write_dataset(persona: Workspace, examples: list[Example], out: Path,
             path = out / f"{split}.{fmt}.jsonl"
             _write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
             files[f"{split}.{fmt}"] = path.name
-    summary = card(persona, examples, count_tokens) | {"files": files}
+    summary = card(workspace, examples, count_tokens) | {"files": files}
     _write(out / "card.json", json.dumps(summary, indent=2, ensure_ascii=False))
     _write(out / "card.md", card_markdown(summary))
     return summary

@@ -123,57 +123,24 @@ class _Progress:
         return Callback()
 
 
-def train(
-    persona: Workspace,
-    settings: TrainSettings | None = None,
-    resume: bool = False,
-    progress: StepProgress | None = None,
-) -> TrainReport:
-    """Train a LoRA adapter on the persona's training split; save it in ``WORKSPACE/adapter``."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
-    from transformers.trainer_callback import PrinterCallback
+def checkpoint_to_resume(checkpoints: Path, run_file: Path, stamp: str) -> str:
+    """The latest checkpoint's folder name, if it was made from this corpus and these settings."""
+    found = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    if not found:
+        raise SosieError(f"no checkpoint to resume from in {checkpoints}; train without --resume")
+    previous = json.loads(run_file.read_text()) if run_file.is_file() else {}
+    if previous.get("fingerprint") != stamp:
+        raise SosieError("the corpus or the training settings changed since the checkpoint; "
+                         "train afresh (without --resume)")
+    return found[-1].name
 
-    settings = settings or persona.config.train
-    base = base_reference(settings)
-    resolve_base(base)  # a wrong base fails here, before any checkpoint is touched
-    examples = build_examples(persona, settings.max_turns, settings.include_text, seed=0)
-    work = persona.workspace / "train"
-    checkpoints = work / "checkpoints"
-    stamp = fingerprint(examples, settings, base)
-    run_file = work / "run.json"
-    resumed_from = None
-    if resume:
-        found = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-        if not found:
-            raise SosieError(f"no checkpoint to resume from in {checkpoints}; train without --resume")
-        previous = json.loads(run_file.read_text()) if run_file.is_file() else {}
-        if previous.get("fingerprint") != stamp:
-            raise SosieError("the corpus or the training settings changed since the checkpoint; "
-                             "train afresh (without --resume)")
-        resumed_from = found[-1].name
-    set_seed(settings.seed)
-    model, tokenizer = load_base(base)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    encoded = {split: [x for e in examples if e.split == split
-                       if (x := encode(e, tokenizer, settings.max_length)) is not None]
-               for split in ("train", "eval")}
-    if not encoded["train"]:
-        raise SosieError(f"persona {persona.slug!r} has nothing to train on; add sources and build")
-    # Only now, with a model loaded and data to train on, may a fresh run clear old checkpoints.
-    if not resumed_from:
-        shutil.rmtree(checkpoints, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    run_file.write_text(json.dumps({"fingerprint": stamp, "started_at": now()}))
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # transformers' own
-    model = get_peft_model(model, LoraConfig(
-        r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
-        target_modules=list(settings.target_modules), task_type="CAUSAL_LM",
-    ))
-    cuda = torch.cuda.is_available()
-    args = TrainingArguments(
+
+def training_arguments(settings: TrainSettings, checkpoints: Path, evaluating: bool, cuda: bool):
+    """transformers' ``TrainingArguments`` from the persona's ``[train]`` settings."""
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=settings.batch_size,
         per_device_eval_batch_size=settings.batch_size,
@@ -182,7 +149,7 @@ def train(
         num_train_epochs=settings.epochs,
         max_steps=settings.max_steps if settings.max_steps > 0 else -1,
         logging_steps=1,
-        eval_strategy="steps" if encoded["eval"] else "no",
+        eval_strategy="steps" if evaluating else "no",
         eval_steps=settings.eval_every,
         save_strategy="steps",
         save_steps=settings.eval_every,
@@ -199,6 +166,59 @@ def train(
         use_cpu=not cuda,
         log_level="error",
     )
+
+
+def tokens_trained(state, checkpoints: Path, resumed_from: str | None) -> int:
+    """Real tokens trained in this run (those seen before a resumed checkpoint are not)."""
+    tokens = int(state.num_input_tokens_seen or 0)
+    if resumed_from:
+        before = json.loads((checkpoints / resumed_from / "trainer_state.json").read_text())
+        tokens -= int(before.get("num_input_tokens_seen") or 0)
+    return tokens
+
+
+def train(
+    workspace: Workspace,
+    settings: TrainSettings | None = None,
+    resume: bool = False,
+    progress: StepProgress | None = None,
+) -> TrainReport:
+    """Train a LoRA adapter on the persona's training split; save it in ``WORKSPACE/adapter``."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import DataCollatorForSeq2Seq, Trainer, set_seed
+    from transformers.trainer_callback import PrinterCallback
+
+    settings = settings or workspace.config.train
+    base = base_reference(settings)
+    resolve_base(base)  # a wrong base fails here, before any checkpoint is touched
+    examples = build_examples(workspace, settings.max_turns, settings.include_text, seed=0)
+    work = workspace.workspace / "train"
+    checkpoints = work / "checkpoints"
+    stamp = fingerprint(examples, settings, base)
+    run_file = work / "run.json"
+    resumed_from = checkpoint_to_resume(checkpoints, run_file, stamp) if resume else None
+    set_seed(settings.seed)
+    model, tokenizer = load_base(base)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    encoded = {split: [x for e in examples if e.split == split
+                       if (x := encode(e, tokenizer, settings.max_length)) is not None]
+               for split in ("train", "eval")}
+    if not encoded["train"]:
+        raise SosieError(f"persona {workspace.slug!r} has nothing to train on; add sources and build")
+    # Only now, with a model loaded and data to train on, may a fresh run clear old checkpoints.
+    if not resumed_from:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    run_file.write_text(json.dumps({"fingerprint": stamp, "started_at": now()}))
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # transformers' own
+    model = get_peft_model(model, LoraConfig(
+        r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+        target_modules=list(settings.target_modules), task_type="CAUSAL_LM",
+    ))
+    cuda = torch.cuda.is_available()
+    args = training_arguments(settings, checkpoints, evaluating=bool(encoded["eval"]), cuda=cuda)
     trainer = Trainer(
         model=model, args=args, train_dataset=encoded["train"],
         eval_dataset=encoded["eval"] or None,
@@ -221,29 +241,27 @@ def train(
         trainer.train(resume_from_checkpoint=str(checkpoints / resumed_from) if resumed_from else None)
     seconds = time.perf_counter() - started
     train_after, eval_after = loss_on(probe), loss_on(encoded["eval"])
-    tokens = int(trainer.state.num_input_tokens_seen or 0)
-    if resumed_from:  # tokens seen before the checkpoint were not trained in this run's time
-        before = json.loads((checkpoints / resumed_from / "trainer_state.json").read_text())
-        tokens -= int(before.get("num_input_tokens_seen") or 0)
     device = f"cuda ({torch.cuda.get_device_name(0)})" if cuda else "cpu"
+    tokens = tokens_trained(trainer.state, checkpoints, resumed_from)
     report = TrainReport(
         steps=trainer.state.global_step, resumed_from=resumed_from,
-        train_examples=len(encoded["train"]), eval_examples=len(encoded["eval"]), tokens=tokens,
+        train_examples=len(encoded["train"]), eval_examples=len(encoded["eval"]),
+        tokens=tokens,
         seconds=round(seconds, 2), tokens_per_s=round(tokens / max(seconds, 1e-9), 1), device=device,
         train_loss_before=train_before, train_loss_after=train_after,
         eval_loss_before=eval_before, eval_loss_after=eval_after,
         adapter=ADAPTER,
     )
     if trainer.is_world_process_zero():
-        save_adapter(persona, model, settings, base, examples, report)
+        save_adapter(workspace, model, settings, base, examples, report)
     return report
 
 
-def save_adapter(persona: Workspace, model, settings: TrainSettings, base: str,
+def save_adapter(workspace: Workspace, model, settings: TrainSettings, base: str,
                  examples: list[Example], report: TrainReport) -> Path:
     """Write the adapter whole, then swap it in: a killed save leaves the previous adapter."""
-    final = persona.workspace / ADAPTER
-    partial = persona.workspace / f"{ADAPTER}.partial"
+    final = workspace.workspace / ADAPTER
+    partial = workspace.workspace / f"{ADAPTER}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     with warnings.catch_warnings():  # peft looks for a config.json beside a GGUF base; none needed
         warnings.simplefilter("ignore")
@@ -255,17 +273,17 @@ def save_adapter(persona: Workspace, model, settings: TrainSettings, base: str,
     trained = sorted({(Path(e.source).name, e.sha256) for e in examples if e.split == "train"})
     held = sorted({(Path(e.source).name, e.sha256) for e in examples if e.split == "eval"})
     meta = {
-        "persona": persona.slug, "name": persona.config.name,
-        "disclosure": persona.config.disclosure, "consent": persona.config.consent,
+        "persona": workspace.slug, "name": workspace.config.name,
+        "disclosure": workspace.config.disclosure, "consent": workspace.config.consent,
         "base_model": base, "settings": asdict(settings), "created_at": now(),
-        "corpus_version": persona.store.corpus_version,
+        "corpus_version": workspace.store.corpus_version,
         "trained_on": [{"name": n, "sha256": s} for n, s in trained],
         "held_out": [{"name": n, "sha256": s} for n, s in held],
         "report": asdict(report),
     }
     (partial / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False))
     (partial / "README.md").write_text(model_card(meta), encoding="utf-8")  # peft's names abs paths
-    old = persona.workspace / f"{ADAPTER}.old"
+    old = workspace.workspace / f"{ADAPTER}.old"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         os.replace(final, old)

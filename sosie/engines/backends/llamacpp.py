@@ -84,7 +84,7 @@ class LlamaCppBackend:
         def work() -> None:
             try:
                 self.server.server.handle_chat_completions(request, on_chunk)
-            except Exception as exc:  # noqa: BLE001 - handed to the reader, raised there
+            except Exception as exc:  # handed to the reader, raised there
                 pieces.put(exc)
             finally:
                 pieces.put(done)

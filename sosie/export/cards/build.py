@@ -64,12 +64,12 @@ def defused(value):
     return value
 
 
-def _sources(persona: Workspace) -> list[dict]:
+def _sources(workspace: Workspace) -> list[dict]:
     return [
         {"name": _file_name(row["path"]), "sha256": row["sha256"], "date": row["date"],
          "title": row["title"], "origin": row["origin"], "kind": row["kind"],
          "licence": row["licence"] or "not stated"}
-        for row in persona.store.sources()
+        for row in workspace.store.sources()
     ]
 
 
@@ -105,11 +105,11 @@ def trim_question(text: str, limit: int = QUESTION_WORDS) -> str:
     return " ".join(kept)
 
 
-def example_pairs(persona: Workspace, count: int = EXAMPLES) -> list[tuple[str | None, str]]:
+def example_pairs(workspace: Workspace, count: int = EXAMPLES) -> list[tuple[str | None, str]]:
     """Real (question, answer) pairs (see :func:`sosie.profile.topics.sample_exchanges`), trimmed
     to read as a short exchange."""
     return [(None if question is None else trim_question(question), trim_answer(answer))
-            for question, answer in sample_exchanges(persona.store, count)]
+            for question, answer in sample_exchanges(workspace.store, count)]
 
 
 def mes_example(pairs: list[tuple[str | None, str]]) -> str:
@@ -121,25 +121,25 @@ def mes_example(pairs: list[tuple[str | None, str]]) -> str:
 
 
 # -- the lorebook -------------------------------------------------------------------------------
-def character_book(persona: Workspace, profile: dict) -> dict:
+def character_book(workspace: Workspace, profile: dict) -> dict:
     """Lorebook entries for the person's signature phrases and topics, each a real quote."""
     from sosie.evaluate.metrics import background_texts
     from sosie.profile import words_of
 
-    name = persona.config.name
+    name = workspace.config.name
     stop = stopwords()
     # phrases that name something ("bike shop"), not habits of grammar ("a city is a")
     phrases = [p["phrase"] for p in profile.get("signature_phrases", [])
                if sum(w not in stop for w in p["phrase"].split()) >= 2]
     topics = [[phrase] for phrase in phrases[:4]]
     covered = {w for t in topics for w in t[0].split()}
-    names = words_of(" ".join([name, *persona.config.aliases]))  # a name is not a topic
+    names = words_of(" ".join([name, *workspace.config.aliases]))  # a name is not a topic
     # measured against the bundled background writers, not the interviewers (same subjects)
-    topics += [t for t in topic_terms(persona.store, background_texts(), names) if t[0] not in covered]
+    topics += [t for t in topic_terms(workspace.store, background_texts(), names) if t[0] not in covered]
     entries: list[dict] = []
     used: set[str] = set()
     for keys in topics:
-        found = quote_for(persona.store, keys, used)
+        found = quote_for(workspace.store, keys, used)
         if found is None:
             continue
         used.add(found["quote"])
@@ -174,22 +174,22 @@ def character_book(persona: Workspace, profile: dict) -> dict:
 
 
 # -- the card -----------------------------------------------------------------------------------
-def _system_prompt(persona: Workspace) -> str:
+def _system_prompt(workspace: Workspace) -> str:
     from sosie.train.dataset import system_prompt
 
-    config = persona.config
+    config = workspace.config
     return (
-        f"{config.disclosure}\n\n{system_prompt(persona)} Never claim to be the real {config.name}, "
+        f"{config.disclosure}\n\n{system_prompt(workspace)} Never claim to be the real {config.name}, "
         "and if asked, say plainly that you are a simulation built from recorded words. Prefer "
         f"{config.name}'s own words from the example dialogue and the lorebook; when the record "
         "does not cover a question, say so instead of inventing an answer."
     )
 
 
-def _creator_notes(persona: Workspace, sources: list[dict]) -> str:
+def _creator_notes(workspace: Workspace, sources: list[dict]) -> str:
     from sosie import __version__
 
-    config = persona.config
+    config = workspace.config
     listed = ", ".join(f"{s['name']} ({s['date'] or 'undated'})" for s in sources[:12])
     if len(sources) > 12:
         listed += f", and {len(sources) - 12} more"
@@ -211,10 +211,10 @@ def _creator_notes(persona: Workspace, sources: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _sosie_extension(persona: Workspace, sources: list[dict]) -> dict:
+def _sosie_extension(workspace: Workspace, sources: list[dict]) -> dict:
     from sosie import __version__
 
-    config = persona.config
+    config = workspace.config
     return {
         "simulated": True,
         "disclosure": config.disclosure,
@@ -226,25 +226,25 @@ def _sosie_extension(persona: Workspace, sources: list[dict]) -> dict:
         "aliases": list(config.aliases),
         "pronoun": config.pronoun,
         "description": config.description,
-        "corpus_version": persona.store.corpus_version,
+        "corpus_version": workspace.store.corpus_version,
         "sosie_version": __version__,
         "sources": [{"name": s["name"], "sha256": s["sha256"], "date": s["date"], "licence": s["licence"]}
                     for s in sources],
     }
 
 
-def _data(persona: Workspace) -> dict:
+def _data(workspace: Workspace) -> dict:
     """The fields V2 and V3 share. Needs a built persona (its style profile)."""
     from sosie import __version__
     from sosie.profile import summary
 
-    config = persona.config
-    sources = _sources(persona)
+    config = workspace.config
+    sources = _sources(workspace)
     if not sources:
         raise SosieError(
             f"persona {config.slug!r} has no sources; add some first: sosie add {config.slug} FILES"
         )
-    profile = persona.profile()
+    profile = workspace.profile()
     name, span = config.name, _date_range(sources)
     who = config.description.strip() or f"{name}."
     greeting = (f"{config.disclosure}\n\nHello. I am a simulation of {name}, not {name}. I answer from "
@@ -258,26 +258,26 @@ def _data(persona: Workspace) -> dict:
                      f"{len(sources)} recorded source(s) of {name}'s own words ({span}). It is a "
                      f"simulation, not the real {name}."),
         "first_mes": greeting,
-        "mes_example": mes_example(example_pairs(persona)),
-        "creator_notes": _creator_notes(persona, sources),
-        "system_prompt": _system_prompt(persona),
+        "mes_example": mes_example(example_pairs(workspace)),
+        "creator_notes": _creator_notes(workspace, sources),
+        "system_prompt": _system_prompt(workspace),
         "post_history_instructions": (f"Remember: you are a simulation of {name}, not the real person; "
                                       f"never claim otherwise. {config.disclosure}"),
         "alternate_greetings": [
             f"{config.disclosure}\n\nYou are talking to a simulation of {name}, assembled from "
             f"{config.pronoun} recorded words. What would you like to ask?",
         ],
-        "character_book": character_book(persona, profile),
+        "character_book": character_book(workspace, profile),
         "tags": tags,
         "creator": "Sosie",
-        "character_version": f"sosie-{__version__}+corpus.{persona.store.corpus_version}",
-        "extensions": {"sosie": _sosie_extension(persona, sources)},
+        "character_version": f"sosie-{__version__}+corpus.{workspace.store.corpus_version}",
+        "extensions": {"sosie": _sosie_extension(workspace, sources)},
     }
 
 
-def card_v2(persona: Workspace) -> dict:
+def card_v2(workspace: Workspace) -> dict:
     """A ``chara_card_v2`` card of a built persona (``NotBuilt`` if it has no style profile)."""
-    return {"spec": SPEC_V2, "spec_version": "2.0", "data": defused(_data(persona))}
+    return {"spec": SPEC_V2, "spec_version": "2.0", "data": defused(_data(workspace))}
 
 
 def _card_source(source: dict) -> str:
@@ -286,26 +286,26 @@ def _card_source(source: dict) -> str:
     return origin if re.match(r"https?://", origin) else source["name"]
 
 
-def card_v3(persona: Workspace, now: float | None = None) -> dict:
+def card_v3(workspace: Workspace, now: float | None = None) -> dict:
     """A ``chara_card_v3`` card. ``creation_date`` is when the first source was added (when the
     double began), ``modification_date`` is ``now`` (the export), both in unix seconds UTC."""
-    data = _data(persona)
+    data = _data(workspace)
     for entry in data["character_book"]["entries"]:
         entry["use_regex"] = False  # V3 makes it required; keys are plain words
-    added = persona.store.db.execute("SELECT MIN(added_at) FROM sources").fetchone()[0]
+    added = workspace.store.first_added()
     modified = int(time.time() if now is None else now)
     created = int(dt.datetime.fromisoformat(added).timestamp()) if added else modified
     data.update({
         "group_only_greetings": [
-            f"{persona.config.disclosure} (In this group, I am the simulation of {persona.config.name}.)"
+            f"{workspace.config.disclosure} (In this group, I am the simulation of {workspace.config.name}.)"
         ],
-        "source": [_card_source(s) for s in _sources(persona)],
+        "source": [_card_source(s) for s in _sources(workspace)],
         "creation_date": min(created, modified),
         "modification_date": modified,
         "assets": [{"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"}],
     })
-    if persona.config.aliases:
-        data["nickname"] = persona.config.aliases[0]
+    if workspace.config.aliases:
+        data["nickname"] = workspace.config.aliases[0]
     return {"spec": SPEC_V3, "spec_version": "3.0", "data": defused(data)}
 
 

@@ -49,7 +49,7 @@ def persona_from_card(card: dict, slug: str | None = None, home: str | Path | No
     description = sosie.get("description") if "description" in sosie else data.get("description", "")
     nickname = data.get("nickname")
     aliases = sosie.get("aliases") or ([nickname] if isinstance(nickname, str) and nickname else [])
-    persona = Workspace.create(
+    workspace = Workspace.create(
         slug or slug_from_name(name), name, [a for a in aliases if isinstance(a, str)], home=home,
         description=description if isinstance(description, str) else "",
         pronoun=str(sosie.get("pronoun") or "their"),
@@ -60,18 +60,18 @@ def persona_from_card(card: dict, slug: str | None = None, home: str | Path | No
         fictional=bool(sosie.get("fictional", False)),
     )
     dialogue = card_dialogue(card)
-    folder = persona.workspace / "from-card"
+    folder = workspace.workspace / "from-card"
     folder.mkdir(exist_ok=True)
     atomic_write(folder / "card.json", json.dumps(card, indent=2, ensure_ascii=False))
     if not dialogue.text:
-        return persona
+        return workspace
     # a transcript file, so that the passages cite a file the owner can open and read
     transcript = folder / "card-examples.txt"
     header = "".join(f"{key}: {dialogue.meta[key]}\n" for key in ("title", "source"))
     atomic_write(transcript, f"---\n{header}---\n\n{dialogue.text}")
-    report = persona.add(transcript)
+    report = workspace.add(transcript)
     if not report.ok:
         raise SosieError(f"{transcript}: the card's examples could not be added: "
                          + "; ".join(m for _, m in report.failed))
-    persona.build()
-    return persona
+    workspace.build()
+    return workspace

@@ -6,7 +6,7 @@ base64(UTF-8 JSON). A V3 card is a ``ccv3`` chunk with the V3 JSON and, for olde
 ``chara`` chunk with its V2 form (:func:`sosie.export.cards.build.to_v2`). Reading them back
 is the corpus reader's (:func:`sosie.corpus.cards.read_card`).
 
->>> write_card(card_v3(persona), Path("ada.png"))                        # doctest: +SKIP
+>>> write_card(card_v3(workspace), Path("ada.png"))                        # doctest: +SKIP
 PosixPath('ada.png')
 """
 
