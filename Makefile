@@ -115,6 +115,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/speakers.py
 	$(BIN)/python bench/real_records.py
+	$(BIN)/python bench/real_people.py --generative 10 --judge 12
 	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/serve.py

@@ -78,6 +78,9 @@ class RetrievalSettings:
     max_passages: int = setting(3, help="passages quoted in one answer")
     max_words: int = setting(90, help="soft cap on the answer's length")
     mmr_lambda: float = setting(0.7, help="relevance vs novelty when picking passages")
+    recency: float = setting(
+        0.1, help="how much a later statement is preferred over an earlier one about as good "
+        "(0: by content alone)")
 
 
 @dataclass

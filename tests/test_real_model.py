@@ -156,15 +156,21 @@ def test_a_panel_of_two_doubles_on_the_real_model_never_borrows(demo_home, qwen_
         own_passages_only(turn, demo_home)
 
 
-def test_the_judge_on_the_real_model_names_an_answer(rowan, qwen_models, monkeypatch, tmp_path):
+def test_the_judge_on_the_real_model_is_checked_on_the_control(rowan, qwen_models, monkeypatch, tmp_path):
+    """Whatever the small model picks, it is asked both orders of the control (Rowan beside
+    Wren) first, and judges the engine only if it told the two apart."""
     from sosie.evaluate import EvalOptions, evaluate
-    from sosie.evaluate.judge import JudgeOptions
+    from sosie.evaluate.judge import CANNOT_TELL, JudgeOptions
 
     monkeypatch.setenv("SOSIE_MODELS", str(qwen_models))
+    judge = JudgeOptions("llamacpp", "qwen2.5-1.5b", control="wren")
     result = evaluate(rowan, EvalOptions(engines=["quote"], limit=4, offtopic=1, report_dir=tmp_path,
-                                         judge=JudgeOptions("llamacpp", "qwen2.5-1.5b")))["judge"]
-    quote = result["engines"]["quote"]
-    assert quote["judged"] + quote["unparsed"] == 4 and quote["judged"] >= 3  # it answers with a number
+                                         judge=judge))["judge"]
+    control = result["control"]
+    assert control["asked"] == 4 and control["unparsed"] == 0  # it answers with a number
+    assert control["judged"] + control["inconsistent"] == 4
+    assert result["can_tell"] == bool(result["engines"])
+    assert result["can_tell"] or result["verdict"] == CANNOT_TELL
     assert "The judge (llamacpp:" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 

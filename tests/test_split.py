@@ -92,31 +92,45 @@ def test_too_few_exchanges_are_refused_in_one_line(tmp_path):
         make_split(persona.store)
 
 
-def test_a_judge_model_is_asked_which_answer_is_the_persons(rowan, tmp_path):
-    """The judge is a real HTTP model server (openai_stub) that spots Sosie's citation markers:
-    it should find the real answer every time; one that always says "1" is at chance."""
+def test_the_judge_is_checked_on_a_control_before_it_judges_an_engine(rowan, wren, tmp_path):
+    """Real HTTP model servers (openai_stub) as judges. A sharp one knows Rowan's words and
+    Sosie's citation markers: it tells Rowan from Wren (the control) in both orders, so it goes
+    on to find the real answer beside the quote engine's. One that always says "1" changes its
+    pick with the order: it cannot tell the people apart and gives no verdict."""
     import re
 
     from openai_stub import StubServer
 
-    from sosie.evaluate.judge import JudgeOptions
+    from sosie.evaluate.judge import CANNOT_TELL, JudgeOptions
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    rowans = words(" ".join(rowan.store.passage_texts()))
 
     def sharp(messages: list[dict]) -> str:
         answers = re.findall(r'^Answer (\d): "(.*)"$', messages[-1]["content"], re.M)
-        return next(n for n, text in answers if not re.search(r"\[\d\]", text))
+        unmarked = [(n, text) for n, text in answers if not re.search(r"\[\d\]", text)]
+        his = [n for n, text in unmarked if words(text)[:80] in rowans]
+        return (his or [n for n, _ in unmarked])[0]
 
     with StubServer(sharp) as sharp_judge, StubServer(lambda messages: "1") as lazy_judge:
         runs = {}
         for label, server in (("sharp", sharp_judge), ("lazy", lazy_judge)):
             runs[label] = evaluate(rowan, EvalOptions(
                 engines=["quote"], limit=8, offtopic=1, report_dir=tmp_path / label,
-                judge=JudgeOptions("openai", "judge", server.base_url)))["judge"]
+                judge=JudgeOptions("openai", "judge", server.base_url, control="wren")))["judge"]
         assert "Exactly one of these answers was really given by Rowan Adler" in \
             sharp_judge.requests[0]["messages"][-1]["content"]
-    sharp_result, lazy_result = runs["sharp"]["engines"]["quote"], runs["lazy"]["engines"]["quote"]
-    assert sharp_result["judged"] == 8 and sharp_result["accuracy"] == 1.0 and sharp_result["p_value"] < 0.01
-    assert lazy_result["picked_first"] == 1.0 and 0.0 < lazy_result["accuracy"] < 1.0
+    sharp, lazy = runs["sharp"], runs["lazy"]
+    assert sharp["can_tell"] and sharp["control"]["judged"] == 8 and sharp["control"]["accuracy"] == 1.0
+    quote = sharp["engines"]["quote"]
+    assert quote["judged"] == 8 and quote["accuracy"] == 1.0 and quote["p_value"] < 0.01
+    assert len(sharp_judge.requests) == 4 * 8  # both orders, the control and the engine
+    assert not lazy["can_tell"] and lazy["verdict"] == CANNOT_TELL and lazy["engines"] == {}
+    assert lazy["control"]["inconsistent"] == 8 and lazy["control"]["picked_first"] == 1.0
     assert "The judge (openai:" in (tmp_path / "sharp" / "report.html").read_text(encoding="utf-8")
+    assert CANNOT_TELL in (tmp_path / "lazy" / "report.html").read_text(encoding="utf-8")
 
 
 def test_an_unknown_judge_is_refused_before_any_engine_runs(rowan, tmp_path):

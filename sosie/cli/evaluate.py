@@ -57,6 +57,9 @@ def eval_(
              "llamacpp, openai).")] = None,
     judge_model: Annotated[str | None, typer.Option(help="The judge's model.")] = None,
     judge_base_url: Annotated[str | None, typer.Option(help="The judge's server (--judge openai).")] = None,
+    judge_control: Annotated[str | None, typer.Option(
+        help="Check the judge first on this other persona's real answers beside the person's "
+             "(default: other speakers' statements in the person's own record).")] = None,
     home: Home = None,
 ) -> None:
     """Evaluate every engine on the person's held-out answers: is it them?"""
@@ -72,7 +75,7 @@ def eval_(
         limit=limit, offtopic=offtopic, offtopic_file=offtopic_file, background=list(background),
         max_new_tokens=max_new_tokens, backend=backend, model=model, base_url=base_url,
         grounding=grounding, report_dir=report,
-        judge=JudgeOptions(judge, judge_model, judge_base_url) if judge else None,
+        judge=JudgeOptions(judge, judge_model, judge_base_url, judge_control) if judge else None,
     )
     with step_bar() as progress:
         task = progress.add_task("loading engines", total=None)
@@ -93,11 +96,21 @@ def eval_(
         for model in m.get("models", []):
             out.print(f"{name}: {model['label']} ({model['answers']} answers)", style="dim", markup=False,
                       highlight=False)
-    for name, j in metrics.get("judge", {}).get("engines", {}).items():
+    judged = metrics.get("judge") or {}
+    if judged.get("control"):
+        c = judged["control"]
+        out.print(f"Judge {judged['model']}, the control (the person beside another real person): found "
+                  f"the person {c['found_real']} times of {c['asked']}, {c['judged']} picks surviving "
+                  f"the swap of the two answers" + (f" (p = {c['p_value']:.3f})" if c["judged"] else ""),
+                  markup=False)
+    if judged.get("verdict"):
+        out.print(f"Judge {judged['model']}: no verdict: {judged['verdict']}.", markup=False)
+    for name, j in judged.get("engines", {}).items():
         if j["judged"]:
-            out.print(f"Judge {metrics['judge']['model']}: found the real answer beside {name}'s "
-                      f"{j['found_real']}/{j['judged']} times (chance 50%, p = {j['p_value']:.3f}; "
-                      f"picked answer 1 {100 * j['picked_first']:.0f}% of the time)", markup=False)
+            out.print(f"Judge {judged['model']}: found the real answer beside {name}'s "
+                      f"{j['found_real']}/{j['judged']} times in both orders (chance 50%, "
+                      f"p = {j['p_value']:.3f}; {j['inconsistent']} picks changed with the order)",
+                      markup=False)
     out.print(f"Report: {metrics['report_dir']}/report.html", markup=False)
 
 

@@ -37,6 +37,7 @@ class PassageRow:
     locator: str | None = None
     origin: str | None = None  # the source's URL or provenance note, from its front matter
     also_in: list[str] = field(default_factory=list)  # sources of its near-duplicate copies
+    opens_turn: bool = False  # the first passage of its turn: its first sentence opens an answer
 
 
 class CorpusQueries:
@@ -118,14 +119,16 @@ class CorpusQueries:
         rows = self.db.execute(
             f"""SELECT p.id, p.source_id, p.turn_id, p.text, p.start, p.end, p.line_start,
                        p.line_end, p.speaker, p.date, s.path, s.sha256, s.title,
-                       q.text AS question, q.speaker AS question_speaker, p.locator, s.origin
+                       q.text AS question, q.speaker AS question_speaker, p.locator, s.origin,
+                       p.id = (SELECT MIN(x.id) FROM passages x WHERE x.turn_id = p.turn_id) AS opens_turn
                 FROM passages p JOIN sources s ON s.id = p.source_id
                 JOIN turns t ON t.id = p.turn_id
                 LEFT JOIN turns q ON q.id = t.question_turn_id
                 WHERE p.id IN ({marks})""",
             ids,
         ).fetchall()
-        found = {row["id"]: PassageRow(**dict(row)) for row in rows}
+        found = {row["id"]: PassageRow(**{**dict(row), "opens_turn": bool(row["opens_turn"])})
+                 for row in rows}
         for canonical, path in self.db.execute(
             f"""SELECT d.canonical_id, s.path FROM passage_duplicates d
                 JOIN passages p ON p.id = d.passage_id JOIN sources s ON s.id = p.source_id

@@ -3,6 +3,9 @@
 >>> text = "Look, cities matter. Dr. Lee agrees! Anyway."
 >>> [text[s:e] for s, e in sentence_spans(text)]
 ['Look, cities matter.', 'Dr. Lee agrees!', 'Anyway.']
+>>> text = "Is it No. 5? No. I wish I knew."
+>>> [text[s:e] for s, e in sentence_spans(text)]
+['Is it No. 5?', 'No.', 'I wish I knew.']
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import re
 from sosie.corpus.text import trim
 
 ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "mt",
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "mt",
     "fig", "inc", "ltd", "co", "approx", "dept", "est", "vol", "p", "pp", "ca", "u.s", "u.k",
 }
+# "No. 5" is a number, but "No. I wish I knew." is an answer and a sentence (a Fed chairman's
+# "No." to a congressman was once glued to the sentence after it)
+BEFORE_A_NUMBER = {"no", "nos"}
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|\Z)")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -49,6 +55,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             if word and match.group().startswith(".") and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue  # "Dr. Lee" is one sentence
             after = NEXT_CHARACTER.search(text, match.end(), p_end)
+            if (word and match.group() == "." and word.group(1).lower().rstrip(".") in BEFORE_A_NUMBER
+                    and after is not None and (after.group().isdigit() or after.group() == "#")):
+                continue  # "No. 5"
             if after and after.group().islower() and match.end() - cursor < LONG_SENTENCE:
                 continue  # "e.g. this" or an ellipsis inside a sentence
             s, e = trim(text, cursor, match.end())

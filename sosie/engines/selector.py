@@ -7,7 +7,11 @@
    the pairs the index lets us see (held-out questions are hidden), predicts what an answer to
    this question looks like; a window is scored against the question and that prediction.
 3. Coherence: a run of consecutive sentences, never opening on one that leans on the one
-   before ("That's why.", "It was.", "I do."), about as long as the person's answers.
+   before ("That's why.", "It was.", "I do."), about as long as the person's answers. One
+   exception: asked a yes/no question, the person's own short direct answer at the start of
+   their reply ("Never.", "No, not at all.") opens the run and stays with what follows it, since
+   it is the most answer-like sentence they said; what follows is then what must address the
+   question.
 
 >>> runs = Selector(workspace).choose(qv, relevance, rows, max_words=90, max_runs=3)  # doctest: +SKIP
 >>> [(r.passage_id, r.sentences) for r in runs]                                        # doctest: +SKIP
@@ -48,12 +52,51 @@ LEANING = frozenset(
     "instead same plus hence thus again nor".split()
 )
 WORD = re.compile(r"[\w']+")
+# the first word of a short direct answer ("Never.", "Yes, Congresswoman.", "No, not at all.")
+DIRECT = frozenset("yes no never always absolutely certainly definitely sure correct exactly "
+                   "indeed nope yeah yep right".split())
+DIRECT_WORDS = 4  # "No, not at all." and a title ("Yes, Mr. Chairman.") still count
+# a question that a yes or a no answers: it opens on an auxiliary verb (after any preamble, its
+# last sentence with a question mark is what is asked)
+YES_NO = re.compile(
+    r"^(?:and |but |so |now |well |)(?:do|does|did|is|are|was|were|will|would|can|could|should|have|has|had|"
+    r"may|might|must|shall|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|won't|wouldn't|can't|"
+    r"couldn't|shouldn't|haven't|hasn't)\b", re.I)
 
 
 def leans_back(sentence: str) -> bool:
     """Whether a sentence needs its predecessor: ``"That's why."`` or ``"I do."`` -> True."""
     words = WORD.findall(sentence.lower().replace("\u2019", "'"))
     return not words or words[0] in LEANING or len(words) <= 3
+
+
+def is_direct(sentence: str) -> bool:
+    """A short direct answer: ``"Never."``, ``"No, not at all."``, ``"Yes, Congresswoman."``."""
+    words = WORD.findall(sentence.lower().replace("\u2019", "'"))
+    return 0 < len(words) <= DIRECT_WORDS and words[0] in DIRECT
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether the question (its last sentence with a question mark) can be answered yes or no.
+
+    >>> asks_yes_or_no("Thank you. Do you use moulds for your cups?"), asks_yes_or_no("Why moulds?")
+    (True, False)
+    """
+    asked = [s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s.endswith("?")]
+    return bool(asked) and YES_NO.match(asked[-1].strip(" \"'\u201c")) is not None
+
+
+def date_ranks(dates: dict[int, str | None]) -> dict[int, float]:
+    """Passage id -> 0 for the oldest distinct date up to 1 for the newest (undated: absent).
+
+    >>> date_ranks({1: "2019-07-31", 2: "2025-03-19", 3: None, 4: "2022-06-15"})
+    {1: 0.0, 2: 1.0, 4: 0.5}
+    """
+    distinct = sorted({d for d in dates.values() if d})
+    if len(distinct) < 2:
+        return {}
+    rank = {d: i / (len(distinct) - 1) for i, d in enumerate(distinct)}
+    return {pid: rank[d] for pid, d in sorted(dates.items()) if d}
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -180,10 +223,14 @@ class Selector:
         return picked
 
     def choose(self, qv: np.ndarray, relevance: dict[int, float],
-               rows: dict[int, PassageRow], max_words: int, max_runs: int) -> list[Run]:
+               rows: dict[int, PassageRow], max_words: int, max_runs: int,
+               yes_no: bool = False, recency: float = 0.0) -> list[Run]:
         """The best-scoring runs, the first one addressing the question, about ``target`` words,
         from at most ``max_runs`` passages (``[quote] max_passages``: more reads as a list of
-        one-liners)."""
+        one-liners). ``yes_no``: the question can be answered yes or no, so a reply that opens
+        on the person's direct answer keeps it. ``recency``: added to the score of the newest
+        passage read, in proportion for the others (by date rank; undated ones get nothing),
+        so of two statements about as good the later view wins."""
         answer_map = self.answer_map()
         predicted = answer_map.predict(qv) if answer_map is not None else None
         ids = self.pool(qv, predicted, relevance, rows)
@@ -192,9 +239,14 @@ class Selector:
         runs: list[Run] = []
         for pid in ids:
             text, spans, vectors = self._sentences[pid]
-            runs += self.windows(pid, text, spans, vectors, qv, predicted, target)
+            runs += self.windows(pid, text, spans, vectors, qv, predicted, target,
+                                 direct_opening=yes_no and rows[pid].opens_turn)
         if not runs:
             return []
+        if recency:
+            newness = date_ranks({pid: rows[pid].date for pid in ids})
+            for run in runs:
+                run.score += recency * newness.get(run.passage_id, 0.0)
         runs.sort(key=lambda r: r.score, reverse=True)
         chosen = [runs[0]]
         words = runs[0].words
@@ -209,26 +261,36 @@ class Selector:
 
     @staticmethod
     def windows(pid: int, text: str, spans: list[tuple[int, int]], vectors: np.ndarray,
-                qv: np.ndarray, predicted: np.ndarray | None, target: int) -> list[Run]:
+                qv: np.ndarray, predicted: np.ndarray | None, target: int,
+                direct_opening: bool = False) -> list[Run]:
         """For each sentence that can open an answer, its best run of at most ``target`` words
-        (every run of the passage scored at once: a run's vector is a difference of running sums)."""
+        (every run of the passage scored at once: a run's vector is a difference of running sums).
+        ``direct_opening``: the passage opens the person's reply to a yes/no question, so a
+        direct answer first ("Never.") opens the run and is never left out of it."""
         sentences = [tidy(text[s:e]) for s, e in spans]
         words = np.concatenate([[0], np.cumsum([len(s.split()) for s in sentences])])
+        glued = direct_opening and len(sentences) > 1 and is_direct(sentences[0])
         starts, ends = [], []
         for i, sentence in enumerate(sentences):
-            if leans_back(sentence):
+            if glued and i == 1:
+                continue  # what follows the direct answer does not go without it
+            if leans_back(sentence) and not (glued and i == 0):
                 continue  # it comes in only after the sentence it leans on
-            # runs i..j while they fit in ``target`` words (the first sentence always does)
-            last = max(i, int(np.searchsorted(words, words[i] + target, side="right")) - 2)
-            starts += [i] * (last - i + 1)
-            ends += range(i, last + 1)
+            # runs i..j while they fit in ``target`` words (the first sentence always does);
+            # a direct answer is never the whole run
+            low = i + 1 if glued and i == 0 else i
+            last = max(low, int(np.searchsorted(words, words[i] + target, side="right")) - 2)
+            starts += [i] * (last - low + 1)
+            ends += range(low, last + 1)
         if not starts:
             return []
         first, end = np.array(starts), np.array(ends)
+        # the sentence that must address the question: after a direct answer, the next one
+        lead = first + ((first == 0) & glued)
         running = np.vstack([np.zeros_like(vectors[:1]), np.cumsum(vectors, axis=0)])
         runs = unit(running[end + 1] - running[first])
         size = words[end + 1] - words[first]
-        score = (runs @ qv + FIRST_WEIGHT * (vectors[first] @ qv)
+        score = (runs @ qv + FIRST_WEIGHT * (vectors[lead] @ qv)
                  + LENGTH_WEIGHT * np.minimum(1.0, size / target))
         if predicted is not None:
             score = score + MAP_WEIGHT * (runs @ predicted)

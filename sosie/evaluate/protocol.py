@@ -27,7 +27,7 @@ from sosie.engines import engine_for
 from sosie.engines.base import model_label
 from sosie.engines.grounding import ASSISTANT_OPENER, ASSISTANT_SENTENCE, check_mode
 from sosie.errors import SosieError
-from sosie.evaluate.judge import JudgeOptions, judge_asker, judge_runs
+from sosie.evaluate.judge import JudgeOptions, judge_asker, judge_runs, nearest_answers
 from sosie.evaluate.metrics import (
     AuthorshipClassifier,
     BurrowsDelta,
@@ -203,8 +203,9 @@ def evaluate(workspace: Workspace, options: EvalOptions | None = None,
             progress("judging", 0, 1)
         ask, label = judge
         answers = {name: [a["text"] for a in run.answers] for name, run in runs.items()}
-        metrics["judge"] = {"model": label, "engines": judge_runs(
-            workspace.config.name, questions, [p.answer for p in pairs], answers, ask, options.seed)}
+        control = control_answers(workspace, questions, options.judge)
+        metrics["judge"] = {"model": label, **judge_runs(
+            workspace.config.name, questions, [p.answer for p in pairs], answers, ask, control)}
     metrics.update({
         "persona": workspace.slug, "name": workspace.config.name, "started_at": started_at,
         "finished_at": now(), "seed": options.seed, "held_out_sources": test_paths,
@@ -231,6 +232,30 @@ def evaluate(workspace: Workspace, options: EvalOptions | None = None,
     metrics["run_id"] = run_id
     metrics["report_dir"] = str(report_dir)
     return metrics
+
+
+CONTROL_MIN_WORDS = 20  # another speaker's turn long enough to stand beside an answer
+
+
+def control_answers(workspace: Workspace, questions: list[str], judge: JudgeOptions) -> list[str] | None:
+    """Another real person's words beside each held-out question, for checking the judge: the
+    control persona's real answer to the most similar question it was asked, else the most
+    similar statement (no question mark, at least 20 words) of another speaker in this record.
+    ``None`` when there is none."""
+    if judge.control:
+        from sosie.workspace import Workspace as Opened
+
+        other = Opened.open(judge.control, workspace.workspace.parent)
+        rows = other.store.answered_questions()
+        if not rows:
+            raise SosieError(f"the judge's control {judge.control!r} has no answered questions; "
+                             "build it from a record with questions, or leave --judge-control out")
+        return nearest_answers(questions, [r["question"] for r in rows], [r["answer"] for r in rows])
+    statements = [t for t in workspace.store.turn_texts("other")
+                  if "?" not in t and len(t.split()) >= CONTROL_MIN_WORDS]
+    if not statements:
+        return None
+    return nearest_answers(questions, statements, statements)
 
 
 def stored_dir(workspace: Workspace, folder: Path) -> str:

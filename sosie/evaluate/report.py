@@ -154,15 +154,25 @@ def write_report(folder: Path, metrics: dict, pairs, questions, reworded, offtop
     )
     judged = ""
     if metrics.get("judge"):
-        rows = "".join(
-            f"<tr><td>{e(n)}</td><td>{j['judged']}</td><td>{_pct(j['accuracy'])}</td>"
-            f"<td>{_p(j['p_value'])}</td>"
-            f"<td>{_pct(j['picked_first'])}</td></tr>"
-            for n, j in metrics["judge"]["engines"].items())
-        judged = (f"<h2>The judge ({e(metrics['judge']['model'])})</h2><p>Shown the real answer and "
-                  "one engine's, in random order, asked which is the person's; chance is 50%.</p>"
-                  "<table><tr><th>engine</th><th>judged</th><th>found the real answer</th>"
-                  f"<th>p (binomial, vs chance)</th><th>picked answer 1</th></tr>{rows}</table>")
+        judge = metrics["judge"]
+
+        def judge_row(label: str, j: dict) -> str:
+            return (f"<tr><td>{e(label)}</td><td>{j['asked']}</td><td>{j['judged']}</td>"
+                    f"<td>{j['inconsistent']}</td><td>{_pct(j['accuracy'])}</td><td>{_p(j['p_value'])}</td>"
+                    f"<td>{_pct(j['picked_first'])}</td></tr>")
+
+        rows = (judge_row("control: another real person", judge["control"]) if judge.get("control") else "")
+        rows += "".join(judge_row(n, j) for n, j in judge.get("engines", {}).items())
+        verdict = (f"<p><strong>No verdict: {e(judge['verdict'])}.</strong></p>"
+                   if judge.get("verdict") else "")
+        judged = (f"<h2>The judge ({e(judge['model'])})</h2><p>Shown the person's real answer beside "
+                  "another, in both orders, and asked which is the person's; a pick counts only when "
+                  "it survives the swap, and chance is 50%. It is checked first on a control, the "
+                  "person beside another real person: only a judge that tells them apart judges the "
+                  f"engines.</p>{verdict}"
+                  "<table><tr><th>beside</th><th>asked</th><th>consistent picks</th><th>changed with the "
+                  "order</th><th>found the real answer</th><th>p (binomial, vs chance)</th>"
+                  f"<th>picked answer 1</th></tr>{rows}</table>")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sosie evaluation — {e(metrics['name'])}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
