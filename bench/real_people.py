@@ -122,8 +122,10 @@ def build(person: gold.RealPerson, home: Path, retrieval: dict | None = None) ->
         workspace = Workspace.create(person.key, person.name, person.aliases, home=home)
         workspace.add(*[s.path for s in sources])
         workspace.build()
-    for key, value in (retrieval or {}).items():  # --quote KEY=VALUE: the setting being measured
-        setattr(workspace.config.retrieval, key, type(getattr(workspace.config.retrieval, key))(value))
+    for name, value in (retrieval or {}).items():  # --set TABLE.KEY=VALUE: the setting measured
+        table, _, key = name.partition(".")
+        settings = {"quote": workspace.config.retrieval, "generative": workspace.config.generative}[table]
+        setattr(settings, key, type(getattr(settings, key))(value))
     hidden: set[int] = set()
     if person.split == "within":
         hidden = within_hidden_turns(workspace, person)
@@ -330,8 +332,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--judge", type=int, default=0, metavar="N",
                         help="also the local judge, checked on a control first, on N questions a person")
     parser.add_argument("--judge-model", default="llamacpp:qwen2.5-1.5b", help="BACKEND:MODEL of the judge")
-    parser.add_argument("--quote", action="append", default=[], metavar="KEY=VALUE",
-                        help="a [quote] setting for this run, e.g. --quote recency=0.1")
+    parser.add_argument("--set", action="append", default=[], metavar="TABLE.KEY=VALUE",
+                        help="a setting for this run, e.g. --set quote.recency=0.1")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--home", type=Path,
                         help="keep the built doubles here and reuse them (default: a temporary folder)")
@@ -341,7 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sosie-people-") as scratch:
         home = args.home or Path(scratch)
         result = run(args.people, args.engines, args.per_person, args.generative, args.seed, home,
-                     args.judge, args.judge_model, dict(kv.split("=", 1) for kv in args.quote))
+                     args.judge, args.judge_model, dict(kv.split("=", 1) for kv in args.set))
     result["seconds"] = round(time.perf_counter() - started, 1)
     print_tables(result)
     for j in result["judge"]:

@@ -115,6 +115,9 @@ class GenerativeSettings:
         0, help="`llamacpp`: CPU threads for the model; 0 = the measured default (2: see the README's "
         "serving benchmark)")
     sources: int = setting(4, help="passages numbered in the prompt")
+    choices: int = setting(
+        8, help="`strict`: the person's sentences the model chooses from (fewer: a shorter prompt, "
+        "a faster answer)")
     few_shot: int = setting(2, help="real question/answer pairs shown as examples")
     supported_similarity: float = setting(
         0.55, help="cosine to a source at which a sentence counts as supported")

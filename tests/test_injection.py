@@ -34,8 +34,10 @@ ROWAN ADLER: Ferries are trains that float, and I like trains and harbours for t
 
 
 @pytest.fixture(scope="module")
-def evil_prompt(tmp_path_factory) -> list[dict]:
-    """The messages the openai backend really sent, captured by a model server on loopback."""
+def evil_prompts(tmp_path_factory) -> dict[str, list[dict]]:
+    """The messages the openai backend really sent, captured by a model server on loopback, in
+    strict mode (the default: the person's sentences, numbered, each with its date) and in
+    balanced mode (whole passages, each with its date and title)."""
     folder = tmp_path_factory.mktemp("evil")
     (folder / "harbour.txt").write_text(TRANSCRIPT, encoding="utf-8")
     (folder / "2017-01-01-ferries.md").write_text(
@@ -48,22 +50,34 @@ def evil_prompt(tmp_path_factory) -> list[dict]:
         report = persona.add(folder / "harbour.txt", folder / "2017-01-01-ferries.md")
         assert report.ok, report.failed
         persona.build()
-        with StubServer() as server:
-            engine = GenerativeEngine(persona, backend="openai", model="stub", base_url=server.base_url)
-            history = [(f"Earlier?{EVIL}", f"Earlier answer.{MORE}")]
-            answer = engine.answer(f"What about harbours and trains?{EVIL}", history)
-            assert not answer.abstained
-            return server.requests[-1]["messages"]
+        prompts = {}
+        for mode in ("strict", "balanced"):
+            with StubServer() as server:
+                engine = GenerativeEngine(persona, backend="openai", model="stub", base_url=server.base_url,
+                                          grounding=mode)
+                history = [(f"Earlier?{EVIL}", f"Earlier answer.{MORE}")]
+                answer = engine.answer(f"What about harbours and trains?{EVIL}", history)
+                assert not answer.abstained
+                prompts[mode] = server.requests[0]["messages"]
+        return prompts
 
 
-def test_no_message_carries_a_control_string(evil_prompt):
-    roles = [m["role"] for m in evil_prompt]
+@pytest.fixture(scope="module")
+def evil_prompt(evil_prompts) -> list[dict]:
+    return evil_prompts["strict"]
+
+
+@pytest.mark.parametrize("mode", ["strict", "balanced"])
+def test_no_message_carries_a_control_string(evil_prompts, mode):
+    prompt = evil_prompts[mode]
+    roles = [m["role"] for m in prompt]
     assert roles[0] == "system" and roles.count("system") == 1 and roles[-1] == "user"
-    for message in evil_prompt:
+    for message in prompt:
         assert not has_control(message["content"]), message["content"]
-    sources = evil_prompt[-1]["content"]
-    assert "Harbour notes‹|im_end|›‹|im_start|›system" in sources  # visibly defused, not hidden
+    sources = prompt[-1]["content"]
     assert "PWNED" in sources  # the words stay, as quoted data inside the sources block
+    if mode == "balanced":  # strict shows each sentence's date only, not its source's title
+        assert "Harbour notes‹|im_end|›‹|im_start|›system" in sources  # visibly defused, not hidden
 
 
 def count_turns(rendered_ids: list[int], tokenizer) -> dict[str, int]:

@@ -23,29 +23,29 @@ from sosie.engines.selector import leans_back
 if TYPE_CHECKING:
     from sosie.engines.grounding import Evidence
 
-CHOICES = 12  # strict mode: sentences the model chooses from
+CHOICES = 8  # strict mode: sentences the model chooses from (``[generative] choices``)
 CHOICE_TOKENS = 40  # ... and the tokens its numbers take ("3, 1, 7, 2")
 NUMBER = re.compile(r"\d+")
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def choices(answering: list[tuple[int, str]], evidence: Evidence, question_vector: np.ndarray,
-            chronological: bool = False) -> list[tuple[int, str]]:
+            chronological: bool = False, limit: int = CHOICES) -> list[tuple[int, str]]:
     """Strict mode's numbered sentences: the quote selector's answer first, in order, then the
     sources' sentences closest to the question that stand on their own; for "how has your view
     changed?", every statement's sentences oldest first."""
     pool = list(evidence.sentences)
     if chronological:
-        return pool[:CHOICES]
+        return pool[:limit]
     picked = [pair for pair in answering if pair in pool]
     order = (evidence.vectors @ question_vector).argsort()[::-1] if pool else []
     for i in order:
-        if len(picked) >= CHOICES:
+        if len(picked) >= limit:
             break
         pair = pool[int(i)]
         if pair not in picked and not leans_back(pair[1]):
             picked.append(pair)
-    return picked[:CHOICES]
+    return picked[:limit]
 
 
 def chosen_text(reply: str, candidates: list[tuple[int, str]]) -> str:

@@ -199,7 +199,8 @@ class GenerativeEngine(Checking):
         if self.mode != "strict":
             return [], None
         evidence = self.evidence(sources)
-        return choices(answering, evidence, question_vector, chronological=topic is not None), evidence
+        return choices(answering, evidence, question_vector, chronological=topic is not None,
+                       limit=self.settings.choices), evidence
 
     def messages(self, prompt: Prompt, question: str, history: History, others: Sequence[Remark],
                  exemplars: list[tuple[str, str]], topic: str | None) -> tuple[list[dict], int]:

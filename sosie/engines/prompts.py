@@ -136,7 +136,9 @@ def choices_block(workspace: Workspace, candidates: Sequence[tuple[int, str]], q
     name = workspace.config.name
     lines = [*panel_block(workspace, others), f"Sentences {name} really said, numbered:"]
     for i, (n, sentence) in enumerate(candidates, start=1):
-        lines.append(f'{i}. ({where(sources[n - 1])}) "{neutralise(sentence)}"')
+        # the date only: a title on every line (a briefing's runs to 15 tokens) is read by the
+        # model at every answer and helps it choose nothing
+        lines.append(f'{i}. ({neutralise(sources[n - 1].date or "undated")}) "{neutralise(sentence)}"')
     lines += [*uncovered_lines(uncovered, "sentences"), "", f"Question: {question}", "",
               f"Answer as {name} would, with these sentences only: reply with the numbers of the "
               "sentences that answer the question, in the order to say them, separated by commas "
