@@ -66,3 +66,17 @@ def test_yes_no_questions_are_told_from_the_others_on_real_questions():
     assert not asks_yes_or_no("What is the outlook for inflation?")
     assert asks_yes_or_no("Thank you, Mr. Chairman. Would you agree with that?")
     assert np.all([q.rstrip().endswith("?") or "?" in q for q in flagged])
+
+
+def test_a_question_about_the_past_turns_the_preference_for_the_later_view_off():
+    """Asked what he said then, the double may cite the earlier view; asked now, the later wins."""
+    from sosie.engines.selector import asks_about_the_past, recency_for
+
+    powell = people.person("powell")
+    asked = [e.question for e in people.gold_exchanges(powell, held_out_only=False) if "?" in e.question]
+    then = next(q for q in asked if "back in June of 2020, you said" in q)
+    assert asks_about_the_past(then) and recency_for(then, 0.1) == 0.0
+    flagged = sum(asks_about_the_past(q) for q in asked)
+    assert 0 < flagged < 0.1 * len(asked)  # most questions ask about now
+    assert recency_for("Where is inflation heading?", 0.1) == 0.1
+    assert not asks_about_the_past("I mean, do you push back in any way on those?")

@@ -78,14 +78,20 @@ def test_ask_json_names_the_backend_the_model_and_its_sha256(rowan, smollm2_sha)
     assert asked.returncode == 0, asked.stderr
     data = json.loads(asked.stdout)
     model = data["model"]
-    # the default here is the bundled SmolLM2 on transformers, and its sha256 is the file's own
-    assert model["backend"] == "transformers"
-    assert model["file"] == bundled_gguf().name and model["name"] == bundled_gguf().stem
-    assert model["sha256"] == smollm2_sha
-    # strict grounding (the default): the model picks the person's sentences by number
-    assert model["role"] == "chose" and data["grounding"] == "strict"
-    assert data["model_label"] == (f"chosen by {bundled_gguf().stem} (transformers, sha256 {smollm2_sha}) "
-                                   "from the person's own sentences")
+    # the default here is the bundled SmolLM2 on transformers, and its sha256 is the file's own.
+    # In strict grounding (the default) it picks the person's sentences by number; when the 135M
+    # model answers in prose instead and the check sets its answer aside, the embedding model
+    # chose the sentence, and the answer names it, with SmolLM2 as the model set aside.
+    decided = model if model["backend"] else model["instead_of"]
+    assert decided["backend"] == "transformers"
+    assert decided["file"] == bundled_gguf().name and decided["name"] == bundled_gguf().stem
+    assert decided["sha256"] == smollm2_sha
+    assert decided["role"] == "chose" and data["grounding"] == "strict"
+    if model["backend"]:
+        assert data["model_label"] == (f"chosen by {bundled_gguf().stem} (transformers, "
+                                       f"sha256 {smollm2_sha}) from the person's own sentences")
+    else:
+        assert model["name"] == "all-MiniLM-L6-v2" and data["model_label"] == model_label(model)
     assert Answer.from_dict(data).model == model  # the JSON reads back, its label set aside
 
     shown = run_in_process("ask", "rowan", QUESTION, "--engine", "generative", home=rowan.workspace.parent)

@@ -59,7 +59,7 @@ from sosie.engines.retrieval import (
     select,
     window,
 )
-from sosie.engines.selector import Run, Selector, asks_yes_or_no
+from sosie.engines.selector import Run, Selector, asks_yes_or_no, recency_for
 from sosie.engines.timeline import timeline as topic_timeline
 from sosie.engines.timeline import topic_of
 from sosie.errors import NotBuilt
@@ -172,7 +172,7 @@ class GenerativeEngine(Checking):
         if self.mode == "strict":  # the sentences that answer lead the sources, and fill a short answer
             runs = self.selector.choose(found.question_vector, relevance, rows, self.retrieval.max_words,
                                         self.retrieval.max_passages, yes_no=asks_yes_or_no(question),
-                                        recency=self.retrieval.recency)
+                                        recency=recency_for(question, self.retrieval.recency))
             first = list(dict.fromkeys(r.passage_id for r in runs))
             chosen = (first + [p for p in chosen if p not in first])[: max(len(first), self.settings.sources)]
         topic = None if others else topic_of(question)  # a response answers the others, not a timeline

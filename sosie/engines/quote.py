@@ -28,7 +28,7 @@ from sosie.engines.base import (
     tidy,
 )
 from sosie.engines.retrieval import Window, follow_up, retrieve, said_before, window
-from sosie.engines.selector import Run, Selector, asks_yes_or_no, leans_back
+from sosie.engines.selector import Run, Selector, asks_yes_or_no, leans_back, recency_for
 from sosie.engines.timeline import Timeline, topic_of
 from sosie.engines.timeline import timeline as topic_timeline
 from sosie.errors import SosieError
@@ -152,17 +152,19 @@ class QuoteEngine:
         rows = self.workspace.store.passages(list(found.relevance))  # none: nothing is relevant
         said = said_before(history) if others else set()
         runs = self.runs(found.question_vector, dict(found.relevance), rows, when, said,
-                         yes_no=asks_yes_or_no(question))
+                         yes_no=asks_yes_or_no(question),
+                         recency=recency_for(question, self.settings.recency))
         if not runs:
             return abstention(self.workspace, question, self.name, as_of=dated)
         quotes = [(rows[passage_id], sentences) for passage_id, sentences in said_once(runs)]
         return quoted_answer(self.workspace, question, self.name, quotes, dated)
 
     def runs(self, qv: np.ndarray, relevance: dict[int, float], rows: dict[int, PassageRow],
-             when: Window | None, said: set[str], yes_no: bool = False) -> list[Run]:
+             when: Window | None, said: set[str], yes_no: bool = False, recency: float = 0.0) -> list[Run]:
         """What answers: the real answer to the same question asked before, else the selector's
         choice; in a panel, what this double has not yet said (``said``); ``yes_no``: the
-        question can be answered yes or no (the person's "Never." stays at the front)."""
+        question can be answered yes or no (the person's "Never." stays at the front);
+        ``recency``: how much the later of two statements is preferred."""
         if not rows:
             return []
         same = [pid for pid in self.real_answer(qv, relevance, when) if pid in rows]
@@ -171,7 +173,7 @@ class QuoteEngine:
         else:
             runs = self.selector.choose(qv, relevance, rows, self.settings.max_words,
                                         self.settings.max_passages, yes_no=yes_no,
-                                        recency=self.settings.recency)
+                                        recency=recency)
         return self.not_again(runs, said, qv, relevance, rows) if said else runs
 
 

@@ -86,6 +86,35 @@ def asks_yes_or_no(question: str) -> bool:
     return bool(asked) and YES_NO.match(asked[-1].strip(" \"'\u201c")) is not None
 
 
+# a question about the past: the earlier view is what is asked for, so the later is not preferred
+PAST = re.compile(
+    r"\b(?:back (?:in (?:(?:19|20)\d\d|the|those|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)"
+    r"|then|when)"
+    r"|at the time|in those days|used to|originally|in the past|early on|"
+    r"years ago|when you (?:first|started|began)|did you (?:say|think|believe|expect) (?:then|in))\b"
+    # a past verb before a year ("you said in 2019"); a year alone may be ahead ("in 2026?")
+    r"|\b(?:said|thought|believed|wrote|argued|predicted|told|did|were|was)\b[^.?!]{0,40}"
+    r"\b(?:in|during) (?:1[89]|20)\d\d\b", re.I)
+
+
+def asks_about_the_past(question: str) -> bool:
+    """Whether the question asks what the person thought or said then, not now.
+
+    >>> asks_about_the_past("What did you think back in 2020 about inflation?")
+    True
+    >>> asks_about_the_past("Where is inflation heading?"), asks_about_the_past("What do you expect in 2026?")
+    (False, False)
+    >>> asks_about_the_past("You said in 2019 that rates would stay low. Why?")
+    True
+    """
+    return PAST.search(question) is not None
+
+
+def recency_for(question: str, recency: float) -> float:
+    """The recency preference for this question: none when it asks about the past."""
+    return 0.0 if asks_about_the_past(question) else recency
+
+
 def date_ranks(dates: dict[int, str | None]) -> dict[int, float]:
     """Passage id -> 0 for the oldest distinct date up to 1 for the newest (undated: absent).
 
