@@ -116,7 +116,7 @@ class GenerativeSettings:
         "serving benchmark)")
     sources: int = setting(4, help="passages numbered in the prompt")
     choices: int = setting(
-        8, help="`strict`: the person's sentences the model chooses from (fewer: a shorter prompt, "
+        6, help="`strict`: the person's sentences the model chooses from (fewer: a shorter prompt, "
         "a faster answer)")
     few_shot: int = setting(2, help="real question/answer pairs shown as examples")
     supported_similarity: float = setting(

@@ -23,7 +23,7 @@ from sosie.engines.selector import leans_back
 if TYPE_CHECKING:
     from sosie.engines.grounding import Evidence
 
-CHOICES = 8  # strict mode: sentences the model chooses from (``[generative] choices``)
+CHOICES = 6  # strict mode: sentences the model chooses from (``[generative] choices``)
 CHOICE_TOKENS = 40  # ... and the tokens its numbers take ("3, 1, 7, 2")
 NUMBER = re.compile(r"\d+")
 WORD = re.compile(r"[^\W\d_]{2,}")
