@@ -124,7 +124,9 @@ def build(person: gold.RealPerson, home: Path, retrieval: dict | None = None) ->
         workspace.build()
     for name, value in (retrieval or {}).items():  # --set TABLE.KEY=VALUE: the setting measured
         table, _, key = name.partition(".")
-        settings = {"quote": workspace.config.retrieval, "generative": workspace.config.generative}[table]
+        settings = {"quote": workspace.config.retrieval, "generative": workspace.config.generative}.get(table)
+        if settings is None or not hasattr(settings, key):
+            raise SystemExit(f"--set {name}: no such setting; write quote.KEY or generative.KEY")
         setattr(settings, key, type(getattr(settings, key))(value))
     hidden: set[int] = set()
     if person.split == "within":

@@ -143,6 +143,13 @@ def test_an_unknown_judge_is_refused_before_any_engine_runs(rowan, tmp_path):
         evaluate(rowan, EvalOptions(engines=["quote"], judge=JudgeOptions("ollama"), report_dir=tmp_path))
     assert rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] == runs
     assert not (tmp_path / "report.html").exists()
+    # a control persona that does not exist: one line, before any engine runs
+    with pytest.raises(SosieError, match=r"nobody") as refused:
+        evaluate(rowan, EvalOptions(engines=["quote"], report_dir=tmp_path,
+                                    judge=JudgeOptions("openai", "judge", "http://127.0.0.1:9", "nobody")))
+    assert "\n" not in str(refused.value)
+    assert rowan.store.db.execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] == runs
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_a_long_hearing_and_a_keynote_are_evaluated_within_the_hearing(tmp_path):

@@ -187,6 +187,8 @@ def evaluate(workspace: Workspace, options: EvalOptions | None = None,
     # the judge's backend is made before any engine runs: a bad --judge fails at once, not
     # after an hour of answers
     judge = judge_asker(workspace.config.generative, options.judge) if options.judge else None
+    # and its control too: a --judge-control persona that is missing fails here, not after the answers
+    control = control_answers(workspace, questions, options.judge) if options.judge else None
     started_at = now()
     if date:  # the engines answer as of the date: nothing later (or undated) can be retrieved
         runs = run_engines(workspace, options.engines, questions, reworded, offtopic, options, progress)
@@ -203,7 +205,6 @@ def evaluate(workspace: Workspace, options: EvalOptions | None = None,
             progress("judging", 0, 1)
         ask, label = judge
         answers = {name: [a["text"] for a in run.answers] for name, run in runs.items()}
-        control = control_answers(workspace, questions, options.judge)
         metrics["judge"] = {"model": label, **judge_runs(
             workspace.config.name, questions, [p.answer for p in pairs], answers, ask, control)}
     metrics.update({
